@@ -1,0 +1,43 @@
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the sandbox started once per test run by test/global-setup.ts. */
+    sandboxUrl: string;
+  }
+}
+
+/** Base URL of the shared sandbox (e.g. http://127.0.0.1:45123). */
+export function sandboxUrl(): string {
+  return inject('sandboxUrl');
+}
+
+/** Client settings for any AWS SDK v3 client pointed at the sandbox. */
+export function awsClientConfig() {
+  return {
+    endpoint: sandboxUrl(),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  };
+}
+
+/** Call the sandbox admin API; returns the status and the parsed JSON body (or null). */
+export async function admin(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${sandboxUrl()}/_sandbox/${path.replace(/^\//, '')}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A name unique to this test run, so tests sharing one sandbox do not collide. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
