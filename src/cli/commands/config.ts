@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
+import { applicationRepositories } from '../../domain/environments.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/** `ecr-sentinel config validate [FILE] [--json]`. */
+export function registerConfigCommand(program: Command): void {
+  const config = program.command('config').description('Work with sentinel.config.yml');
+  config
+    .command('validate')
+    .description(
+      'Check a configuration file. Prints every problem with its line and key path and exits 1 when\n' +
+        'there is any; exits 0 and prints a summary (environments, repositories) when the file is valid.',
+    )
+    .argument('[file]', 'configuration file', DEFAULT_CONFIG_PATH)
+    .option(
+      '--json',
+      'print the result as JSON: {valid, file, problems} or {valid, file, config, repositories}',
+    )
+    .action(async (file: string, options: { json?: boolean }) => {
+      try {
+        const parsed = await loadConfig(file);
+        const repositories = applicationRepositories(parsed.environments, parsed.applications);
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({ valid: true, file, config: parsed, repositories }, null, 2)}\n`,
+          );
+        } else {
+          const order = parsed.environments
+            .map((e) => `${e.name}${e.requiresApproval ? ' (approval)' : ''}`)
+            .join(' -> ');
+          process.stdout.write(
+            `${file} is valid.\n  environments: ${order}\n  repositories: ${repositories.length}` +
+              `${repositories.length ? ` (${repositories.map((r) => r.repositoryName).join(', ')})` : ''}\n`,
+          );
+        }
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        if (options.json) {
+          process.stdout.write(
+            `${JSON.stringify({ valid: false, file, problems: error.problems }, null, 2)}\n`,
+          );
+        } else {
+          process.stderr.write(`${file} is not valid:\n${formatProblems(error.problems)}\n`);
+        }
+        process.exitCode = EXIT.failed;
+      }
+    });
+}

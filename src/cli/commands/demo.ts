@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
+import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
+import { startSandbox } from '../../sandbox/server.ts';
+import { EXIT } from '../exit-codes.ts';
+
+/** `ecr-sentinel demo` (what `npm start` runs). */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'Boot the local sandbox, create the repositories of the configuration, push three small images\n' +
+        'through the layer APIs, scan them, print what ECR holds and the ECR events that reached EventBridge,\n' +
+        'then stop everything. Needs Python 3 with moto[server] (see README).',
+    )
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_PATH)
+    .option('--port <port>', 'sandbox port (default: a free one, so a running sandbox is not disturbed)', '0')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { config: string; port: string; json?: boolean }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`--port: expected an integer from 0 to 65535, got "${options.port}"\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      let config: Awaited<ReturnType<typeof loadConfig>>;
+      try {
+        config = await loadConfig(options.config);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        process.stderr.write(`${options.config} is not valid:\n${formatProblems(error.problems)}\n`);
+        process.exitCode = EXIT.failed;
+        return;
+      }
+      const log = (line: string) => {
+        if (!options.json) process.stdout.write(`${line}\n`);
+      };
+      log('Starting the sandbox (ECR emulator + moto)…');
+      const sandbox = await startSandbox({ host: '127.0.0.1', port, quiet: true, scanDelayMs: 300 });
+      // Ctrl-C must leave nothing behind: stop the sandbox (and with it moto) before exiting.
+      const onSignal = (signal: NodeJS.Signals) => {
+        void sandbox.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        log(`sandbox ready on ${sandbox.url}`);
+        const report = await runDemoScenario(sandbox.url, config);
+        if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else printReport(report);
+        process.exitCode = EXIT.ok;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await sandbox.stop();
+        log('Sandbox stopped.');
+      }
+    });
+}
+
+function shortDigest(digest: string): string {
+  return digest.replace(/^sha256:/, '').slice(0, 12);
+}
+
+function printReport(report: DemoReport): void {
+  const out: string[] = [];
+  out.push('', `Repositories created (${report.repositories.length}):`);
+  for (const r of report.repositories)
+    out.push(`  ${r.repositoryName}${r.scanOnPush ? '  (scan on push)' : ''}`);
+  out.push('', 'Images pushed (blobs through the layer APIs, then PutImage):');
+  for (const p of report.pushes) {
+    out.push(
+      `  ${p.repositoryName}:${p.imageTag}  ${shortDigest(p.imageDigest)}  (${p.blobsUploaded} blobs uploaded)`,
+    );
+  }
+  out.push('', 'Scans:');
+  for (const s of report.scans) {
+    const counts = Object.entries(s.severityCounts)
+      .map(([severity, n]) => `${n} ${severity}`)
+      .join(', ');
+    out.push(`  ${s.repositoryName}@${shortDigest(s.imageDigest)}  ${s.status}  ${counts || 'no findings'}`);
+  }
+  out.push('', 'What ECR holds now:');
+  for (const i of report.images) {
+    out.push(
+      `  ${i.repositoryName}  ${shortDigest(i.imageDigest)}  [${i.imageTags.join(', ')}]  ${i.imageSizeInBytes} bytes`,
+    );
+  }
+  out.push('', `ECR events that reached EventBridge (${report.events.length}):`);
+  for (const e of report.events) {
+    const d = e.detail;
+    const what =
+      e.detailType === 'ECR Image Action'
+        ? `${d['action-type']} ${d['repository-name']}:${d['image-tag'] ?? '(untagged)'} ${d.result}`
+        : `${d['scan-status']} ${d['repository-name']} ${JSON.stringify(d['finding-severity-counts'] ?? {})}`;
+    out.push(`  ${e.source}  ${e.detailType}  ${what}`);
+  }
+  out.push('');
+  process.stdout.write(out.join('\n'));
+}

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfigCommand } from './commands/config.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+import { registerSandboxCommand } from './commands/sandbox.ts';
+import { EXIT } from './exit-codes.ts';
+
+/** Build the `ecr-sentinel` program; commands set `process.exitCode` or return through {@link main}. */
+export function buildProgram(): Command {
+  const program = new Command('ecr-sentinel')
+    .description(
+      'Event-driven automation around Amazon ECR: scan gate, promotions, cleanup and compliance.\n' +
+        'Every command accepts --help; commands that print results accept --json.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerConfigCommand(program);
+  registerSandboxCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/**
+ * Run the CLI and return its exit code: 0 success, 1 a failed check, 2 bad usage or an unavailable dependency.
+ * @param argv full process argv (node, script, ...args)
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through exitOverride with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    process.stderr.write(`ecr-sentinel: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.usage;
+  }
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { repositoryName } from '../domain/environments.ts';
+
+/**
+ * The schema of `sentinel.config.yml`, the one file users edit. Objects are strict so a misspelt key is an
+ * error that names it instead of a setting silently ignored.
+ */
+
+/** ECR's repository-name pattern (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html). */
+export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+const environmentName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,29}$/, 'expected a lower-case name of letters, digits and dashes (max 30)');
+
+const applicationName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(REPOSITORY_NAME_PATTERN, 'expected a valid ECR repository name part (lower case, digits, . _ - /)');
+
+/** ECR-style wildcard: `*` matches any run of characters. */
+const wildcard = z.string().min(1).max(256);
+
+const environmentSchema = z.strictObject({
+  name: environmentName,
+  /** How a repository of this environment is named; `{app}` and `{env}` are replaced. */
+  repositoryTemplate: z
+    .string()
+    .refine((t) => t.includes('{app}'), 'expected a template that contains {app}, e.g. "{app}-{env}"')
+    .default('{app}-{env}'),
+  /** Promotion into this environment needs a second person's approval. */
+  requiresApproval: z.boolean().default(false),
+});
+
+const applicationSchema = z.strictObject({
+  name: applicationName,
+});
+
+const repositoryGroupSchema = z.strictObject({
+  name: z.string().min(1),
+  /** Repository names or wildcards (`*`); a repository belongs to the first group that matches it. */
+  repositories: z.array(wildcard).min(1),
+});
+
+/** The defaults the issue asks for: dev → staging → prod, prod needs approval. */
+export const DEFAULT_ENVIRONMENTS = [
+  { name: 'dev', repositoryTemplate: '{app}-{env}', requiresApproval: false },
+  { name: 'staging', repositoryTemplate: '{app}-{env}', requiresApproval: false },
+  { name: 'prod', repositoryTemplate: '{app}-{env}', requiresApproval: true },
+];
+
+export const sentinelConfigSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected 1 (the only configuration version so far)' }),
+    /** Promotion order: an image moves from each environment to the next. */
+    environments: z.array(environmentSchema).min(1).default(DEFAULT_ENVIRONMENTS),
+    applications: z.array(applicationSchema).default([]),
+    repositoryGroups: z.array(repositoryGroupSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    reportDuplicates(
+      config.environments.map((e) => e.name),
+      ['environments'],
+      'environment',
+      ctx,
+    );
+    reportDuplicates(
+      config.applications.map((a) => a.name),
+      ['applications'],
+      'application',
+      ctx,
+    );
+    reportDuplicates(
+      config.repositoryGroups.map((g) => g.name),
+      ['repositoryGroups'],
+      'repository group',
+      ctx,
+    );
+    config.applications.forEach((app, appIndex) => {
+      for (const env of config.environments) {
+        const name = repositoryName(env, app.name);
+        if (name.length < 2 || name.length > 256 || !REPOSITORY_NAME_PATTERN.test(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['applications', appIndex, 'name'],
+            message: `gives repository name "${name}" in environment ${env.name}, which ECR does not accept`,
+          });
+        }
+      }
+    });
+  });
+
+function reportDuplicates(names: string[], path: string[], what: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (seen.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, index, 'name'],
+        message: `duplicate ${what} "${name}"`,
+      });
+    }
+    seen.add(name);
+  });
+}
+
+/** A validated configuration, defaults filled in. */
+export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
+export type EnvironmentConfig = SentinelConfig['environments'][number];

@@ -1,0 +1,291 @@
+import {
+  CreateRepositoryCommand,
+  DescribeImageScanFindingsCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  type ImageDetail,
+  RepositoryAlreadyExistsException,
+  StartImageScanCommand,
+} from '@aws-sdk/client-ecr';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { pushImage } from '../adapters/ecr-push.ts';
+import type { SentinelConfig } from '../config/schema.ts';
+import { applicationRepositories } from '../domain/environments.ts';
+import { sampleImage } from './sample-images.ts';
+
+/** What the demo did, for printing as text or JSON. */
+export interface DemoReport {
+  endpoint: string;
+  repositories: Array<{ repositoryName: string; scanOnPush: boolean }>;
+  pushes: Array<{ repositoryName: string; imageTag: string; imageDigest: string; blobsUploaded: number }>;
+  scans: Array<{
+    repositoryName: string;
+    imageDigest: string;
+    status: string;
+    severityCounts: Record<string, number>;
+  }>;
+  images: Array<{
+    repositoryName: string;
+    imageDigest: string;
+    imageTags: string[];
+    imageSizeInBytes: number;
+  }>;
+  events: Array<{ detailType: string; source: string; detail: Record<string, unknown> }>;
+}
+
+const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+/**
+ * The demo scenario on a running sandbox: create the example config's repositories, push three images the way
+ * `docker push` does, scan them (one with catalogue findings), and collect what ECR holds and the ECR events
+ * that reached EventBridge (through a rule whose target is an SQS queue).
+ */
+export async function runDemoScenario(
+  endpoint: string,
+  config: SentinelConfig,
+  region = 'us-east-1',
+): Promise<DemoReport> {
+  const clientConfig = { endpoint, region, credentials: CREDENTIALS };
+  const ecr = new ECRClient(clientConfig);
+  const events = new EventBridgeClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  try {
+    const queueUrl = await subscribeQueueToEcrEvents(events, sqs);
+
+    const firstEnv = config.environments[0]?.name;
+    const repositories = applicationRepositories(config.environments, config.applications).map((r) => ({
+      repositoryName: r.repositoryName,
+      // The first environment scans on push; the others get explicit scans (as the seed scripts did).
+      scanOnPush: r.environment === firstEnv,
+    }));
+    for (const repo of repositories) {
+      try {
+        await ecr.send(
+          new CreateRepositoryCommand({
+            repositoryName: repo.repositoryName,
+            imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
+            imageTagMutability: 'MUTABLE',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof RepositoryAlreadyExistsException)) throw error;
+      }
+    }
+
+    const devRepos = repositories.filter((r) => r.scanOnPush).map((r) => r.repositoryName);
+    const otherRepo = repositories.find((r) => !r.scanOnPush)?.repositoryName;
+    const plan = [
+      { repositoryName: devRepos[0], imageTag: '1.0.0' },
+      { repositoryName: devRepos[1] ?? devRepos[0], imageTag: '2.3.1' },
+      { repositoryName: otherRepo ?? devRepos[0], imageTag: '0.9.0' },
+    ].filter((p): p is { repositoryName: string; imageTag: string } => p.repositoryName !== undefined);
+
+    // The first image "has" two CVEs: the scan reports what the sandbox's findings catalogue says.
+    const vulnerable = plan[0];
+    if (vulnerable) {
+      await fetch(`${endpoint}/_sandbox/findings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          repositoryName: vulnerable.repositoryName,
+          imageTag: vulnerable.imageTag,
+          findings: [
+            {
+              name: 'CVE-2024-6119',
+              severity: 'HIGH',
+              package: 'openssl',
+              version: '3.0.13',
+              fixedIn: '3.0.15',
+            },
+            {
+              name: 'CVE-2023-45853',
+              severity: 'CRITICAL',
+              package: 'zlib',
+              version: '1.2.13',
+              fixedIn: '1.3.1',
+            },
+          ],
+        }),
+      }).then(assertOk);
+    }
+
+    const pushes: DemoReport['pushes'] = [];
+    for (const step of plan) {
+      const pushed = await pushImage(
+        ecr,
+        step.repositoryName,
+        sampleImage(`${step.repositoryName}:${step.imageTag}`),
+        step.imageTag,
+      );
+      pushes.push({ ...step, ...pushed });
+    }
+    for (const push of pushes) {
+      const repo = repositories.find((r) => r.repositoryName === push.repositoryName);
+      if (!repo?.scanOnPush) {
+        await ecr.send(
+          new StartImageScanCommand({
+            repositoryName: push.repositoryName,
+            imageId: { imageDigest: push.imageDigest },
+          }),
+        );
+      }
+    }
+
+    const scans: DemoReport['scans'] = [];
+    for (const push of pushes) scans.push(await waitForScan(ecr, push.repositoryName, push.imageDigest));
+
+    const images: DemoReport['images'] = [];
+    const described = await ecr.send(
+      new DescribeRepositoriesCommand({ repositoryNames: repositories.map((r) => r.repositoryName) }),
+    );
+    for (const repo of described.repositories ?? []) {
+      const page = await ecr.send(new DescribeImagesCommand({ repositoryName: repo.repositoryName }));
+      for (const image of page.imageDetails ?? []) images.push(toImageRow(image));
+    }
+
+    // One PUSH per image and one scan result per image.
+    const received = await drainEvents(sqs, queueUrl, pushes.length * 2);
+    return { endpoint, repositories, pushes, scans, images, events: received };
+  } finally {
+    ecr.destroy();
+    events.destroy();
+    sqs.destroy();
+  }
+}
+
+function toImageRow(image: ImageDetail): DemoReport['images'][number] {
+  return {
+    repositoryName: image.repositoryName ?? '',
+    imageDigest: image.imageDigest ?? '',
+    imageTags: image.imageTags ?? [],
+    imageSizeInBytes: image.imageSizeInBytes ?? 0,
+  };
+}
+
+async function assertOk(response: Response): Promise<void> {
+  if (!response.ok)
+    throw new Error(`sandbox admin API answered ${response.status}: ${await response.text()}`);
+}
+
+/**
+ * A rule on the default bus for everything ECR and Inspector emit, delivering to a queue we can read.
+ * The InputTransformer makes moto deliver the whole event quickly (see DESIGN.md, moto facts).
+ */
+async function subscribeQueueToEcrEvents(events: EventBridgeClient, sqs: SQSClient): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'ecr-sentinel-demo-events' }));
+  if (!QueueUrl) throw new Error('CreateQueue returned no QueueUrl');
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queueArn = attributes.Attributes?.QueueArn;
+  if (!queueArn) throw new Error('GetQueueAttributes returned no QueueArn');
+  const { RuleArn } = await events.send(
+    new PutRuleCommand({
+      Name: 'ecr-sentinel-demo-ecr-events',
+      EventPattern: JSON.stringify({ source: ['aws.ecr', 'aws.inspector2'] }),
+      State: 'ENABLED',
+    }),
+  );
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queueArn,
+              Condition: { ArnEquals: { 'aws:SourceArn': RuleArn } },
+            },
+          ],
+        }),
+      },
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({
+      Rule: 'ecr-sentinel-demo-ecr-events',
+      Targets: [
+        {
+          Id: 'demo-queue',
+          Arn: queueArn,
+          InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
+        },
+      ],
+    }),
+  );
+  return QueueUrl;
+}
+
+/** Poll the scan with backoff until it is no longer IN_PROGRESS (at most ~30 s). */
+async function waitForScan(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+): Promise<DemoReport['scans'][number]> {
+  let delay = 50;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const result = await ecr.send(
+        new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }),
+      );
+      const status = result.imageScanStatus?.status ?? 'UNKNOWN';
+      if (status !== 'IN_PROGRESS' && status !== 'PENDING') {
+        const counts = result.imageScanFindings?.findingSeverityCounts ?? {};
+        return { repositoryName, imageDigest, status, severityCounts: counts };
+      }
+    } catch (error) {
+      // The scan record may not exist for a moment after the push; anything else is a real failure.
+      if ((error as { name?: string }).name !== 'ScanNotFoundException') throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`scan of ${repositoryName}@${imageDigest} did not finish within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+/** Read events from the queue until `expected` arrived or 20 s passed. */
+async function drainEvents(
+  sqs: SQSClient,
+  queueUrl: string,
+  expected: number,
+): Promise<DemoReport['events']> {
+  const out: DemoReport['events'] = [];
+  const deadline = Date.now() + 20_000;
+  while (out.length < expected && Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    for (const message of Messages) {
+      const event = JSON.parse(message.Body ?? '{}') as Record<string, unknown>;
+      out.push({
+        detailType: String(event['detail-type']),
+        source: String(event.source),
+        detail: (event.detail ?? {}) as Record<string, unknown>,
+      });
+    }
+    if (Messages.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+  }
+  return out;
+}
