@@ -1,0 +1,61 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { z } from 'zod';
+import { dynamoInventory } from '../src/adapters/dynamodb-inventory.ts';
+import { ecrRegistry } from '../src/adapters/ecr-registry.ts';
+import { parseLambdaEnv } from '../src/config/env.ts';
+import { imageActionDetailSchema } from '../src/domain/ecr-events.ts';
+import { logFailures, observability } from '../src/lambda/observability.ts';
+import { recordPushedImage } from '../src/use-cases/record-pushed-image.ts';
+
+// Cold start: config, clients and adapters once per container.
+const env = parseLambdaEnv(process.env);
+const { logger, metrics } = observability('on-image-pushed');
+const dynamo = new DynamoDBClient({ region: env.AWS_REGION });
+const ecr = new ECRClient({ region: env.AWS_REGION });
+const record = recordPushedImage({
+  registry: ecrRegistry(ecr),
+  inventory: dynamoInventory(DynamoDBDocumentClient.from(dynamo), env.SENTINEL_TABLE),
+  clock: { now: () => new Date() },
+});
+
+const pushEventSchema = EventBridgeSchema.extend({ detail: imageActionDetailSchema });
+type PushEvent = z.infer<typeof pushEventSchema>;
+
+/** `ECR Image Action` PUSH/SUCCESS → inventory record (+ a scan when nothing scans on push). */
+export const handler = middy<PushEvent>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(logFailures(logger))
+  .use(
+    makeHandlerIdempotent({
+      // EventBridge redelivers with the same id: one event, one effect (e.g. one StartImageScan).
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: env.IDEMPOTENCY_TABLE,
+        awsSdkV3Client: dynamo,
+      }),
+      config: new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 24 * 3600 }),
+    }),
+  )
+  .use(parser({ schema: pushEventSchema }))
+  .handler(async (event) => {
+    const summary = await record({
+      eventId: event.id,
+      repositoryName: event.detail['repository-name'],
+      imageDigest: event.detail['image-digest'],
+      imageTag: event.detail['image-tag'],
+    });
+    metrics.addMetric('ImagesRecorded', MetricUnit.Count, summary.outcome === 'recorded' ? 1 : 0);
+    logger.info('pushed image handled', { eventId: event.id, ...summary });
+    return summary;
+  });
