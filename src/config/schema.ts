@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { repositoryName } from '../domain/environments.ts';
+import { checkScanPolicyReferences, scanPolicyConfigShape } from './scan-policy-schema.ts';
 
 /**
  * The schema of `sentinel.config.yml`, the one file users edit. Objects are strict so a misspelt key is an
@@ -57,8 +58,11 @@ export const sentinelConfigSchema = z
     environments: z.array(environmentSchema).min(1).default(DEFAULT_ENVIRONMENTS),
     applications: z.array(applicationSchema).default([]),
     repositoryGroups: z.array(repositoryGroupSchema).default([]),
+    /** Scan gate thresholds, CVE exceptions and alert destinations (see scan-policy-schema.ts). */
+    ...scanPolicyConfigShape,
   })
   .superRefine((config, ctx) => {
+    checkScanPolicyReferences(config, ctx);
     reportDuplicates(
       config.environments.map((e) => e.name),
       ['environments'],

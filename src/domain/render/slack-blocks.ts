@@ -1,0 +1,231 @@
+import type { ExceptionNote } from '../exceptions.ts';
+import type { Finding } from '../findings.ts';
+import { compareSeverity } from '../severity.ts';
+import type { Verdict } from '../verdict.ts';
+import { type AlertContext, alertLabel, alertSubject } from './alert-text.ts';
+import { charLength, consoleUrl, oneLine, truncateEnd } from './text.ts';
+
+/**
+ * A Slack Block Kit message for a verdict (pure; notify-slack posts it to the incoming webhook).
+ * Stays within Slack's limits whatever the input: ≤ 50 blocks, section/context text ≤ 3000 characters,
+ * header plain_text ≤ 150, button text ≤ 75, URLs ≤ 3000, and a fallback `text` always present.
+ * https://docs.slack.dev/reference/block-kit/blocks
+ */
+
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  contextElements: 10,
+  buttonText: 75,
+  url: 3000,
+  fallbackText: 3000,
+} as const;
+
+/** Blocking vulnerabilities listed one by one; the rest are summarised. */
+export const SLACK_BLOCKING_MAX = 10;
+
+interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+interface Mrkdwn {
+  type: 'mrkdwn';
+  text: string;
+}
+export type SlackBlock =
+  | { type: 'header'; text: PlainText }
+  | { type: 'section'; text: Mrkdwn }
+  | { type: 'context'; elements: Mrkdwn[] }
+  | { type: 'divider' }
+  | { type: 'actions'; elements: Array<{ type: 'button'; text: PlainText; url: string; action_id: string }> };
+
+export interface SlackMessage {
+  /** Fallback for notifications and clients that cannot show blocks. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+/** Escape text for mrkdwn: `&`, `<`, `>` are control characters in Slack messages. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** Truncate raw text first, then escape (so an entity is never cut in half). */
+function md(text: string, max: number): string {
+  return escapeMrkdwn(truncateEnd(oneLine(text), max));
+}
+
+/** `<url|label>` for an http(s) URL that fits, else just the label. */
+function link(url: string | undefined, label: string): string {
+  if (url === undefined || !/^https?:\/\/\S+$/.test(url) || url.length > 500) return label;
+  const safe = url.replaceAll('|', '%7C').replaceAll('<', '%3C').replaceAll('>', '%3E');
+  return `<${safe}|${label.replaceAll('|', '¦')}>`;
+}
+
+/** Join lines while they fit in `max` characters; say how many were left out. */
+function fitLines(lines: readonly string[], max: number, more = (n: number) => `…and ${n} more`): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const [index, line] of lines.entries()) {
+    const remaining = lines.length - index - 1;
+    const reserve = remaining > 0 ? charLength(more(lines.length)) + 1 : 0;
+    const next = length + (kept.length > 0 ? 1 : 0) + charLength(line);
+    if (next + reserve > max) {
+      kept.push(more(lines.length - index));
+      return kept.join('\n');
+    }
+    kept.push(line);
+    length = next;
+  }
+  return kept.join('\n');
+}
+
+function section(text: string): SlackBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) } };
+}
+
+function context(text: string): SlackBlock {
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) }],
+  };
+}
+
+const ICON: Record<string, string> = {
+  FAIL: ':red_circle:',
+  ERROR: ':warning:',
+  PASS: ':white_check_mark:',
+  RESOLVED: ':white_check_mark:',
+};
+
+function countsLines(verdict: Verdict): string[] {
+  const severities = [
+    ...new Set([
+      ...Object.keys(verdict.countsBefore).filter((s) => (verdict.countsBefore[s] ?? 0) > 0),
+      ...Object.keys(verdict.thresholds),
+    ]),
+  ].sort(compareSeverity);
+  if (severities.length === 0) return ['No findings.'];
+  return severities.map((s) => {
+    const limit = verdict.thresholds[s];
+    const after = verdict.countsAfter[s] ?? 0;
+    const over = limit !== undefined && after > limit;
+    return (
+      `${over ? '*' : ''}${md(s, 40)}${over ? '*' : ''}: ${verdict.countsBefore[s] ?? 0} found, ${after} counted` +
+      `${limit === undefined ? '' : ` (max ${limit})`}${over ? ' :x:' : ''}`
+    );
+  });
+}
+
+function findingText(f: Finding): string {
+  const fixed = f.fixedVersion
+    ? md(f.fixedVersion, 80)
+    : f.fixAvailable === false
+      ? 'no fix yet'
+      : 'fix unknown';
+  const pkg = f.package
+    ? `\`${md(f.package, 120).replaceAll('`', "'")}\` ${md(f.installedVersion ?? '?', 80)} → ${fixed}`
+    : '';
+  const title = f.title ? `\n_${md(f.title, 300)}_` : '';
+  return `*${link(f.link, md(f.id, 100))}* · ${md(f.severity, 40)}${pkg ? `\n${pkg}` : ''}${title}`;
+}
+
+function exceptionLines(notes: readonly ExceptionNote[], verb: string): string[] {
+  return notes.map(
+    (n) =>
+      `• *${md(n.cve, 100)}* — owner ${md(n.owner, 200)}, ${verb} ${md(n.expires, 10)}` +
+      `${n.ticket ? `, ticket ${md(n.ticket, 100)}` : ''}`,
+  );
+}
+
+/** The Block Kit message for one verdict. */
+export function slackMessage(verdict: Verdict, ctx: AlertContext): SlackMessage {
+  const label = alertLabel(verdict, ctx.kind);
+  const subject = alertSubject(verdict, ctx.kind);
+  const url = consoleUrl({
+    ...ctx,
+    repositoryName: verdict.repositoryName,
+    imageDigest: verdict.imageDigest,
+  });
+  const tags =
+    verdict.imageTags.length > 0 ? verdict.imageTags.map((t) => `\`${md(t, 100)}\``) : ['untagged'];
+
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
+    },
+    section(
+      fitLines(
+        [
+          `${ICON[label] ?? ''} *${label}* — ${md(verdict.reason, 500)}`,
+          `*Repository:* ${md(verdict.repositoryName, 256)}   *Tags:* ${fitLines(tags, 500, (n) => `+${n} more`).replaceAll('\n', ' ')}`,
+          ...countsLines(verdict),
+        ],
+        SLACK_LIMITS.sectionText,
+      ),
+    ),
+  ];
+
+  if (verdict.blocking.ids.length > 0) {
+    blocks.push({ type: 'divider' });
+    blocks.push(section(`*Blocking vulnerabilities (${verdict.blocking.ids.length})*`));
+    const listed = verdict.blocking.details.slice(0, SLACK_BLOCKING_MAX);
+    for (const f of listed) blocks.push(section(findingText(f)));
+    const shown = new Set(listed.map((f) => f.id));
+    const rest = verdict.blocking.ids.filter((id) => !shown.has(id)).map((id) => md(id, 100));
+    if (rest.length > 0) {
+      blocks.push(
+        context(`Also blocking: ${fitLines(rest, 2500, (n) => `and ${n} more`).replaceAll('\n', ', ')}`),
+      );
+    }
+  }
+  if (verdict.exceptionsApplied.length > 0) {
+    blocks.push(
+      section(
+        fitLines(
+          ['*Exceptions applied*', ...exceptionLines(verdict.exceptionsApplied, 'expires')],
+          SLACK_LIMITS.sectionText,
+        ),
+      ),
+    );
+  }
+  if (verdict.exceptionsExpired.length > 0) {
+    blocks.push(
+      section(
+        fitLines(
+          [
+            '*Exceptions expired (no longer applied)*',
+            ...exceptionLines(verdict.exceptionsExpired, 'expired after'),
+          ],
+          SLACK_LIMITS.sectionText,
+        ),
+      ),
+    );
+  }
+  blocks.push(
+    context(
+      `Digest \`${md(verdict.imageDigest, 200)}\` · scan ${md(verdict.scanStatus, 60)} · policy ${md(verdict.policyHash.slice(0, 12), 12)}` +
+        ` · evaluated ${md(verdict.evaluatedAt, 40)} · alert ${ctx.kind}`,
+    ),
+  );
+  if (url.length <= SLACK_LIMITS.url) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open in the ECR console' },
+          url,
+          action_id: 'open-ecr-console',
+        },
+      ],
+    });
+  }
+  return {
+    text: truncateEnd(subject, SLACK_LIMITS.fallbackText),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+  };
+}

@@ -1,0 +1,64 @@
+/** Small text helpers shared by the alert renderers. */
+
+export const ELLIPSIS = '…';
+
+/** One line: control characters (newlines included) become spaces, runs of spaces collapse. */
+export function oneLine(text: string): string {
+  return text
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/** At most `max` characters (code points), ending in `…` when cut. */
+export function truncateEnd(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  if (max <= 0) return '';
+  return `${chars.slice(0, max - 1).join('')}${ELLIPSIS}`;
+}
+
+/** At most `max` characters, starting with `…` when cut (keeps the end, e.g. the last path segment). */
+export function truncateStart(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  if (max <= 0) return '';
+  return `${ELLIPSIS}${chars.slice(chars.length - (max - 1)).join('')}`;
+}
+
+/** Length in code points (what the limits of SNS subjects and Slack fields count). */
+export function charLength(text: string): number {
+  return [...text].length;
+}
+
+/** `sha256:36c7b282abd0…`: algorithm and the first 12 characters of the encoded part. */
+export function shortDigest(digest: string): string {
+  const colon = digest.indexOf(':');
+  const algorithm = colon === -1 ? '' : digest.slice(0, colon + 1);
+  const encoded = colon === -1 ? digest : digest.slice(colon + 1);
+  return `${algorithm}${truncateEnd(encoded, 13)}`;
+}
+
+/** The tag to name an image by: the first tag that is not `latest` (else the first), with `+N` for the rest. */
+export function displayTag(tags: readonly string[]): { tag: string; more: number } | undefined {
+  const tag = tags.find((t) => t !== 'latest') ?? tags[0];
+  return tag === undefined ? undefined : { tag, more: tags.length - 1 };
+}
+
+/**
+ * Console page of one image. Repository names keep their `/` (the console separates name and image with `/_/`).
+ * https://REGION.console.aws.amazon.com/ecr/repositories/private/ACCOUNT/REPO/_/image/DIGEST/details?region=REGION
+ */
+export function consoleUrl(target: {
+  region: string;
+  accountId: string;
+  repositoryName: string;
+  imageDigest: string;
+}): string {
+  const region = encodeURIComponent(target.region);
+  const repository = target.repositoryName.split('/').map(encodeURIComponent).join('/');
+  return (
+    `https://${region}.console.aws.amazon.com/ecr/repositories/private/${encodeURIComponent(target.accountId)}/` +
+    `${repository}/_/image/${encodeURIComponent(target.imageDigest).replaceAll('%3A', ':')}/details?region=${region}`
+  );
+}
