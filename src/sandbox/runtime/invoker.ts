@@ -1,0 +1,300 @@
+/**
+ * Running one handler invocation in-process, the way the Lambda Node.js runtime does: the function's
+ * environment set before its module is first imported (handlers build clients at module scope) and again before
+ * each invocation, a Lambda-like context, the function timeout, START/END/REPORT lines, and every line the handler
+ * logs (console or Powertools Logger on stdout) printed with the function name.
+ *
+ * All functions share this process, so their environments share `process.env`: variables that differ between
+ * functions are switched before each import and invocation. Concurrent invocations of *different* functions
+ * therefore see the environment of whichever started last; handlers that read configuration at module scope
+ * (the convention here) are unaffected. A timed-out handler is reported as failed but keeps running in the
+ * background: in-process code can't be killed.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import type { Context } from 'aws-lambda';
+import type { FunctionModel } from './config.ts';
+
+export interface InvocationError {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+export type InvocationResult = { ok: true; result: unknown } | { ok: false; error: InvocationError };
+
+type Handler = (
+  event: unknown,
+  context: Context,
+  callback?: (error?: unknown, result?: unknown) => void,
+) => unknown;
+
+interface LogScope {
+  prefix: string;
+  sink: (line: string) => void;
+}
+
+const scope = new AsyncLocalStorage<LogScope>();
+let captureUsers = 0;
+let restoreCapture: (() => void) | undefined;
+
+function emit(text: string): void {
+  const current = scope.getStore();
+  if (!current) return;
+  const lines = text.replace(/\n$/, '').split('\n');
+  scope.exit(() => {
+    for (const line of lines) current.sink(`${current.prefix} ${line}`);
+  });
+}
+
+/** Route console and stdout/stderr writes made inside an invocation to the runtime's log, prefixed. */
+function installCapture(): void {
+  captureUsers++;
+  if (captureUsers > 1) return;
+  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
+  const originals = methods.map((method) => console[method]);
+  methods.forEach((method, index) => {
+    const original = originals[index] as (...args: unknown[]) => void;
+    console[method] = (...args: unknown[]) => {
+      if (scope.getStore()) emit(format(...args));
+      else original.apply(console, args);
+    };
+  });
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((stream) => stream.write);
+  streams.forEach((stream, index) => {
+    const original = writes[index] as typeof stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      if (scope.getStore()) {
+        emit(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+        const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      }
+      return (original as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+    }) as typeof stream.write;
+  });
+  restoreCapture = () => {
+    methods.forEach((method, index) => {
+      console[method] = originals[index] as (...args: unknown[]) => void;
+    });
+    streams.forEach((stream, index) => {
+      stream.write = writes[index] as typeof stream.write;
+    });
+  };
+}
+
+function uninstallCapture(): void {
+  captureUsers = Math.max(0, captureUsers - 1);
+  if (captureUsers === 0) {
+    restoreCapture?.();
+    restoreCapture = undefined;
+  }
+}
+
+/** Turn whatever a handler threw into Lambda's error shape. */
+export function toInvocationError(error: unknown): InvocationError {
+  if (error instanceof Error) {
+    const errorType = error.name && error.name !== 'Error' ? error.name : error.constructor?.name || 'Error';
+    return {
+      errorType,
+      errorMessage: error.message,
+      trace: (error.stack ?? '').split('\n').filter((line) => line.trim() !== ''),
+    };
+  }
+  return {
+    errorType: 'Error',
+    errorMessage: typeof error === 'string' ? error : JSON.stringify(error),
+    trace: [],
+  };
+}
+
+export interface InvokerOptions {
+  projectRoot: string;
+  endpoint: string;
+  region: string;
+  accountId: string;
+  log: (line: string) => void;
+}
+
+export class Invoker {
+  private readonly handlers = new Map<string, Promise<Handler>>();
+  private readonly originalEnv = new Map<string, string | undefined>();
+  private appliedKeys = new Set<string>();
+  private appliedFor: string | undefined;
+  private capturing = false;
+
+  constructor(private readonly options: InvokerOptions) {}
+
+  start(): void {
+    if (!this.capturing) {
+      installCapture();
+      this.capturing = true;
+    }
+  }
+
+  /** Restore the process environment and console. */
+  stop(): void {
+    for (const [key, value] of this.originalEnv) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    this.originalEnv.clear();
+    this.appliedKeys.clear();
+    this.appliedFor = undefined;
+    if (this.capturing) {
+      uninstallCapture();
+      this.capturing = false;
+    }
+  }
+
+  /** The environment a function runs with (its own, plus what the Lambda runtime sets). */
+  environmentOf(fn: FunctionModel): Record<string, string> {
+    const { region, endpoint } = this.options;
+    return {
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'sandbox',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'sandbox',
+      ...fn.environment,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs_local',
+      _HANDLER: fn.handler,
+    };
+  }
+
+  private applyEnvironment(fn: FunctionModel): void {
+    if (this.appliedFor === fn.name) return;
+    const next = this.environmentOf(fn);
+    for (const key of this.appliedKeys) {
+      if (!(key in next)) {
+        const original = this.originalEnv.get(key);
+        if (original === undefined) delete process.env[key];
+        else process.env[key] = original;
+      }
+    }
+    for (const [key, value] of Object.entries(next)) {
+      if (!this.originalEnv.has(key)) this.originalEnv.set(key, process.env[key]);
+      process.env[key] = value;
+    }
+    this.appliedKeys = new Set(Object.keys(next));
+    this.appliedFor = fn.name;
+  }
+
+  /** `handlers/x.handler` → the module file under projectRoot and the export name. */
+  resolveHandler(fn: FunctionModel): { file: string; exportName: string } {
+    const dot = fn.handler.lastIndexOf('.');
+    if (dot <= 0) {
+      throw new Error(`function ${fn.key}: handler "${fn.handler}" must look like path/to/file.exportName`);
+    }
+    const base = join(this.options.projectRoot, fn.handler.slice(0, dot));
+    const exportName = fn.handler.slice(dot + 1);
+    for (const extension of ['.ts', '.mts', '.js', '.mjs']) {
+      if (existsSync(base + extension)) return { file: base + extension, exportName };
+    }
+    throw new Error(
+      `function ${fn.key}: handler file ${fn.handler.slice(0, dot)}(.ts|.mts|.js|.mjs) not found under ${this.options.projectRoot}`,
+    );
+  }
+
+  /** Import the handler module once (with the function's environment in place). */
+  load(fn: FunctionModel): Promise<Handler> {
+    let loaded = this.handlers.get(fn.name);
+    if (!loaded) {
+      loaded = (async () => {
+        const { file, exportName } = this.resolveHandler(fn);
+        this.applyEnvironment(fn);
+        const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+        const handler = module[exportName];
+        if (typeof handler !== 'function') {
+          throw new Error(`function ${fn.key}: ${file} has no exported function "${exportName}"`);
+        }
+        return handler as Handler;
+      })();
+      this.handlers.set(fn.name, loaded);
+      loaded.catch(() => this.handlers.delete(fn.name));
+    }
+    return loaded;
+  }
+
+  private context(fn: FunctionModel, requestId: string, deadline: number): Context {
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    return {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: fn.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: fn.arn,
+      memoryLimitInMB: String(fn.memorySize),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${fn.name}`,
+      logStreamName: `${day}/[$LATEST]${randomUUID().replace(/-/g, '')}`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => {},
+      fail: () => {},
+      succeed: () => {},
+    };
+  }
+
+  /** One invocation: START, the handler under its timeout, END and REPORT. Never throws. */
+  async invoke(
+    fn: FunctionModel,
+    event: unknown,
+    requestId: string = randomUUID(),
+  ): Promise<InvocationResult> {
+    const { log } = this.options;
+    const prefix = `[${fn.key}]`;
+    const started = performance.now();
+    log(`${prefix} START RequestId: ${requestId} Version: $LATEST`);
+    let outcome: InvocationResult;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handler = await this.load(fn);
+      this.applyEnvironment(fn);
+      const timeoutMs = fn.timeoutSeconds * 1000;
+      const deadline = Date.now() + timeoutMs;
+      const context = this.context(fn, requestId, deadline);
+      const run = scope.run({ prefix, sink: log }, () => {
+        if (handler.length >= 3) {
+          return new Promise<unknown>((resolve, reject) => {
+            const maybe = handler(event, context, (error, result) =>
+              error ? reject(error) : resolve(result),
+            );
+            if (maybe && typeof (maybe as Promise<unknown>).then === 'function') {
+              (maybe as Promise<unknown>).then(resolve, reject);
+            }
+          });
+        }
+        return Promise.resolve().then(() => handler(event, context));
+      });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new Error(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`);
+          error.name = 'Sandbox.Timedout';
+          reject(error);
+        }, timeoutMs);
+      });
+      outcome = { ok: true, result: await Promise.race([run, timeout]) };
+    } catch (error) {
+      outcome = { ok: false, error: toInvocationError(error) };
+      log(
+        `${prefix} ERROR RequestId: ${requestId} ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+      );
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const duration = performance.now() - started;
+    log(`${prefix} END RequestId: ${requestId}`);
+    log(
+      `${prefix} REPORT RequestId: ${requestId} Duration: ${duration.toFixed(2)} ms Memory Size: ${fn.memorySize} MB${outcome.ok ? '' : ' Status: error'}`,
+    );
+    return outcome;
+  }
+}
