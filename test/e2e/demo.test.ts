@@ -66,8 +66,8 @@ describe('npm start (ecr-sentinel demo)', () => {
 
     expect(await waitUntil(() => /sandbox ready on (\S+)/.test(stdout), 60_000)).toBe(true);
     const url = /sandbox ready on (\S+)/.exec(stdout)?.[1] ?? '';
-    const health = (await (await fetch(`${url}/_sandbox/health`)).json()) as { moto: { pid: number } };
-    const motoPid = health.moto.pid;
+    const health = (await (await fetch(`${url}/_sandbox/health`)).json()) as { motoPid: number };
+    const motoPid = health.motoPid;
     expect(isAlive(motoPid)).toBe(true);
     child.kill('SIGINT');
 

@@ -1,0 +1,131 @@
+import { isIP } from 'node:net';
+import type { Command } from 'commander';
+import { MotoUnavailableError } from '../../sandbox/moto.ts';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  type Sandbox,
+  SandboxListenError,
+  startSandbox,
+} from '../../sandbox/server.ts';
+import { EXIT } from '../exit-codes.ts';
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** A listen port from the command line, or an error message. */
+export function parsePort(value: string): number | string {
+  if (!/^\d+$/.test(value.trim())) return `--port must be a whole number from 1 to 65535, got "${value}"`;
+  const port = Number(value);
+  if (port < 1 || port > 65535) return `--port must be from 1 to 65535, got ${value}`;
+  return port;
+}
+
+/** A listen address from the command line, or an error message. */
+export function parseHost(value: string): string | { error: string } {
+  const host = value.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) !== 0 || HOSTNAME.test(host)) return host;
+  return { error: `--host must be an IP address or host name such as 127.0.0.1 or 0.0.0.0, got "${value}"` };
+}
+
+const HELP = `
+The sandbox is one endpoint for every AWS service the project uses:
+  ECR                   the built-in emulator (X-Amz-Target AmazonEC2ContainerRegistry_V20150921.*)
+  everything else       proxied to moto (DynamoDB, SNS, SQS, EventBridge, SSM, ...), started as a child
+                        process: python3 -m moto.server (needs: pip install 'moto[server]>=5')
+
+Point clients at it:
+  export AWS_ENDPOINT_URL=http://127.0.0.1:4566          (AWS SDKs)
+  aws --endpoint-url http://127.0.0.1:4566 ecr describe-repositories      (AWS CLI)
+  any credentials work; account 123456789012, region us-east-1.
+
+Admin API (JSON), under http://HOST:PORT/_sandbox/:
+  GET  health                     status, moto pid, event counts
+  POST reset                      empty every service, outbox, fault, counter; clock back to real time
+  GET|DELETE requests             request counts per service and action
+  GET|POST clock                  {"now":"<ISO-8601>"} | {"advanceSeconds":N} | {"reset":true}
+  GET|POST|DELETE faults          {"service":"ecr","action":"PutImage","rate":0.2,"error":"ThrottlingException"}
+  GET|POST findings               what the next scan of an image reports
+  GET|DELETE outbox/email         what SNS email/email-json subscriptions would have received
+  GET|DELETE outbox/slack         what was posted to the stand-in Slack webhook
+  POST webhooks/slack             the stand-in Slack incoming webhook (use it as the webhook URL)
+
+State: in memory by default. --state-dir keeps ECR state (repositories, images, blobs) across restarts;
+moto's state (DynamoDB, SNS, SQS, EventBridge) is never persisted.
+
+Environment:
+  ECR_SENTINEL_PYTHON   Python interpreter that has moto (default python3)
+
+Prints "sandbox ready on http://HOST:PORT" on stdout once it accepts requests; logs go to stderr.
+Runs until SIGINT (Ctrl-C) or SIGTERM, then stops moto and exits 0.
+Exit codes: 0 stopped cleanly, 2 bad option, port in use, or Python/moto missing.`;
+
+interface SandboxCommandOptions {
+  host: string;
+  port: string;
+  stateDir?: string;
+  scanDelayMs: string;
+  verbose?: boolean;
+}
+
+/** `ecr-sentinel sandbox [--host 127.0.0.1] [--port 4566] [--state-dir DIR] [--verbose]`. */
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command('sandbox')
+    .description('Run the local AWS sandbox (ECR emulator + moto) on one endpoint, in the foreground')
+    .option('--host <host>', 'address to listen on', DEFAULT_HOST)
+    .option('--port <port>', 'port to listen on (1-65535)', String(DEFAULT_PORT))
+    .option('--state-dir <dir>', 'load and save ECR state in this directory (moto state stays in memory)')
+    .option('--scan-delay-ms <ms>', 'milliseconds an image scan takes to complete', '1000')
+    .option('--verbose', 'log every request (service action status ms) to stderr')
+    .addHelpText('after', HELP)
+    .action(async (options: SandboxCommandOptions, command: Command) => {
+      const usage = (message: string): never =>
+        command.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'ecr-sentinel.usage' });
+      const port = parsePort(options.port);
+      if (typeof port === 'string') usage(port);
+      const host = parseHost(options.host);
+      if (typeof host !== 'string') usage(host.error);
+      if (!/^\d+$/.test(options.scanDelayMs)) {
+        usage(`--scan-delay-ms must be a whole number of milliseconds, got "${options.scanDelayMs}"`);
+      }
+
+      let sandbox: Sandbox;
+      try {
+        sandbox = await startSandbox({
+          host: host as string,
+          port: port as number,
+          scanDelayMs: Number(options.scanDelayMs),
+          verbose: options.verbose === true,
+          ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+        });
+      } catch (error) {
+        if (error instanceof MotoUnavailableError || error instanceof SandboxListenError) {
+          process.stderr.write(`ecr-sentinel sandbox: ${error.message}\n`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+        throw error;
+      }
+
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        const onSignal = (received: NodeJS.Signals) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(received);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        process.stdout.write(`sandbox ready on ${sandbox.url}\n`);
+      });
+      // A second signal while stopping ends at once (moto is killed by the exit handler).
+      const force = () => process.exit(130);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      process.stderr.write(`sandbox: ${signal} received, stopping\n`);
+      await sandbox.stop();
+      process.off('SIGINT', force);
+      process.off('SIGTERM', force);
+      process.exitCode = EXIT.ok;
+    });
+}

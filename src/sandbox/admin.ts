@@ -1,0 +1,262 @@
+/**
+ * The sandbox admin API: JSON in and out, under `/_sandbox/` on the sandbox's one endpoint
+ * (default `http://127.0.0.1:4566`). Errors answer `{"message": "..."}` with 400 (bad input, the message
+ * names the field), 404 (unknown route) or 405 (wrong method).
+ *
+ * | Method & path | Body | Answer |
+ * | --- | --- | --- |
+ * | `GET /_sandbox/health` | | `{"status":"ok","services":{"ecr":"running","moto":"running"},"url","accountId","region","motoPid","uptimeSeconds","events":{"sent","failed","pending"}}`; 503 with `"status":"degraded"` when moto has died |
+ * | `POST /_sandbox/reset` | | Empties every service (ECR emulator, moto), the outboxes, faults, request counters and findings; clock back to real time. `{"status":"reset"}` |
+ * | `GET /_sandbox/requests` | | Requests made per service and action, e.g. `{"ecr":{"DescribeImages":3},"dynamodb":{"PutItem":2}}`. The service is the SigV4 signing name (`ecr`, `dynamodb`, `events`, `sns`, `sqs`, `ssm`, ...), the action comes from `X-Amz-Target` or the query protocol's `Action=`. Faulted requests count. Admin calls don't. |
+ * | `DELETE /_sandbox/requests` | | Zeroes the counters. `{}` |
+ * | `GET /_sandbox/clock` | | `{"now":"2025-01-31T12:00:00.000Z"}` |
+ * | `POST /_sandbox/clock` | `{"now":"<ISO-8601>"}` or `{"advanceSeconds":N}` or `{"reset":true}` | `{"now":...}`. The clock keeps ticking from the new instant. It drives the ECR emulator (push times, scans, events) and the outbox timestamps; moto keeps real time. |
+ * | `POST /_sandbox/faults` | `{"service":"ecr","action":"BatchDeleteImage","rate":0.2,"error":"ThrottlingException"}`; `"status":503` instead of (or with) `"error"`; `rate` 0..1 default 1; no `action` = every action of the service; optional `"message"` | 201 with the rule (and its `id`). A matching request fails with probability `rate`, in its service's protocol: JSON protocols `{"__type":error,"message"}` with status 400 (or `status`); query protocol (SNS, form-encoded SQS) `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`. |
+ * | `GET /_sandbox/faults` | | `{"faults":[rule, ...]}` |
+ * | `DELETE /_sandbox/faults` | | Removes every rule. `{"faults":[]}` |
+ * | `DELETE /_sandbox/faults/{id}` | | Removes one rule; 404 if unknown. |
+ * | `POST /_sandbox/findings` | a findings catalogue entry `{"repositoryName","imageTag"?,"imageDigest"?,"status"?,"findings":[{"name","severity",...}]}` | What the next scan of that image reports. 201 `{"status":"stored"}`; 400 naming the bad field. |
+ * | `GET /_sandbox/findings` | | `{"findings":[entry, ...]}` stored since the last reset |
+ * | `GET /_sandbox/outbox/email` | | `{"messages":[{"to","protocol":"email"|"email-json","topicArn","subscriptionArn","subject","message","messageId","messageAttributes","timestamp"}]}`, newest last: every SNS publish to a topic with email/email-json subscriptions, per recipient, with the body that protocol gets (`MessageStructure: json` honoured; email-json gets the JSON notification envelope; subscription filter policies applied). |
+ * | `DELETE /_sandbox/outbox/email` | | Clears it. |
+ * | `GET /_sandbox/outbox/slack` | | `{"messages":[{"timestamp","payload"}]}`, newest last: every accepted post to the stand-in webhook. |
+ * | `DELETE /_sandbox/outbox/slack` | | Clears it. |
+ * | `POST /_sandbox/webhooks/slack` | a Slack incoming-webhook payload (JSON, or form `payload=<json>`) | Like Slack: `text/plain` `ok`, or 400 with `invalid_payload`, `no_text`, `invalid_blocks` or `msg_too_long`. Use this URL as the Slack webhook URL. |
+ * | `GET /_sandbox/ecr/blob?repository=R&digest=D` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here. |
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AdminInputError, parseClockCommand, type SandboxClock } from './clock.ts';
+import type { EcrEmulator } from './contracts.ts';
+import { BLOB_ROUTE } from './contracts.ts';
+import type { RequestCounters } from './counters.ts';
+import { type FaultRegistry, parseFaultRule } from './faults.ts';
+import { type EmailDelivery, type Outbox, type SlackPost, validateSlackPost } from './outbox.ts';
+
+/** What the admin API works on. */
+export interface AdminContext {
+  clock: SandboxClock;
+  counters: RequestCounters;
+  faults: FaultRegistry;
+  emailOutbox: Outbox<EmailDelivery>;
+  slackOutbox: Outbox<SlackPost>;
+  findings: Outbox<unknown>;
+  emulator: EcrEmulator;
+  health(): { healthy: boolean; body: Record<string, unknown> };
+  reset(): Promise<void>;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...extra,
+  });
+  res.end(text);
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new AdminInputError(
+      `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  query: URLSearchParams,
+) => Promise<void> | void;
+
+/** Route table: path → method → handler. */
+function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
+  const clockBody = () => ({ now: ctx.clock.now().toISOString() });
+  return new Map<string, Record<string, Handler>>([
+    [
+      '/_sandbox/health',
+      {
+        GET: (_req, res) => {
+          const { healthy, body } = ctx.health();
+          sendJson(res, healthy ? 200 : 503, body);
+        },
+      },
+    ],
+    [
+      '/_sandbox/reset',
+      {
+        POST: async (_req, res) => {
+          await ctx.reset();
+          sendJson(res, 200, { status: 'reset' });
+        },
+      },
+    ],
+    [
+      '/_sandbox/requests',
+      {
+        GET: (_req, res) => sendJson(res, 200, ctx.counters.snapshot()),
+        DELETE: (_req, res) => {
+          ctx.counters.clear();
+          sendJson(res, 200, {});
+        },
+      },
+    ],
+    [
+      '/_sandbox/clock',
+      {
+        GET: (_req, res) => sendJson(res, 200, clockBody()),
+        POST: (_req, res, body) => {
+          const command = parseClockCommand(parseJson(body));
+          if (command.kind === 'set') ctx.clock.set(command.now);
+          else if (command.kind === 'advance') ctx.clock.advance(command.seconds);
+          else ctx.clock.reset();
+          sendJson(res, 200, clockBody());
+        },
+      },
+    ],
+    [
+      '/_sandbox/faults',
+      {
+        GET: (_req, res) => sendJson(res, 200, { faults: ctx.faults.list() }),
+        POST: (_req, res, body) => {
+          const rule = parseFaultRule(parseJson(body));
+          ctx.faults.add(rule);
+          sendJson(res, 201, rule);
+        },
+        DELETE: (_req, res) => {
+          ctx.faults.clear();
+          sendJson(res, 200, { faults: [] });
+        },
+      },
+    ],
+    [
+      '/_sandbox/findings',
+      {
+        GET: (_req, res) => sendJson(res, 200, { findings: ctx.findings.list() }),
+        POST: (_req, res, body) => {
+          const entry = parseJson(body);
+          try {
+            ctx.emulator.setFindings(entry);
+          } catch (error) {
+            throw new AdminInputError(error instanceof Error ? error.message : String(error));
+          }
+          ctx.findings.add(entry);
+          sendJson(res, 201, { status: 'stored' });
+        },
+      },
+    ],
+    [
+      '/_sandbox/outbox/email',
+      {
+        GET: (_req, res) => sendJson(res, 200, { messages: ctx.emailOutbox.list() }),
+        DELETE: (_req, res) => {
+          ctx.emailOutbox.clear();
+          sendJson(res, 200, { messages: [] });
+        },
+      },
+    ],
+    [
+      '/_sandbox/outbox/slack',
+      {
+        GET: (_req, res) => sendJson(res, 200, { messages: ctx.slackOutbox.list() }),
+        DELETE: (_req, res) => {
+          ctx.slackOutbox.clear();
+          sendJson(res, 200, { messages: [] });
+        },
+      },
+    ],
+    [
+      '/_sandbox/webhooks/slack',
+      {
+        POST: (req, res, body) => {
+          const verdict = validateSlackPost(body.toString('utf8'), req.headers['content-type']);
+          const text = verdict.ok ? 'ok' : verdict.error;
+          if (verdict.ok)
+            ctx.slackOutbox.add({ timestamp: ctx.clock.now().toISOString(), payload: verdict.payload });
+          res.writeHead(verdict.ok ? 200 : 400, {
+            'content-type': 'text/plain; charset=utf-8',
+            'content-length': Buffer.byteLength(text),
+          });
+          res.end(text);
+        },
+      },
+    ],
+    [
+      BLOB_ROUTE,
+      {
+        GET: (_req, res, _body, query) => {
+          const repository = query.get('repository');
+          const digest = query.get('digest');
+          if (!repository || !digest) {
+            throw new AdminInputError('query parameters "repository" and "digest" are required');
+          }
+          const blob = ctx.emulator.readBlob(repository, digest);
+          if (!blob) {
+            sendJson(res, 404, { message: `blob ${digest} not found in repository ${repository}` });
+            return;
+          }
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': blob.length,
+            'docker-content-digest': digest,
+          });
+          res.end(blob);
+        },
+      },
+    ],
+  ]);
+}
+
+/** Build the admin request handler. */
+export function createAdminHandler(
+  ctx: AdminContext,
+): (req: IncomingMessage, res: ServerResponse, path: string, query: string, body: Buffer) => Promise<void> {
+  const table = routes(ctx);
+  return async (req, res, path, query, body) => {
+    const method = req.method ?? 'GET';
+    let methods = table.get(path);
+    let handler: Handler | undefined;
+    if (!methods && path.startsWith('/_sandbox/faults/')) {
+      const id = decodeURIComponent(path.slice('/_sandbox/faults/'.length));
+      methods = {
+        DELETE: (_req, response) => {
+          if (ctx.faults.remove(id)) sendJson(response, 200, { faults: ctx.faults.list() });
+          else sendJson(response, 404, { message: `no fault rule with id ${id}` });
+        },
+      };
+    }
+    if (!methods) {
+      sendJson(res, 404, { message: `no sandbox admin route ${path} (see GET /_sandbox/health)` });
+      return;
+    }
+    handler = methods[method === 'HEAD' ? 'GET' : method];
+    if (!handler) {
+      sendJson(
+        res,
+        405,
+        { message: `${method} is not allowed on ${path}` },
+        { allow: Object.keys(methods).join(', ') },
+      );
+      return;
+    }
+    try {
+      await handler(req, res, body, new URLSearchParams(query));
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof AdminInputError) sendJson(res, 400, { message: error.message });
+      else sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { EcrEmulator, EcrEmulatorOptions, WireResponse } from '../contracts.ts';
+import { EcrError } from './errors.ts';
+import { EcrService } from './service.ts';
+import { RegistryState, StateStore } from './state.ts';
+
+export { EcrError } from './errors.ts';
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+const SAVE_DEBOUNCE_MS = 500;
+
+/** Actions that change nothing persisted (uploads in progress are memory-only), so they never schedule a save. */
+const READ_ONLY = new Set([
+  'DescribeRepositories',
+  'DescribeImages',
+  'ListImages',
+  'BatchCheckLayerAvailability',
+  'GetDownloadUrlForLayer',
+  'GetAuthorizationToken',
+  'GetLifecyclePolicy',
+  'GetRegistryScanningConfiguration',
+  'GetRepositoryPolicy',
+  'DescribeRegistry',
+  'DescribeImageScanFindings',
+  'ListTagsForResource',
+  'InitiateLayerUpload',
+  'UploadLayerPart',
+]);
+
+function respond(status: number, body: unknown, extraHeaders: Record<string, string> = {}): WireResponse {
+  return {
+    status,
+    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID(), ...extraHeaders },
+    body: JSON.stringify(body),
+  };
+}
+
+function errorResponse(
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+  status = 400,
+): WireResponse {
+  return respond(status, { __type: code, message, ...extra }, { 'x-amzn-errortype': code });
+}
+
+/**
+ * Create the sandbox's ECR emulator: the ECR API over AWS JSON 1.1, backed by in-memory state that is loaded
+ * from and saved to `options.stateDir` when given.
+ */
+export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<EcrEmulator> {
+  const state = new RegistryState();
+  const store = options.stateDir === undefined ? undefined : new StateStore(options.stateDir);
+  let saveTimer: NodeJS.Timeout | undefined;
+  let saving: Promise<void> = Promise.resolve();
+  // A save of a 100,000-image registry takes a while: space debounced saves by a multiple of the last one's
+  // duration so a burst of pushes isn't spent serialising state back to back.
+  let lastSaveMs = 0;
+
+  const save = (): Promise<void> => {
+    if (!store) return Promise.resolve();
+    if (saveTimer) {
+      clearTimeout(saveTimer);
+      saveTimer = undefined;
+    }
+    // Chain saves so two never write the same files at once.
+    const timed = async () => {
+      const started = Date.now();
+      await store.save(state);
+      lastSaveMs = Date.now() - started;
+    };
+    saving = saving.then(timed, timed);
+    return saving;
+  };
+  const changed = (): void => {
+    if (!store || saveTimer) return;
+    saveTimer = setTimeout(
+      () => {
+        saveTimer = undefined;
+        save().catch((error: unknown) => {
+          console.error('ecr emulator: saving state failed', error);
+        });
+      },
+      Math.max(SAVE_DEBOUNCE_MS, 4 * lastSaveMs),
+    );
+    saveTimer.unref?.();
+  };
+
+  const service = new EcrService(options, state, changed);
+  if (store) {
+    await store.load(state);
+    service.resumeScans();
+  }
+  const operations = service.operations();
+
+  return {
+    async serve(action: string, rawBody: string): Promise<WireResponse> {
+      const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
+      if (!operation) {
+        return errorResponse(
+          'UnknownOperationException',
+          `Unknown operation: ${action} (the sandbox's ECR emulator does not implement it)`,
+        );
+      }
+      let input: unknown;
+      try {
+        input = rawBody.trim() === '' ? {} : JSON.parse(rawBody);
+      } catch {
+        return errorResponse('SerializationException', 'The request body is not valid JSON');
+      }
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        return errorResponse('SerializationException', 'The request body must be a JSON object');
+      }
+      try {
+        const output = operation(input as Record<string, unknown>);
+        if (!READ_ONLY.has(action)) changed();
+        return respond(200, output);
+      } catch (error) {
+        if (error instanceof EcrError) {
+          // A failed call may still have changed state (a consumed upload, for one).
+          if (!READ_ONLY.has(action)) changed();
+          return errorResponse(error.code, error.message, error.extra);
+        }
+        console.error(`ecr emulator: ${action} failed`, error);
+        return errorResponse(
+          'ServerException',
+          `Internal error in the sandbox's ECR emulator while serving ${action}`,
+          {},
+          500,
+        );
+      }
+    },
+    readBlob: (repositoryName, digest) => service.readBlob(repositoryName, digest),
+    setFindings: (entry) => service.setFindings(entry),
+    reset(): void {
+      service.cancelScans();
+      state.clear();
+      changed();
+    },
+    flush: save,
+    async close(): Promise<void> {
+      service.cancelScans();
+      await save();
+    },
+  };
+}

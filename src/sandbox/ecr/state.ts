@@ -1,0 +1,371 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FindingsCatalogueEntry } from '../contracts.ts';
+import { lowerBound } from './pagination.ts';
+
+/**
+ * The emulator's model. Sized for repositories of 100,000+ images: every per-image operation is O(1) or
+ * O(blobs of that image) through maps, listings walk a push-ordered array resumed by binary search on `seq`.
+ * Times are epoch milliseconds from the sandbox clock.
+ */
+
+export type ScanStatusValue =
+  | 'IN_PROGRESS'
+  | 'COMPLETE'
+  | 'ACTIVE'
+  | 'FAILED'
+  | 'UNSUPPORTED_IMAGE'
+  | 'FINDINGS_UNAVAILABLE';
+export type ScanTypeValue = 'BASIC' | 'ENHANCED';
+export type CatalogueFinding = FindingsCatalogueEntry['findings'][number];
+
+export interface ScanRecord {
+  type: ScanTypeValue;
+  status: ScanStatusValue;
+  description: string;
+  startedAt: number;
+  completedAt?: number;
+  findings: CatalogueFinding[];
+}
+
+export interface ImageRecord {
+  seq: number;
+  digest: string;
+  /** The manifest exactly as pushed; its sha256 is `digest`. */
+  manifest: string;
+  mediaType: string;
+  artifactMediaType?: string;
+  subject?: string;
+  /** Digests of the manifests an index lists. */
+  children: string[];
+  /** Every blob (config + layers) the image needs in the repository. */
+  blobs: string[];
+  size: number;
+  /** In the order they were put on the image. */
+  tags: string[];
+  pushedAt: number;
+  lastPulledAt?: number;
+  scan?: ScanRecord;
+  /** When the last basic scan started; StartImageScan allows one per 24 h. */
+  lastBasicScanAt?: number;
+  deleted?: boolean;
+}
+
+export interface ExclusionFilter {
+  filter: string;
+  filterType: 'WILDCARD';
+}
+
+export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
+
+export interface RepositoryRecord {
+  seq: number;
+  name: string;
+  createdAt: number;
+  imageTagMutability: TagMutability;
+  exclusionFilters: ExclusionFilter[];
+  scanOnPush: boolean;
+  encryption: { encryptionType: string; kmsKey?: string };
+  resourceTags: Map<string, string>;
+  lifecyclePolicy?: { text: string; lastEvaluatedAt?: number };
+  policyText?: string;
+  images: Map<string, ImageRecord>;
+  tagIndex: Map<string, string>;
+  /** Push order, ascending `seq`; deleted entries are tombstones until compaction. */
+  order: ImageRecord[];
+  deadInOrder: number;
+  nextImageSeq: number;
+  /** Blob digest → number of images using it (0 = uploaded but not yet part of an image). */
+  blobs: Map<string, number>;
+  /** Child manifest digest → number of indexes in this repository that list it. */
+  referencedBy: Map<string, number>;
+  deleted?: boolean;
+}
+
+export interface ScanningRule {
+  scanFrequency: 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL';
+  repositoryFilters: ExclusionFilter[];
+}
+
+export interface RegistrySettings {
+  scanType: ScanTypeValue;
+  scanningRules: ScanningRule[];
+  replicationRules: unknown[];
+}
+
+export interface Upload {
+  id: string;
+  repositoryName: string;
+  parts: Buffer[];
+  received: number;
+}
+
+/** A blob stored once for the whole registry; `holders` counts repositories that have it. */
+export interface StoredBlob {
+  data: Buffer;
+  holders: number;
+}
+
+export function defaultRegistrySettings(): RegistrySettings {
+  return { scanType: 'BASIC', scanningRules: [], replicationRules: [] };
+}
+
+export class RegistryState {
+  repos = new Map<string, RepositoryRecord>();
+  repoOrder: RepositoryRecord[] = [];
+  deadRepos = 0;
+  nextRepoSeq = 1;
+  blobs = new Map<string, StoredBlob>();
+  settings: RegistrySettings = defaultRegistrySettings();
+  uploads = new Map<string, Upload>();
+  catalogue = new Map<string, FindingsCatalogueEntry>();
+
+  newRepository(
+    fields: Omit<
+      RepositoryRecord,
+      'seq' | 'images' | 'tagIndex' | 'order' | 'deadInOrder' | 'nextImageSeq' | 'blobs' | 'referencedBy'
+    >,
+  ): RepositoryRecord {
+    const repo: RepositoryRecord = {
+      ...fields,
+      seq: this.nextRepoSeq++,
+      images: new Map(),
+      tagIndex: new Map(),
+      order: [],
+      deadInOrder: 0,
+      nextImageSeq: 1,
+      blobs: new Map(),
+      referencedBy: new Map(),
+    };
+    this.repos.set(repo.name, repo);
+    this.repoOrder.push(repo);
+    return repo;
+  }
+
+  removeRepository(repo: RepositoryRecord): void {
+    repo.deleted = true;
+    this.repos.delete(repo.name);
+    for (const digest of repo.blobs.keys()) this.releaseBlob(digest);
+    this.deadRepos++;
+    if (this.deadRepos > 64 && this.deadRepos * 2 > this.repoOrder.length) {
+      this.repoOrder = this.repoOrder.filter((r) => !r.deleted);
+      this.deadRepos = 0;
+    }
+  }
+
+  /** Put a blob into a repository (uploading it, or counting it when loading state). */
+  addBlobToRepository(repo: RepositoryRecord, digest: string, data: Buffer): void {
+    if (repo.blobs.has(digest)) return;
+    repo.blobs.set(digest, 0);
+    const stored = this.blobs.get(digest);
+    if (stored) stored.holders++;
+    else this.blobs.set(digest, { data, holders: 1 });
+  }
+
+  private releaseBlob(digest: string): void {
+    const stored = this.blobs.get(digest);
+    if (!stored) return;
+    stored.holders--;
+    if (stored.holders <= 0) this.blobs.delete(digest);
+  }
+
+  /** Append a new image at the end of the push order and index it. */
+  insertImage(repo: RepositoryRecord, image: Omit<ImageRecord, 'seq'>): ImageRecord {
+    const record = image as ImageRecord;
+    record.seq = repo.nextImageSeq++;
+    repo.images.set(record.digest, record);
+    repo.order.push(record);
+    for (const tag of record.tags) repo.tagIndex.set(tag, record.digest);
+    for (const blob of record.blobs) repo.blobs.set(blob, (repo.blobs.get(blob) ?? 0) + 1);
+    for (const child of record.children)
+      repo.referencedBy.set(child, (repo.referencedBy.get(child) ?? 0) + 1);
+    return record;
+  }
+
+  /** Remove an image (all its tags); blobs stay in the repository, as in a registry before garbage collection. */
+  deleteImage(repo: RepositoryRecord, image: ImageRecord): void {
+    image.deleted = true;
+    repo.images.delete(image.digest);
+    for (const tag of image.tags) {
+      if (repo.tagIndex.get(tag) === image.digest) repo.tagIndex.delete(tag);
+    }
+    for (const blob of image.blobs) repo.blobs.set(blob, Math.max(0, (repo.blobs.get(blob) ?? 1) - 1));
+    for (const child of image.children) {
+      const count = (repo.referencedBy.get(child) ?? 1) - 1;
+      if (count <= 0) repo.referencedBy.delete(child);
+      else repo.referencedBy.set(child, count);
+    }
+    repo.deadInOrder++;
+    // Compact lazily so a 100-image BatchDeleteImage on a 100,000-image repository doesn't splice 100 times.
+    if (repo.deadInOrder > 1024 && repo.deadInOrder * 4 > repo.order.length) {
+      repo.order = repo.order.filter((r) => !r.deleted);
+      repo.deadInOrder = 0;
+    }
+  }
+
+  /** Images from push position `seq` on (binary search), skipping tombstones lazily. */
+  *imagesFrom(repo: RepositoryRecord, seq: number): Generator<ImageRecord> {
+    const order = repo.order;
+    for (let i = lowerBound(order, seq); i < order.length; i++) {
+      const image = order[i] as ImageRecord;
+      if (!image.deleted) yield image;
+    }
+  }
+
+  clear(): void {
+    this.repos.clear();
+    this.repoOrder = [];
+    this.deadRepos = 0;
+    this.nextRepoSeq = 1;
+    this.blobs.clear();
+    this.settings = defaultRegistrySettings();
+    this.uploads.clear();
+    this.catalogue.clear();
+  }
+}
+
+// ---- persistence ---------------------------------------------------------------------------------------
+
+const STATE_FILE = 'ecr-state.json';
+const BLOB_DIR = 'blobs';
+
+interface PersistedImage extends Omit<ImageRecord, 'deleted'> {}
+
+interface PersistedRepository {
+  name: string;
+  createdAt: number;
+  imageTagMutability: TagMutability;
+  exclusionFilters: ExclusionFilter[];
+  scanOnPush: boolean;
+  encryption: RepositoryRecord['encryption'];
+  resourceTags: Array<[string, string]>;
+  lifecyclePolicy?: RepositoryRecord['lifecyclePolicy'];
+  policyText?: string;
+  blobs: string[];
+  nextImageSeq: number;
+  images: PersistedImage[];
+}
+
+interface PersistedState {
+  version: 1;
+  settings: RegistrySettings;
+  catalogue: FindingsCatalogueEntry[];
+  repositories: PersistedRepository[];
+}
+
+function blobFileName(digest: string): string {
+  // Digests are `algorithm:hex`; `:` is not portable in file names.
+  return digest.replace(/[^a-zA-Z0-9._-]/g, '_');
+}
+
+/**
+ * Saves and loads {@link RegistryState} under a directory: metadata as one JSON document (written to a temp
+ * file then renamed, so a crash never leaves half a file), blobs as one file each named by digest and written
+ * once. Uploads in progress are not persisted (ECR expires them too).
+ */
+export class StateStore {
+  private readonly written = new Set<string>();
+
+  constructor(private readonly dir: string) {}
+
+  async load(state: RegistryState): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, STATE_FILE), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new Error(`Cannot read ECR state from ${this.dir}`, { cause: error });
+    }
+    const persisted = JSON.parse(text) as PersistedState;
+    state.clear();
+    state.settings = persisted.settings;
+    for (const entry of persisted.catalogue) state.catalogue.set(catalogueKeyOf(entry), entry);
+    const blobDir = join(this.dir, BLOB_DIR);
+    for (const saved of persisted.repositories) {
+      const repo = state.newRepository({
+        name: saved.name,
+        createdAt: saved.createdAt,
+        imageTagMutability: saved.imageTagMutability,
+        exclusionFilters: saved.exclusionFilters,
+        scanOnPush: saved.scanOnPush,
+        encryption: saved.encryption,
+        resourceTags: new Map(saved.resourceTags),
+        ...(saved.lifecyclePolicy ? { lifecyclePolicy: saved.lifecyclePolicy } : {}),
+        ...(saved.policyText !== undefined ? { policyText: saved.policyText } : {}),
+      });
+      for (const digest of saved.blobs) {
+        let stored = state.blobs.get(digest);
+        if (!stored) {
+          const data = await readFile(join(blobDir, blobFileName(digest)));
+          this.written.add(digest);
+          stored = { data, holders: 0 };
+          state.blobs.set(digest, stored);
+        }
+        state.addBlobToRepository(repo, digest, stored.data);
+      }
+      for (const image of saved.images) {
+        const seq = image.seq;
+        const record = state.insertImage(repo, { ...image });
+        record.seq = seq;
+      }
+      repo.nextImageSeq = Math.max(saved.nextImageSeq, repo.nextImageSeq);
+    }
+  }
+
+  async save(state: RegistryState): Promise<void> {
+    await mkdir(join(this.dir, BLOB_DIR), { recursive: true });
+    const repositories: PersistedRepository[] = [];
+    for (const repo of state.repoOrder) {
+      if (repo.deleted) continue;
+      repositories.push({
+        name: repo.name,
+        createdAt: repo.createdAt,
+        imageTagMutability: repo.imageTagMutability,
+        exclusionFilters: repo.exclusionFilters,
+        scanOnPush: repo.scanOnPush,
+        encryption: repo.encryption,
+        resourceTags: [...repo.resourceTags],
+        ...(repo.lifecyclePolicy ? { lifecyclePolicy: repo.lifecyclePolicy } : {}),
+        ...(repo.policyText !== undefined ? { policyText: repo.policyText } : {}),
+        blobs: [...repo.blobs.keys()],
+        nextImageSeq: repo.nextImageSeq,
+        images: repo.order.filter((image) => !image.deleted).map(({ deleted: _deleted, ...image }) => image),
+      });
+    }
+    const blobDir = join(this.dir, BLOB_DIR);
+    for (const [digest, stored] of state.blobs) {
+      if (this.written.has(digest)) continue;
+      await writeFile(join(blobDir, blobFileName(digest)), stored.data);
+      this.written.add(digest);
+    }
+    const document: PersistedState = {
+      version: 1,
+      settings: state.settings,
+      catalogue: [...state.catalogue.values()],
+      repositories,
+    };
+    const target = join(this.dir, STATE_FILE);
+    await writeFile(`${target}.tmp`, JSON.stringify(document));
+    await rename(`${target}.tmp`, target);
+    // Blobs no repository holds any more go after the metadata no longer mentions them.
+    const wanted = new Set([...state.blobs.keys()].map(blobFileName));
+    for (const file of await readdir(blobDir)) {
+      if (!wanted.has(file)) await rm(join(blobDir, file), { force: true });
+    }
+    for (const digest of this.written) if (!state.blobs.has(digest)) this.written.delete(digest);
+  }
+}
+
+/** Catalogue entries are keyed by repository plus digest (preferred) or tag. */
+export function catalogueKey(
+  repositoryName: string,
+  ref: { imageDigest?: string; imageTag?: string },
+): string {
+  return ref.imageDigest !== undefined
+    ? `${repositoryName}\u0000digest\u0000${ref.imageDigest}`
+    : `${repositoryName}\u0000tag\u0000${ref.imageTag ?? ''}`;
+}
+
+export function catalogueKeyOf(entry: FindingsCatalogueEntry): string {
+  return catalogueKey(entry.repositoryName, entry);
+}
