@@ -4,7 +4,6 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
@@ -16,6 +15,7 @@ import { ecrRegistry } from '../src/adapters/ecr-registry.ts';
 import { parseLambdaEnv } from '../src/config/env.ts';
 import { imageActionDetailSchema } from '../src/domain/ecr-events.ts';
 import { logFailures, observability } from '../src/lambda/observability.ts';
+import { parseEvent } from '../src/lambda/parse-event.ts';
 import { recordPushedImage } from '../src/use-cases/record-pushed-image.ts';
 
 // Cold start: config, clients and adapters once per container.
@@ -47,7 +47,7 @@ export const handler = middy<PushEvent>()
       config: new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 24 * 3600 }),
     }),
   )
-  .use(parser({ schema: pushEventSchema }))
+  .use(parseEvent(pushEventSchema))
   .handler(async (event) => {
     const summary = await record({
       eventId: event.id,
