@@ -6,6 +6,7 @@ import {
   type GetRegistryScanningConfigurationCommandOutput,
   ImageNotFoundException,
   LimitExceededException,
+  RepositoryNotFoundException,
   StartImageScanCommand,
   UnsupportedImageTypeException,
 } from '@aws-sdk/client-ecr';
@@ -38,8 +39,9 @@ export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): Image
         );
         return out.imageDetails?.[0];
       } catch (error) {
-        // Deleted between the push and now: a real race, not a failure.
-        if (error instanceof ImageNotFoundException) return undefined;
+        // Image (or its whole repository) deleted between the push and now: a real race, not a failure.
+        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException)
+          return undefined;
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerInvokeCommand } from './commands/invoke.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommand(program);
   registerSandboxCommand(program);
+  registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;
 }

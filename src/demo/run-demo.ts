@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateRepositoryCommand,
   DescribeImageScanFindingsCommand,
@@ -6,7 +7,6 @@ import {
   ECRClient,
   type ImageDetail,
   RepositoryAlreadyExistsException,
-  StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
@@ -17,6 +17,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { pushImage } from '../adapters/ecr-push.ts';
 import type { SentinelConfig } from '../config/schema.ts';
 import { applicationRepositories } from '../domain/environments.ts';
@@ -40,6 +41,10 @@ export interface DemoReport {
     imageSizeInBytes: number;
   }>;
   events: Array<{ detailType: string; source: string; detail: Record<string, unknown> }>;
+  /** What the local Lambda runtime ran because of this scenario's events. */
+  invocations: Array<{ function: string; trigger: string; ok: boolean; result?: unknown; error?: unknown }>;
+  inventoryTable: string;
+  inventory: Array<{ repositoryName: string; imageDigest: string; tags: string[]; sizeInBytes: number }>;
 }
 
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -58,6 +63,7 @@ export async function runDemoScenario(
   const ecr = new ECRClient(clientConfig);
   const events = new EventBridgeClient(clientConfig);
   const sqs = new SQSClient(clientConfig);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
   try {
     const queueUrl = await subscribeQueueToEcrEvents(events, sqs);
 
@@ -92,30 +98,26 @@ export async function runDemoScenario(
     // The first image "has" two CVEs: the scan reports what the sandbox's findings catalogue says.
     const vulnerable = plan[0];
     if (vulnerable) {
-      await fetch(`${endpoint}/_sandbox/findings`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          repositoryName: vulnerable.repositoryName,
-          imageTag: vulnerable.imageTag,
-          findings: [
-            {
-              name: 'CVE-2024-6119',
-              severity: 'HIGH',
-              package: 'openssl',
-              version: '3.0.13',
-              fixedIn: '3.0.15',
-            },
-            {
-              name: 'CVE-2023-45853',
-              severity: 'CRITICAL',
-              package: 'zlib',
-              version: '1.2.13',
-              fixedIn: '1.3.1',
-            },
-          ],
-        }),
-      }).then(assertOk);
+      await admin(endpoint, 'POST', 'findings', {
+        repositoryName: vulnerable.repositoryName,
+        imageTag: vulnerable.imageTag,
+        findings: [
+          {
+            name: 'CVE-2024-6119',
+            severity: 'HIGH',
+            package: 'openssl',
+            version: '3.0.13',
+            fixedIn: '3.0.15',
+          },
+          {
+            name: 'CVE-2023-45853',
+            severity: 'CRITICAL',
+            package: 'zlib',
+            version: '1.2.13',
+            fixedIn: '1.3.1',
+          },
+        ],
+      });
     }
 
     const pushes: DemoReport['pushes'] = [];
@@ -128,17 +130,9 @@ export async function runDemoScenario(
       );
       pushes.push({ ...step, ...pushed });
     }
-    for (const push of pushes) {
-      const repo = repositories.find((r) => r.repositoryName === push.repositoryName);
-      if (!repo?.scanOnPush) {
-        await ecr.send(
-          new StartImageScanCommand({
-            repositoryName: push.repositoryName,
-            imageId: { imageDigest: push.imageDigest },
-          }),
-        );
-      }
-    }
+    // The pipeline takes it from here: ECR's PUSH events reach on-image-pushed, which records each image
+    // and starts a scan where the repository does not scan on push.
+    await admin(endpoint, 'POST', 'idle', { timeoutMs: 30_000 });
 
     const scans: DemoReport['scans'] = [];
     for (const push of pushes) scans.push(await waitForScan(ecr, push.repositoryName, push.imageDigest));
@@ -154,12 +148,71 @@ export async function runDemoScenario(
 
     // One PUSH per image and one scan result per image.
     const received = await drainEvents(sqs, queueUrl, pushes.length * 2);
-    return { endpoint, repositories, pushes, scans, images, events: received };
+    await admin(endpoint, 'POST', 'idle', { timeoutMs: 30_000 });
+    const runtime = (await admin(endpoint, 'GET', 'functions')) as {
+      resources: Record<string, { ref: string }>;
+      history: DemoReport['invocations'];
+    };
+    const digests = new Set(pushes.map((p) => p.imageDigest));
+    const invocations = runtime.history
+      .filter(
+        (i) => digests.has(String((i.result as { imageDigest?: unknown } | undefined)?.imageDigest)) || !i.ok,
+      )
+      .map(({ function: fn, trigger, ok, result, error }) => ({ function: fn, trigger, ok, result, error }));
+    const inventoryTable = runtime.resources.SentinelTable?.ref ?? '';
+    const inventory = await readInventory(dynamo, inventoryTable, digests);
+    return {
+      endpoint,
+      repositories,
+      pushes,
+      scans,
+      images,
+      events: received,
+      invocations,
+      inventoryTable,
+      inventory,
+    };
   } finally {
     ecr.destroy();
     events.destroy();
     sqs.destroy();
+    dynamo.destroy();
   }
+}
+
+/** Call the sandbox admin API and return its JSON answer; a non-2xx answer is an error naming the route. */
+async function admin(
+  endpoint: string,
+  method: 'GET' | 'POST',
+  route: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${endpoint}/_sandbox/${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok)
+    throw new Error(`sandbox ${method} /_sandbox/${route} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** The inventory rows of the given digests (the demo's table is small: one Scan is enough). */
+async function readInventory(
+  dynamo: DynamoDBDocumentClient,
+  tableName: string,
+  digests: Set<string>,
+): Promise<DemoReport['inventory']> {
+  const out = await dynamo.send(new ScanCommand({ TableName: tableName }));
+  return (out.Items ?? [])
+    .filter((item) => digests.has(String(item.imageDigest)))
+    .map((item) => ({
+      repositoryName: String(item.repositoryName),
+      imageDigest: String(item.imageDigest),
+      tags: [...((item.tags as Set<string> | undefined) ?? [])].sort(),
+      sizeInBytes: Number(item.sizeInBytes ?? 0),
+    }));
 }
 
 function toImageRow(image: ImageDetail): DemoReport['images'][number] {
@@ -169,11 +222,6 @@ function toImageRow(image: ImageDetail): DemoReport['images'][number] {
     imageTags: image.imageTags ?? [],
     imageSizeInBytes: image.imageSizeInBytes ?? 0,
   };
-}
-
-async function assertOk(response: Response): Promise<void> {
-  if (!response.ok)
-    throw new Error(`sandbox admin API answered ${response.status}: ${await response.text()}`);
 }
 
 /**

@@ -22,6 +22,9 @@
  * | `GET /_sandbox/outbox/slack` | | `{"messages":[{"timestamp","payload"}]}`, newest last: every accepted post to the stand-in webhook. |
  * | `DELETE /_sandbox/outbox/slack` | | Clears it. |
  * | `POST /_sandbox/webhooks/slack` | a Slack incoming-webhook payload (JSON, or form `payload=<json>`) | Like Slack: `text/plain` `ok`, or 400 with `invalid_payload`, `no_text`, `invalid_blocks` or `msg_too_long`. Use this URL as the Slack webhook URL. |
+ * | `GET /_sandbox/functions` | | `{"functions":[{"name","deployedName","handler","events"}],"resources":{logicalId:{ref,arn?,url?}},"stats":{fn:{invocations,errors,retries,failuresSentToDestination}},"history":[{"function","trigger","ok","result"|"error","at"}]}` from the local Lambda runtime; 404 when the sandbox runs without it. |
+ * | `POST /_sandbox/invoke` | `{"function":"onImagePushed","event":{...}?,"async":false}` | Invoke a function of serverless.yml in-process: `{"ok","result"|"error"}`. No `event` for a scheduled function = its scheduled event. `"async":true` queues it like an async Lambda invoke (retries, onFailure) and answers at once. 400 for an unknown function. |
+ * | `POST /_sandbox/idle` | `{"timeoutMs":10000}`? | Waits until every function's queue is empty and nothing runs: `{"idle":true}`, or 504 `{"idle":false}` after the timeout. |
  * | `GET /_sandbox/ecr/blob?repository=R&digest=D` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here. |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,6 +34,7 @@ import { BLOB_ROUTE } from './contracts.ts';
 import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, parseFaultRule } from './faults.ts';
 import { type EmailDelivery, type Outbox, type SlackPost, validateSlackPost } from './outbox.ts';
+import type { LambdaRuntime } from './runtime/index.ts';
 
 /** What the admin API works on. */
 export interface AdminContext {
@@ -41,6 +45,8 @@ export interface AdminContext {
   slackOutbox: Outbox<SlackPost>;
   findings: Outbox<unknown>;
   emulator: EcrEmulator;
+  /** The local Lambda runtime, if the sandbox runs one (a function: reset replaces it). */
+  runtime: () => LambdaRuntime | undefined;
   health(): { healthy: boolean; body: Record<string, unknown> };
   reset(): Promise<void>;
 }
@@ -155,6 +161,67 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       },
     ],
     [
+      '/_sandbox/functions',
+      {
+        GET: (_req, res) => {
+          const runtime = requireRuntime(ctx);
+          sendJson(res, 200, {
+            functions: runtime.functions,
+            resources: runtime.resources,
+            stats: runtime.stats(),
+            history: runtime.history(),
+          });
+        },
+      },
+    ],
+    [
+      '/_sandbox/invoke',
+      {
+        POST: async (_req, res, body) => {
+          const runtime = requireRuntime(ctx);
+          const input = parseJson(body) as
+            | { function?: unknown; event?: unknown; async?: unknown }
+            | undefined;
+          if (typeof input?.function !== 'string' || input.function === '') {
+            throw new AdminInputError('"function" must name a function of serverless.yml');
+          }
+          const known = runtime.functions.some(
+            (f) => f.name === input.function || f.deployedName === input.function,
+          );
+          if (!known) {
+            throw new AdminInputError(
+              `unknown function "${input.function}" (known: ${runtime.functions.map((f) => f.name).join(', ')})`,
+            );
+          }
+          const outcome = await runtime.invoke(
+            input.function,
+            input.event,
+            input.async === true ? 'Event' : 'RequestResponse',
+          );
+          sendJson(res, 200, outcome);
+        },
+      },
+    ],
+    [
+      '/_sandbox/idle',
+      {
+        POST: async (_req, res, body) => {
+          const runtime = requireRuntime(ctx);
+          const input = parseJson(body) as { timeoutMs?: unknown } | undefined;
+          const timeoutMs = input?.timeoutMs ?? 10_000;
+          if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+            throw new AdminInputError('"timeoutMs" must be a positive number of milliseconds');
+          }
+          try {
+            await runtime.idle(timeoutMs);
+            sendJson(res, 200, { idle: true });
+          } catch {
+            sendJson(res, 504, { idle: false, message: `still busy after ${timeoutMs} ms` });
+          }
+        },
+      },
+    ],
+    [
       '/_sandbox/outbox/email',
       {
         GET: (_req, res) => sendJson(res, 200, { messages: ctx.emailOutbox.list() }),
@@ -216,6 +283,15 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
   ]);
 }
 
+/** Thrown as a 404 when the runtime routes are used on a sandbox started without it. */
+class NoRuntimeError extends AdminInputError {}
+
+function requireRuntime(ctx: AdminContext): LambdaRuntime {
+  const runtime = ctx.runtime();
+  if (!runtime) throw new NoRuntimeError('this sandbox runs no Lambda runtime (started with --no-runtime)');
+  return runtime;
+}
+
 /** Build the admin request handler. */
 export function createAdminHandler(
   ctx: AdminContext,
@@ -255,7 +331,8 @@ export function createAdminHandler(
         res.destroy();
         return;
       }
-      if (error instanceof AdminInputError) sendJson(res, 400, { message: error.message });
+      if (error instanceof NoRuntimeError) sendJson(res, 404, { message: error.message });
+      else if (error instanceof AdminInputError) sendJson(res, 400, { message: error.message });
       else sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     }
   };

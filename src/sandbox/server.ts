@@ -11,6 +11,7 @@ import { FaultRegistry, faultResponse } from './faults.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 import { assignMessageIds, type EmailDelivery, Outbox, parseSnsPublish, type SlackPost } from './outbox.ts';
 import { downstreamHeaders, MotoProxy, readBody } from './proxy.ts';
+import { type LambdaRuntime, startLambdaRuntime } from './runtime/index.ts';
 import { SnsEmailTap } from './sns-email.ts';
 
 export { MotoUnavailableError } from './moto.ts';
@@ -37,6 +38,11 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Python interpreter for moto (default ECR_SENTINEL_PYTHON or python3). */
   python?: string;
+  /**
+   * Run the functions of a serverless.yml on the sandbox (the local Lambda runtime): rules, stand-in queues
+   * and resources are created in moto, and handlers are invoked in-process. Off when absent.
+   */
+  runtime?: { serverlessFile: string; projectRoot: string; stage?: string; retryDelaysMs?: number[] };
   /** Build the ECR emulator (default: the real one from ./ecr/index.ts); tests may pass a stand-in. */
   createEmulator?: (options: EcrEmulatorOptions) => Promise<EcrEmulator>;
 }
@@ -50,6 +56,8 @@ export interface Sandbox {
   motoUrl: string;
   motoPid: number;
   clock: SandboxClock;
+  /** The local Lambda runtime, when started with `runtime` (replaced by a fresh one on reset). */
+  runtime(): LambdaRuntime | undefined;
   /** Flush pending events, stop serving, stop moto. Idempotent. */
   stop(): Promise<void>;
 }
@@ -184,7 +192,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
 
+  // The runtime talks to moto directly: its polling is plumbing, not calls the handlers make.
+  let runtime: LambdaRuntime | undefined;
+  const startRuntime = async () => {
+    if (!options.runtime) return undefined;
+    return startLambdaRuntime({
+      endpoint: moto.url,
+      handlerEndpoint: publicUrl,
+      serverlessFile: options.runtime.serverlessFile,
+      projectRoot: options.runtime.projectRoot,
+      stage: options.runtime.stage ?? 'local',
+      region: SANDBOX_REGION,
+      accountId: SANDBOX_ACCOUNT_ID,
+      now: () => clock.now(),
+      log,
+      ...(options.runtime.retryDelaysMs ? { retryDelaysMs: options.runtime.retryDelaysMs } : {}),
+    });
+  };
+
   const resetAll = async (): Promise<void> => {
+    // moto's reset removes the runtime's rules, queues and tables: stop it first, provision afresh after.
+    await runtime?.stop();
+    runtime = undefined;
     await events.discard();
     emulator.reset();
     const response = await fetch(`${moto.url}/moto-api/reset`, { method: 'POST' });
@@ -197,6 +226,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults.clear();
     counters.clear();
     clock.reset();
+    runtime = await startRuntime();
   };
 
   const admin = createAdminHandler({
@@ -207,6 +237,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slackOutbox,
     findings,
     emulator,
+    runtime: () => runtime,
     reset: resetAll,
     health: () => {
       const motoRunning = moto.running();
@@ -224,6 +255,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           stateDir: options.stateDir ?? null,
           clock: { now: clock.now().toISOString(), shifted: clock.shifted },
           events: { sent: events.sent, failed: events.failed, pending: events.pending },
+          runtime: runtime ? { functions: runtime.functions.map((f) => f.name) } : null,
           uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
         },
       };
@@ -319,6 +351,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      try {
+        await runtime?.stop();
+      } catch (error) {
+        log(`runtime: stop failed: ${error instanceof Error ? error.message : error}`);
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Let requests in flight finish briefly, then cut what's left.
@@ -339,5 +376,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return stopping;
   };
 
-  return { url: publicUrl, port, host, motoUrl: moto.url, motoPid: moto.pid, clock, stop };
+  try {
+    runtime = await startRuntime();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    url: publicUrl,
+    port,
+    host,
+    motoUrl: moto.url,
+    motoPid: moto.pid,
+    clock,
+    runtime: () => runtime,
+    stop,
+  };
 }

@@ -31,6 +31,8 @@ describe('npm start (ecr-sentinel demo)', () => {
         scans: Array<{ status: string; severityCounts: Record<string, number> }>;
         images: unknown[];
         events: Array<{ detailType: string; detail: Record<string, unknown> }>;
+        invocations: Array<{ function: string; ok: boolean; result: { scan: string } }>;
+        inventory: Array<{ repositoryName: string; tags: string[] }>;
       };
       expect(report.pushes).toHaveLength(3);
       expect(report.images).toHaveLength(3);
@@ -40,6 +42,22 @@ describe('npm start (ecr-sentinel demo)', () => {
       const scans = report.events.filter((e) => e.detailType === 'ECR Image Scan');
       expect(pushes.map((e) => e.detail['action-type'])).toEqual(['PUSH', 'PUSH', 'PUSH']);
       expect(scans).toHaveLength(3);
+      // The pipeline: each PUSH reached on-image-pushed, which recorded it and scanned where needed.
+      expect(report.invocations.map((i) => [i.function, i.ok])).toEqual([
+        ['onImagePushed', true],
+        ['onImagePushed', true],
+        ['onImagePushed', true],
+      ]);
+      expect(report.invocations.map((i) => i.result.scan).sort()).toEqual([
+        'scans-on-push',
+        'scans-on-push',
+        'started',
+      ]);
+      expect(report.inventory.map((r) => `${r.repositoryName}:${r.tags.join(',')}`).sort()).toEqual([
+        'orders-api-dev:1.0.0',
+        'orders-api-staging:0.9.0',
+        'web-frontend-dev:2.3.1',
+      ]);
     }
   }, 240_000);
 
@@ -50,6 +68,9 @@ describe('npm start (ecr-sentinel demo)', () => {
     expect(result.stdout).toMatch(/sandbox ready on http:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toContain('orders-api-dev:1.0.0');
     expect(result.stdout).toMatch(/ECR events that reached EventBridge \(6\)/);
+    expect(result.stdout).toContain(
+      'aws.ecr ECR Image Action -> onImagePushed: orders-api-staging recorded, scan: started',
+    );
     expect(result.stdout).toContain('Sandbox stopped.');
   }, 120_000);
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
+import { PROJECT_ROOT, SERVERLESS_FILE } from '../../project-root.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -36,7 +37,13 @@ export function registerDemoCommand(program: Command): void {
         if (!options.json) process.stdout.write(`${line}\n`);
       };
       log('Starting the sandbox (ECR emulator + moto)…');
-      const sandbox = await startSandbox({ host: '127.0.0.1', port, quiet: true, scanDelayMs: 300 });
+      const sandbox = await startSandbox({
+        host: '127.0.0.1',
+        port,
+        quiet: true,
+        scanDelayMs: 300,
+        runtime: { serverlessFile: SERVERLESS_FILE, projectRoot: PROJECT_ROOT, stage: 'demo' },
+      });
       // Ctrl-C must leave nothing behind: stop the sandbox (and with it moto) before exiting.
       const onSignal = (signal: NodeJS.Signals) => {
         void sandbox.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
@@ -71,6 +78,20 @@ function printReport(report: DemoReport): void {
   for (const p of report.pushes) {
     out.push(
       `  ${p.repositoryName}:${p.imageTag}  ${shortDigest(p.imageDigest)}  (${p.blobsUploaded} blobs uploaded)`,
+    );
+  }
+  out.push('', `Functions invoked by the pipeline (${report.invocations.length}):`);
+  for (const i of report.invocations) {
+    const r = i.result as { repositoryName?: string; outcome?: string; scan?: string } | undefined;
+    const what = i.ok
+      ? `${r?.repositoryName ?? ''} ${r?.outcome ?? ''}, scan: ${r?.scan ?? '?'}`
+      : `FAILED ${JSON.stringify(i.error)}`;
+    out.push(`  ${i.trigger} -> ${i.function}: ${what}`);
+  }
+  out.push('', `Inventory (DynamoDB ${report.inventoryTable}):`);
+  for (const row of report.inventory) {
+    out.push(
+      `  ${row.repositoryName}  ${shortDigest(row.imageDigest)}  [${row.tags.join(', ')}]  ${row.sizeInBytes} bytes`,
     );
   }
   out.push('', 'Scans:');

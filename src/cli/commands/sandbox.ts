@@ -1,6 +1,9 @@
 import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { SERVERLESS_FILE } from '../../project-root.ts';
 import { MotoUnavailableError } from '../../sandbox/moto.ts';
+import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
@@ -49,6 +52,14 @@ Admin API (JSON), under http://HOST:PORT/_sandbox/:
   GET|DELETE outbox/email         what SNS email/email-json subscriptions would have received
   GET|DELETE outbox/slack         what was posted to the stand-in Slack webhook
   POST webhooks/slack             the stand-in Slack incoming webhook (use it as the webhook URL)
+  GET  functions                  the local Lambda runtime's functions, stats and recent invocations
+  POST invoke                     {"function":"onImagePushed","event":{...}} (or: ecr-sentinel invoke)
+  POST idle                       wait until the functions have handled every queued event
+
+Local Lambda runtime (on unless --no-runtime): the functions of serverless.yml run in-process on the same
+code that is deployed. Their EventBridge rules, schedules, SNS/SQS sources and resources (tables, queues,
+topics) are created in moto for --stage; a failed async invocation is retried twice, then sent to the
+function's onFailure queue. Each invocation's log lines are printed to stderr with the function name.
 
 State: in memory by default. --state-dir keeps ECR state (repositories, images, blobs) across restarts;
 moto's state (DynamoDB, SNS, SQS, EventBridge) is never persisted.
@@ -64,6 +75,9 @@ interface SandboxCommandOptions {
   host: string;
   port: string;
   stateDir?: string;
+  runtime: boolean;
+  serverlessFile: string;
+  stage: string;
   scanDelayMs: string;
   verbose?: boolean;
 }
@@ -78,6 +92,9 @@ export function registerSandboxCommand(program: Command): void {
     .option('--state-dir <dir>', 'load and save ECR state in this directory (moto state stays in memory)')
     .option('--scan-delay-ms <ms>', 'milliseconds an image scan takes to complete', '1000')
     .option('--verbose', 'log every request (service action status ms) to stderr')
+    .option('--no-runtime', "don't run serverless.yml's functions (the local Lambda runtime)")
+    .option('--serverless-file <file>', 'serverless.yml whose functions the runtime runs', SERVERLESS_FILE)
+    .option('--stage <stage>', 'stage the local functions and resources are named for', 'local')
     .addHelpText('after', HELP)
     .action(async (options: SandboxCommandOptions, command: Command) => {
       const usage = (message: string): never =>
@@ -98,9 +115,22 @@ export function registerSandboxCommand(program: Command): void {
           scanDelayMs: Number(options.scanDelayMs),
           verbose: options.verbose === true,
           ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+          ...(options.runtime
+            ? {
+                runtime: {
+                  serverlessFile: resolve(options.serverlessFile),
+                  projectRoot: dirname(resolve(options.serverlessFile)),
+                  stage: options.stage,
+                },
+              }
+            : {}),
         });
       } catch (error) {
-        if (error instanceof MotoUnavailableError || error instanceof SandboxListenError) {
+        if (
+          error instanceof MotoUnavailableError ||
+          error instanceof SandboxListenError ||
+          error instanceof ServerlessConfigError
+        ) {
           process.stderr.write(`ecr-sentinel sandbox: ${error.message}\n`);
           process.exitCode = EXIT.usage;
           return;
@@ -116,6 +146,9 @@ export function registerSandboxCommand(program: Command): void {
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
+        const functions = sandbox.runtime()?.functions ?? [];
+        for (const fn of functions)
+          process.stderr.write(`sandbox: function ${fn.name} <- ${fn.events.join('; ')}\n`);
         process.stdout.write(`sandbox ready on ${sandbox.url}\n`);
       });
       // A second signal while stopping ends at once (moto is killed by the exit handler).

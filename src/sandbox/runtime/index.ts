@@ -37,6 +37,11 @@ export { ServerlessConfigError } from './template.ts';
 export interface LambdaRuntimeOptions {
   /** AWS endpoint the runtime uses to talk to moto, and that handlers get as AWS_ENDPOINT_URL. */
   endpoint: string;
+  /**
+   * What handlers get as AWS_ENDPOINT_URL (and queue URLs are built on), when it differs from `endpoint`:
+   * the sandbox points its own plumbing at moto directly so polling is not counted as the handlers' calls.
+   */
+  handlerEndpoint?: string;
   serverlessFile: string;
   /** Where handler paths are resolved. */
   projectRoot: string;
@@ -81,7 +86,36 @@ export interface FunctionStats {
   failuresSentToDestination: number;
 }
 
+/** One finished invocation, kept in {@link LambdaRuntime.history} (newest last). */
+export interface InvocationRecord {
+  function: string;
+  requestId?: string;
+  /** What triggered it: `source detail-type` for EventBridge, `aws:sns` / `aws:sqs`, or `direct`. */
+  trigger: string;
+  ok: boolean;
+  result?: unknown;
+  error?: { errorType: string; errorMessage: string };
+  at: string;
+}
+
+/** How many invocations {@link LambdaRuntime.history} keeps. */
+const HISTORY_LIMIT = 1000;
+
+function triggerOf(event: unknown): string {
+  const e = event as {
+    source?: unknown;
+    'detail-type'?: unknown;
+    Records?: Array<{ EventSource?: unknown; eventSource?: unknown }>;
+  };
+  if (typeof e?.source === 'string') return `${e.source} ${String(e['detail-type'])}`;
+  const record = e?.Records?.[0];
+  if (record) return String(record.EventSource ?? record.eventSource);
+  return 'direct';
+}
+
 export interface LambdaRuntime {
+  /** The most recent invocations (at most 1000), oldest first: what ran, on what, and how it ended. */
+  history(): InvocationRecord[];
   functions: RuntimeFunction[];
   /** Logical id → physical. */
   resources: Record<string, { ref: string; arn?: string; url?: string }>;
@@ -167,13 +201,14 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
   const retryDelaysMs = options.retryDelaysMs ?? [200, 400];
   const concurrency = options.concurrency ?? 10;
   const endpoint = options.endpoint.replace(/\/$/, '');
+  const handlerEndpoint = (options.handlerEndpoint ?? options.endpoint).replace(/\/$/, '');
 
   const model = loadServerless({
     serverlessFile: options.serverlessFile,
     stage,
     region,
     accountId,
-    endpoint,
+    endpoint: handlerEndpoint,
   });
   const { service, registry } = model;
 
@@ -216,7 +251,13 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
   for (const fn of model.functions) {
     stats[fn.key] = { invocations: 0, errors: 0, retries: 0, failuresSentToDestination: 0 };
   }
-  const invoker = new Invoker({ projectRoot: options.projectRoot, endpoint, region, accountId, log });
+  const invoker = new Invoker({
+    projectRoot: options.projectRoot,
+    endpoint: handlerEndpoint,
+    region,
+    accountId,
+    log,
+  });
 
   // --- Local work tracking (idle) ---------------------------------------------------------------------------
   let busy = 0;
@@ -279,11 +320,21 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
 
   // --- Invocation -------------------------------------------------------------------------------------------
   const slots = new Map(model.functions.map((fn) => [fn.key, new Slots(concurrency)]));
+  const history: InvocationRecord[] = [];
   const invokeCounted = async (fn: FunctionModel, event: unknown, requestId?: string) => {
     const counters = stats[fn.key] as FunctionStats;
     counters.invocations++;
     const outcome = await invoker.invoke(fn, event, requestId);
     if (!outcome.ok) counters.errors++;
+    history.push({
+      function: fn.key,
+      requestId,
+      trigger: triggerOf(event),
+      ok: outcome.ok,
+      ...(outcome.ok ? { result: outcome.result } : { error: outcome.error }),
+      at: now().toISOString(),
+    });
+    if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT);
     return outcome;
   };
 
@@ -721,6 +772,9 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
         await sleep(25);
       }
       throw new Error(`local Lambda runtime not idle after ${timeoutMs} ms (${busy} tasks running)`);
+    },
+    history() {
+      return history.slice();
     },
     stats() {
       return JSON.parse(JSON.stringify(stats)) as Record<string, FunctionStats>;

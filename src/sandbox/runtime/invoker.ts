@@ -122,7 +122,12 @@ export interface InvokerOptions {
 }
 
 export class Invoker {
-  private readonly handlers = new Map<string, Promise<Handler>>();
+  /**
+   * Warm "containers" per function. Lambda runs one invocation per container at a time, each container with
+   * its own module state (clients, logger context, cold start); here each container is its own instance of
+   * the handler module (a distinct import URL), so concurrent invocations never share module-scope state.
+   */
+  private readonly containers = new Map<string, Array<{ handler: Promise<Handler>; busy: boolean }>>();
   private readonly originalEnv = new Map<string, string | undefined>();
   private appliedKeys = new Set<string>();
   private appliedFor: string | undefined;
@@ -205,24 +210,49 @@ export class Invoker {
     );
   }
 
-  /** Import the handler module once (with the function's environment in place). */
-  load(fn: FunctionModel): Promise<Handler> {
-    let loaded = this.handlers.get(fn.name);
-    if (!loaded) {
-      loaded = (async () => {
-        const { file, exportName } = this.resolveHandler(fn);
-        this.applyEnvironment(fn);
-        const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-        const handler = module[exportName];
-        if (typeof handler !== 'function') {
-          throw new Error(`function ${fn.key}: ${file} has no exported function "${exportName}"`);
-        }
-        return handler as Handler;
-      })();
-      this.handlers.set(fn.name, loaded);
-      loaded.catch(() => this.handlers.delete(fn.name));
+  /** Import one more instance of the handler module (with the function's environment in place). */
+  private loadInstance(fn: FunctionModel, instance: number): Promise<Handler> {
+    return (async () => {
+      const { file, exportName } = this.resolveHandler(fn);
+      this.applyEnvironment(fn);
+      const url = pathToFileURL(file).href + (instance === 0 ? '' : `?container=${instance}`);
+      const module = (await import(url)) as Record<string, unknown>;
+      const handler = module[exportName];
+      if (typeof handler !== 'function') {
+        throw new Error(`function ${fn.key}: ${file} has no exported function "${exportName}"`);
+      }
+      return handler as Handler;
+    })();
+  }
+
+  /** Take an idle container of the function, starting a new one (a cold start) when all are busy. */
+  private acquire(fn: FunctionModel): { handler: Promise<Handler>; release: (discard?: boolean) => void } {
+    const pool = this.containers.get(fn.name) ?? [];
+    this.containers.set(fn.name, pool);
+    let container = pool.find((c) => !c.busy);
+    if (!container) {
+      container = { handler: this.loadInstance(fn, pool.length), busy: false };
+      const created = container;
+      pool.push(created);
+      // A module that failed to load is not a container: the next invocation tries again.
+      created.handler.catch(() => pool.splice(pool.indexOf(created), 1));
     }
-    return loaded;
+    container.busy = true;
+    const taken = container;
+    return {
+      handler: taken.handler,
+      release: (discard = false) => {
+        taken.busy = false;
+        // Lambda throws away a container whose invocation timed out; the code may still be running here.
+        if (discard && pool.includes(taken)) pool.splice(pool.indexOf(taken), 1);
+      },
+    };
+  }
+
+  /** Load the handler once (e.g. to surface import errors at start); the container stays warm. */
+  load(fn: FunctionModel): Promise<Handler> {
+    const { handler, release } = this.acquire(fn);
+    return handler.finally(release);
   }
 
   private context(fn: FunctionModel, requestId: string, deadline: number): Context {
@@ -255,8 +285,10 @@ export class Invoker {
     log(`${prefix} START RequestId: ${requestId} Version: $LATEST`);
     let outcome: InvocationResult;
     let timer: NodeJS.Timeout | undefined;
+    const container = this.acquire(fn);
+    let timedOut = false;
     try {
-      const handler = await this.load(fn);
+      const handler = await container.handler;
       this.applyEnvironment(fn);
       const timeoutMs = fn.timeoutSeconds * 1000;
       const deadline = Date.now() + timeoutMs;
@@ -278,6 +310,7 @@ export class Invoker {
         timer = setTimeout(() => {
           const error = new Error(`Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`);
           error.name = 'Sandbox.Timedout';
+          timedOut = true;
           reject(error);
         }, timeoutMs);
       });
@@ -289,6 +322,7 @@ export class Invoker {
       );
     } finally {
       if (timer) clearTimeout(timer);
+      container.release(timedOut);
     }
     const duration = performance.now() - started;
     log(`${prefix} END RequestId: ${requestId}`);
