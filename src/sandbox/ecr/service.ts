@@ -1185,7 +1185,9 @@ export class EcrService {
         rule.scanFrequency !== 'MANUAL' &&
         rule.repositoryFilters.some((f) => wildcardMatch(f.filter, repo.name)),
     );
-    if (scanType === 'ENHANCED') return scanningRules.length === 0 || ruleMatches ? 'ENHANCED' : undefined;
+    // Inspector scans only repositories an enhanced rule covers; the repository's own scanOnPush no longer
+    // applies (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced.html).
+    if (scanType === 'ENHANCED') return ruleMatches ? 'ENHANCED' : undefined;
     return repo.scanOnPush || ruleMatches ? 'BASIC' : undefined;
   }
 
