@@ -6,7 +6,7 @@ import { parseManifest } from '../../src/sandbox/ecr/manifest.ts';
 import { decodeToken, encodeToken, lowerBound } from '../../src/sandbox/ecr/pagination.ts';
 import { inspectorEventCounts, parseCatalogueEntry, severityCounts } from '../../src/sandbox/ecr/scanner.ts';
 import { isImageTag, maxResultsOf, validateRepositoryName } from '../../src/sandbox/ecr/validation.ts';
-import { wildcardMatch } from '../../src/sandbox/ecr/wildcard.ts';
+import { wildcardMatch } from '../../src/domain/wildcard.ts';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

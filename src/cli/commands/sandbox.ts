@@ -94,7 +94,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--verbose', 'log every request (service action status ms) to stderr')
     .option('--no-runtime', "don't run serverless.yml's functions (the local Lambda runtime)")
     .option('--serverless-file <file>', 'serverless.yml whose functions the runtime runs', SERVERLESS_FILE)
-    .option('--stage <stage>', 'stage the local functions and resources are named for', 'local')
+    .option('--stage <stage>', 'stage the local functions and resources are named for (as serverless --stage)', 'dev')
     .addHelpText('after', HELP)
     .action(async (options: SandboxCommandOptions, command: Command) => {
       const usage = (message: string): never =>

@@ -82,7 +82,7 @@ import {
   validateRepositoryName,
   wildcardFilters,
 } from './validation.ts';
-import { wildcardMatch } from './wildcard.ts';
+import { wildcardMatch } from '../../domain/wildcard.ts';
 import { seconds, type Wire } from './wire.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
