@@ -1,5 +1,8 @@
 import type { ImageDetail } from '@aws-sdk/client-ecr';
+import type { Finding } from './domain/findings.ts';
+import type { SnsAlert } from './domain/render/alert-text.ts';
 import type { ScanSettings } from './domain/scanning.ts';
+import type { Verdict } from './domain/verdict.ts';
 
 /** The time source use cases read; handlers pass the system clock, tests a fixed one. */
 export interface Clock {
@@ -14,6 +17,8 @@ export type ImageFacts = Pick<
 
 /** Read and act on ECR. */
 export interface ImageRegistry {
+  /** The digest a tag points to, or undefined when no image has that tag. */
+  resolveTag(repositoryName: string, imageTag: string): Promise<string | undefined>;
   /** Facts about an image by digest, or undefined when the image no longer exists. */
   describeImage(repositoryName: string, imageDigest: string): Promise<ImageFacts | undefined>;
   scanSettings(repositoryName: string): Promise<ScanSettings>;
@@ -43,4 +48,73 @@ export interface InventoryImage {
 export interface InventoryStore {
   /** Create or update the record; idempotent: the same input twice leaves one record. */
   recordImage(image: InventoryImage): Promise<void>;
+}
+
+// ---- Scan gate and alerts -------------------------------------------------------------------------------
+
+/** The full findings of one image's latest scan, normalised; `findings` undefined when unavailable. */
+export interface ScanResult {
+  /** Upper case; `SCAN_NOT_FOUND` when the image was never scanned (judged ERROR like any failed scan). */
+  scanStatus: string;
+  scanStatusDescription?: string | undefined;
+  findings: Finding[] | undefined;
+  /** When the scan finished, when the registry says. */
+  scanCompletedAt?: Date | undefined;
+}
+
+/** Reads scan results from ECR (every page of DescribeImageScanFindings, basic and enhanced shapes). */
+export interface ScanFindingsReader {
+  /** @throws {ImageGoneError} when the image or its repository no longer exists. */
+  read(repositoryName: string, imageDigest: string): Promise<ScanResult>;
+}
+
+/** The image (or its whole repository) was deleted: nothing left to judge or enforce. */
+export class ImageGoneError extends Error {
+  override readonly name = 'ImageGoneError';
+}
+
+/** Verdicts by repository + digest: the latest in one read, every evaluation kept as history. */
+export interface VerdictStore {
+  latest(repositoryName: string, imageDigest: string): Promise<Verdict | undefined>;
+  /**
+   * Store a new evaluation as the latest (and in the history). `expectedPrevious` is the evaluatedAt of the
+   * latest this decision was based on (undefined: none); a concurrent writer makes it throw
+   * {@link VerdictConflictError} so the caller can re-decide instead of double-alerting.
+   */
+  save(verdict: Verdict, expectedPrevious: string | undefined): Promise<void>;
+}
+
+/** A newer verdict was stored between our read and our write. */
+export class VerdictConflictError extends Error {
+  override readonly name = 'VerdictConflictError';
+}
+
+/** Publishes alerts (SNS). */
+export interface AlertPublisher {
+  publish(alert: SnsAlert): Promise<{ messageId: string }>;
+}
+
+/** Removes tags from an image without ever deleting the image. */
+export interface ImageTagger {
+  /** Remove `tags` from the image `imageDigest`; tags now on another image are left alone. */
+  untag(
+    repositoryName: string,
+    imageDigest: string,
+    tags: readonly string[],
+  ): Promise<{ removed: string[]; skipped: string[] }>;
+}
+
+// ---- Slack delivery (notify-slack) -----------------------------------------------------------------------
+
+/** Secret values by name (SSM SecureString); implementations cache and never log the value. */
+export interface SecretReader {
+  get(name: string): Promise<string>;
+  /** Forget a cached value (e.g. the webhook said the URL is no longer valid). */
+  invalidate(name: string): void;
+}
+
+/** Posts one JSON message to a webhook URL, retrying what is worth retrying. */
+export interface WebhookPoster {
+  /** @returns how many attempts it took; throws a named error when the message was not delivered. */
+  post(url: string, message: unknown, options: { remainingMs: () => number }): Promise<{ attempts: number }>;
 }

@@ -32,6 +32,16 @@ export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): Image
 
   return {
     /** @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html */
+    async resolveTag(repositoryName, imageTag) {
+      try {
+        const out = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }));
+        return out.imageDetails?.[0]?.imageDigest;
+      } catch (error) {
+        if (error instanceof ImageNotFoundException) return undefined;
+        throw error;
+      }
+    },
+
     async describeImage(repositoryName, imageDigest): Promise<ImageFacts | undefined> {
       try {
         const out = await ecr.send(

@@ -34,7 +34,12 @@ export const enhancedScanDetailSchema = z.object({
   version: z.string().optional(),
 });
 
-const envelope = { account: z.string().min(1), region: z.string().min(1), time: z.string().optional() };
+const envelope = {
+  id: z.string().optional(),
+  account: z.string().min(1),
+  region: z.string().min(1),
+  time: z.string().optional(),
+};
 
 export const basicScanEventSchema = z.object({
   ...envelope,

@@ -35,6 +35,8 @@ export interface EvaluateInput {
   policy: EffectivePolicy;
   exceptions: readonly ScanException[];
   now: Date;
+  /** When the scan finished (ISO 8601), kept in the verdict when known. */
+  scanCompletedAt?: string | undefined;
 }
 
 export interface Exceeded {
@@ -71,6 +73,8 @@ export interface Verdict {
   /** Expired exceptions for ids this image has (they no longer apply). */
   exceptionsExpired: ExceptionNote[];
   policyHash: string;
+  /** When the judged scan finished, ISO 8601 (absent when unknown). */
+  scanCompletedAt?: string | undefined;
   /** `now`, ISO 8601. */
   evaluatedAt: string;
 }
@@ -93,6 +97,7 @@ export function evaluate(input: EvaluateInput): Verdict {
     thresholds: input.policy.thresholds,
     fixableOnly: input.policy.fixableOnly,
     policyHash: policyHash(input.policy),
+    ...(input.scanCompletedAt === undefined ? {} : { scanCompletedAt: input.scanCompletedAt }),
     evaluatedAt: input.now.toISOString(),
   };
 

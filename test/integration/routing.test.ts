@@ -23,6 +23,9 @@ const SAMPLES_DIR = fileURLToPath(new URL('../../events/aws/', import.meta.url))
 /** Which function each AWS sample must reach through serverless.yml's patterns (none: no function). */
 const EXPECTED: Record<string, string[]> = {
   'ecr-image-action-push.json': ['onImagePushed'],
+  'ecr-image-scan-basic.json': ['onScanCompleted'],
+  'inspector2-scan-ecr.json': ['onScanCompleted'],
+  'inspector2-scan-ecr-inspector-guide.json': ['onScanCompleted'],
 };
 
 const samples = readdirSync(SAMPLES_DIR)
@@ -37,7 +40,8 @@ const samples = readdirSync(SAMPLES_DIR)
 describe('routing of AWS sample events through serverless.yml patterns (moto evaluates them)', () => {
   const events = new EventBridgeClient(awsClientConfig());
   const sqs = new SQSClient(awsClientConfig());
-  const queues = new Map<string, string>();
+  /** Function → the queues of its rules (a function may have several eventBridge events). */
+  const queues = new Map<string, string[]>();
   const received = new Map<string, string[]>();
 
   beforeAll(async () => {
@@ -62,7 +66,7 @@ describe('routing of AWS sample events through serverless.yml patterns (moto eva
         await events.send(
           new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'q', Arn: Attributes?.QueueArn }] }),
         );
-        queues.set(fn.key, QueueUrl);
+        queues.set(fn.key, [...(queues.get(fn.key) ?? []), QueueUrl]);
       }
     }
 
@@ -82,14 +86,16 @@ describe('routing of AWS sample events through serverless.yml patterns (moto eva
       );
       expect(out.FailedEntryCount ?? 0).toBe(0);
     }
-    for (const [fn, url] of queues) {
+    for (const [fn, urls] of queues) {
       const bodies: string[] = [];
-      for (let empty = 0; empty < 2; ) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        if (Messages.length === 0) empty++;
-        for (const m of Messages) bodies.push(m.Body ?? '');
+      for (const url of urls) {
+        for (let empty = 0; empty < 2; ) {
+          const { Messages = [] } = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+          );
+          if (Messages.length === 0) empty++;
+          for (const m of Messages) bodies.push(m.Body ?? '');
+        }
       }
       received.set(fn, bodies);
     }

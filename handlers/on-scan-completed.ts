@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import { dynamoVerdicts } from '../src/adapters/dynamodb-verdicts.ts';
+import { ecrScanResults } from '../src/adapters/ecr-scan-results.ts';
+import { ecrTagger } from '../src/adapters/ecr-tagger.ts';
+import { snsAlerts } from '../src/adapters/sns-alerts.ts';
+import { onScanCompletedEnvSchema, parseFunctionEnv } from '../src/config/env.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/domain/scan-events.ts';
+import { logFailures, observability } from '../src/lambda/observability.ts';
+import { parseEvent } from '../src/lambda/parse-event.ts';
+import { judgeScan } from '../src/use-cases/judge-scan.ts';
+
+// Cold start: environment, sentinel.config.yml (packaged at the task root), clients and adapters once per
+// container. A bad config fails every invocation with a ConfigError naming the bad keys.
+const env = parseFunctionEnv(onScanCompletedEnvSchema, process.env);
+const config = await loadConfig(resolve(process.cwd(), env.SENTINEL_CONFIG));
+const { logger, metrics } = observability('on-scan-completed');
+const ecr = new ECRClient({ region: env.AWS_REGION });
+const judge = judgeScan({
+  reader: ecrScanResults(ecr),
+  store: dynamoVerdicts(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION })),
+    env.SENTINEL_TABLE,
+  ),
+  publisher: snsAlerts(new SNSClient({ region: env.AWS_REGION }), env.ALERTS_TOPIC_ARN),
+  tagger: ecrTagger(ecr),
+  config,
+  clock: { now: () => new Date() },
+});
+
+/**
+ * `ECR Image Scan` (basic) and `Inspector2 Scan` (enhanced) → verdict by digest, stored; an SNS alert when it
+ * changed; `untag` enforcement of a failing image. No Powertools idempotency: the verdict store's change
+ * detection already makes a redelivered event a no-op for alerts (and keeps calls per event low).
+ */
+export const handler = middy<ScanCompletedEvent>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(logFailures(logger))
+  .use(parseEvent(scanCompletedEventSchema))
+  .handler(async (event) => {
+    const summary = await judge(event);
+    metrics.addMetric('ScanVerdicts', MetricUnit.Count, summary.outcome === 'judged' ? 1 : 0);
+    metrics.addMetric('ScanAlerts', MetricUnit.Count, summary.alert === 'none' ? 0 : 1);
+    metrics.addMetric('TagsRemoved', MetricUnit.Count, summary.untagged.length);
+    logger.info('scan event handled', { eventId: event.id, ...summary });
+    return summary;
+  });
