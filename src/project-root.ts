@@ -5,3 +5,6 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The serverless.yml shipped with ecr-sentinel, whose functions the local runtime runs. */
 export const SERVERLESS_FILE = fileURLToPath(new URL('../serverless.yml', import.meta.url));
+
+/** The example sentinel.config.yml shipped with ecr-sentinel (the sandbox's default configuration). */
+export const CONFIG_FILE = fileURLToPath(new URL('../sentinel.config.yml', import.meta.url));

@@ -18,6 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoVerdicts } from '../adapters/dynamodb-verdicts.ts';
 import { pushImage } from '../adapters/ecr-push.ts';
 import type { SentinelConfig } from '../config/schema.ts';
 import { applicationRepositories } from '../domain/environments.ts';
@@ -45,6 +46,20 @@ export interface DemoReport {
   invocations: Array<{ function: string; trigger: string; ok: boolean; result?: unknown; error?: unknown }>;
   inventoryTable: string;
   inventory: Array<{ repositoryName: string; imageDigest: string; tags: string[]; sizeInBytes: number }>;
+  /** The scan gate's verdict per pushed image, as on-scan-completed stored it. */
+  verdicts: Array<{
+    repositoryName: string;
+    imageTag: string;
+    imageDigest: string;
+    status: string;
+    reason: string;
+    blocking: string[];
+  }>;
+  /** The alerts as delivered: emails from the SNS topic's email subscriptions, posts to the Slack webhook. */
+  alerts: {
+    email: Array<{ to: string; subject: string; message: string }>;
+    slack: Array<{ text: string; blocks: number }>;
+  };
 }
 
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -154,13 +169,44 @@ export async function runDemoScenario(
       history: DemoReport['invocations'];
     };
     const digests = new Set(pushes.map((p) => p.imageDigest));
-    const invocations = runtime.history
-      .filter(
-        (i) => digests.has(String((i.result as { imageDigest?: unknown } | undefined)?.imageDigest)) || !i.ok,
-      )
-      .map(({ function: fn, trigger, ok, result, error }) => ({ function: fn, trigger, ok, result, error }));
+    // The demo's sandbox is its own: everything the runtime ran was caused by this scenario.
+    const invocations = runtime.history.map(({ function: fn, trigger, ok, result, error }) => ({
+      function: fn,
+      trigger,
+      ok,
+      result,
+      error,
+    }));
     const inventoryTable = runtime.resources.SentinelTable?.ref ?? '';
     const inventory = await readInventory(dynamo, inventoryTable, digests);
+
+    // The scan chapter: what the gate decided for each image and what people were told.
+    const store = dynamoVerdicts(dynamo, inventoryTable);
+    const verdicts: DemoReport['verdicts'] = [];
+    for (const push of pushes) {
+      const verdict = await store.latest(push.repositoryName, push.imageDigest);
+      verdicts.push({
+        repositoryName: push.repositoryName,
+        imageTag: push.imageTag,
+        imageDigest: push.imageDigest,
+        status: verdict?.status ?? 'NONE',
+        reason: verdict?.reason ?? 'no verdict stored',
+        blocking: verdict?.blocking.ids ?? [],
+      });
+    }
+    const email = (await admin(endpoint, 'GET', 'outbox/email')) as {
+      messages: DemoReport['alerts']['email'];
+    };
+    const slack = (await admin(endpoint, 'GET', 'outbox/slack')) as {
+      messages: Array<{ payload: { text?: string; blocks?: unknown[] } }>;
+    };
+    const alerts = {
+      email: email.messages.map(({ to, subject, message }) => ({ to, subject, message })),
+      slack: slack.messages.map((m) => ({
+        text: m.payload.text ?? '',
+        blocks: m.payload.blocks?.length ?? 0,
+      })),
+    };
     return {
       endpoint,
       repositories,
@@ -171,6 +217,8 @@ export async function runDemoScenario(
       invocations,
       inventoryTable,
       inventory,
+      verdicts,
+      alerts,
     };
   } finally {
     ecr.destroy();
@@ -206,7 +254,7 @@ async function readInventory(
 ): Promise<DemoReport['inventory']> {
   const out = await dynamo.send(new ScanCommand({ TableName: tableName }));
   return (out.Items ?? [])
-    .filter((item) => digests.has(String(item.imageDigest)))
+    .filter((item) => item.entity === 'Image' && digests.has(String(item.imageDigest)))
     .map((item) => ({
       repositoryName: String(item.repositoryName),
       imageDigest: String(item.imageDigest),

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { resolve as resolvePath } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { loadConfig } from '../config/load.ts';
 import { createAdminHandler } from './admin.ts';
 import { SandboxClock } from './clock.ts';
 import type { EcrEmulator, EcrEmulatorOptions, EventEntry } from './contracts.ts';
@@ -42,7 +45,18 @@ export interface SandboxOptions {
    * Run the functions of a serverless.yml on the sandbox (the local Lambda runtime): rules, stand-in queues
    * and resources are created in moto, and handlers are invoked in-process. Off when absent.
    */
-  runtime?: { serverlessFile: string; projectRoot: string; stage?: string; retryDelaysMs?: number[] };
+  runtime?: {
+    serverlessFile: string;
+    projectRoot: string;
+    stage?: string;
+    retryDelaysMs?: number[];
+    /**
+     * The sentinel.config.yml the functions are deployed with: serverless.yml is resolved with
+     * SENTINEL_CONFIG set to it (email subscriptions, the Slack parameter), the functions get it as
+     * SENTINEL_CONFIG, and its `alerts.slack.webhookParameter` is seeded with the stand-in webhook URL.
+     */
+    configFile?: string;
+  };
   /** Build the ECR emulator (default: the real one from ./ecr/index.ts); tests may pass a stand-in. */
   createEmulator?: (options: EcrEmulatorOptions) => Promise<EcrEmulator>;
 }
@@ -171,6 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const direct = { endpoint: moto.url, region: SANDBOX_REGION, credentials: CREDENTIALS, maxAttempts: 3 };
   const eventBridge = new EventBridgeClient(direct);
   const sns = new SNSClient(direct);
+  const ssm = new SSMClient(direct);
   const events = new EventForwarder(eventBridge, log);
   const emailTap = new SnsEmailTap(sns, emailOutbox, clock, () => publicUrl);
 
@@ -194,6 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // The runtime talks to moto directly: its polling is plumbing, not calls the handlers make.
   let runtime: LambdaRuntime | undefined;
+  const configFile = options.runtime?.configFile ? resolvePath(options.runtime.configFile) : undefined;
   const startRuntime = async () => {
     if (!options.runtime) return undefined;
     return startLambdaRuntime({
@@ -207,7 +223,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => clock.now(),
       log,
       ...(options.runtime.retryDelaysMs ? { retryDelaysMs: options.runtime.retryDelaysMs } : {}),
+      ...(configFile
+        ? { variables: { SENTINEL_CONFIG: configFile }, functionEnvironment: { SENTINEL_CONFIG: configFile } }
+        : {}),
     });
+  };
+  /** The Slack webhook parameter of the config holds the stand-in webhook's URL (after start and reset). */
+  const seedSlackWebhook = async () => {
+    if (!configFile) return;
+    const parameter = (await loadConfig(configFile)).alerts.slack?.webhookParameter;
+    if (!parameter) return;
+    await ssm.send(
+      new PutParameterCommand({
+        Name: parameter,
+        Type: 'SecureString',
+        Value: `${publicUrl}/_sandbox/webhooks/slack`,
+        Overwrite: true,
+      }),
+    );
   };
 
   const resetAll = async (): Promise<void> => {
@@ -227,6 +260,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counters.clear();
     clock.reset();
     runtime = await startRuntime();
+    await seedSlackWebhook();
   };
 
   const admin = createAdminHandler({
@@ -371,6 +405,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       proxy.close();
       eventBridge.destroy();
       sns.destroy();
+      ssm.destroy();
       await moto.stop();
     })();
     return stopping;
@@ -378,6 +413,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     runtime = await startRuntime();
+    await seedSlackWebhook();
   } catch (error) {
     await stop();
     throw error;

@@ -33,6 +33,11 @@ describe('npm start (ecr-sentinel demo)', () => {
         events: Array<{ detailType: string; detail: Record<string, unknown> }>;
         invocations: Array<{ function: string; ok: boolean; result: { scan: string } }>;
         inventory: Array<{ repositoryName: string; tags: string[] }>;
+        verdicts: Array<{ repositoryName: string; status: string; blocking: string[] }>;
+        alerts: {
+          email: Array<{ to: string; subject: string; message: string }>;
+          slack: Array<{ text: string; blocks: number }>;
+        };
       };
       expect(report.pushes).toHaveLength(3);
       expect(report.images).toHaveLength(3);
@@ -42,22 +47,39 @@ describe('npm start (ecr-sentinel demo)', () => {
       const scans = report.events.filter((e) => e.detailType === 'ECR Image Scan');
       expect(pushes.map((e) => e.detail['action-type'])).toEqual(['PUSH', 'PUSH', 'PUSH']);
       expect(scans).toHaveLength(3);
-      // The pipeline: each PUSH reached on-image-pushed, which recorded it and scanned where needed.
-      expect(report.invocations.map((i) => [i.function, i.ok])).toEqual([
-        ['onImagePushed', true],
-        ['onImagePushed', true],
-        ['onImagePushed', true],
-      ]);
-      expect(report.invocations.map((i) => i.result.scan).sort()).toEqual([
-        'scans-on-push',
-        'scans-on-push',
-        'started',
-      ]);
+      // The pipeline: each PUSH reached on-image-pushed, which recorded it and scanned where needed; each scan
+      // reached on-scan-completed; the one failing verdict reached Slack.
+      const ran = (fn: string) => report.invocations.filter((i) => i.function === fn);
+      expect(report.invocations.every((i) => i.ok)).toBe(true);
+      expect(
+        ran('onImagePushed')
+          .map((i) => i.result.scan)
+          .sort(),
+      ).toEqual(['scans-on-push', 'scans-on-push', 'started']);
+      expect(ran('onScanCompleted')).toHaveLength(3);
+      expect(ran('notifySlack')).toHaveLength(1);
       expect(report.inventory.map((r) => `${r.repositoryName}:${r.tags.join(',')}`).sort()).toEqual([
         'orders-api-dev:1.0.0',
         'orders-api-staging:0.9.0',
         'web-frontend-dev:2.3.1',
       ]);
+      // The scan chapter: one vulnerable image fails (CRITICAL over dev's limit of 0), the clean ones pass,
+      // and only the failure is alerted, by email and Slack.
+      expect(report.verdicts.map((v) => [v.repositoryName, v.status, v.blocking])).toEqual([
+        ['orders-api-dev', 'FAIL', ['CVE-2023-45853']],
+        ['web-frontend-dev', 'PASS', []],
+        ['orders-api-staging', 'PASS', []],
+      ]);
+      expect(report.alerts.email).toHaveLength(1);
+      expect(report.alerts.email[0]).toMatchObject({
+        to: 'platform-alerts@example.com',
+        subject: expect.stringMatching(
+          /^\[FAIL\] orders-api-dev@sha256:[0-9a-f]{12}… \(1\.0\.0\): 1 CRITICAL$/,
+        ),
+      });
+      expect(report.alerts.email[0]?.message).toContain('CVE-2023-45853');
+      expect(report.alerts.slack).toHaveLength(1);
+      expect(report.alerts.slack[0]?.blocks).toBeGreaterThan(3);
     }
   }, 240_000);
 
@@ -68,9 +90,13 @@ describe('npm start (ecr-sentinel demo)', () => {
     expect(result.stdout).toMatch(/sandbox ready on http:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toContain('orders-api-dev:1.0.0');
     expect(result.stdout).toMatch(/ECR events that reached EventBridge \(6\)/);
-    expect(result.stdout).toContain(
-      'aws.ecr ECR Image Action -> onImagePushed: orders-api-staging recorded, scan: started',
+    expect(result.stdout).toMatch(
+      /aws\.ecr ECR Image Action -> onImagePushed: orders-api-staging@[0-9a-f]{12} recorded, scan: started/,
     );
+    expect(result.stdout).toMatch(
+      /orders-api-dev:1\.0\.0 {2}FAIL {2}1 CRITICAL \(max 0\) {2}blocking: CVE-2023-45853/,
+    );
+    expect(result.stdout).toContain('Alerts sent: 1 email, 1 Slack');
     expect(result.stdout).toContain('Sandbox stopped.');
   }, 120_000);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wildcardMatch } from '../../src/domain/wildcard.ts';
 import { isDigest, isSha256Digest, sha256Digest } from '../../src/sandbox/ecr/digest.ts';
 import { EcrError } from '../../src/sandbox/ecr/errors.ts';
 import { validateLifecyclePolicy } from '../../src/sandbox/ecr/lifecycle.ts';
@@ -6,7 +7,6 @@ import { parseManifest } from '../../src/sandbox/ecr/manifest.ts';
 import { decodeToken, encodeToken, lowerBound } from '../../src/sandbox/ecr/pagination.ts';
 import { inspectorEventCounts, parseCatalogueEntry, severityCounts } from '../../src/sandbox/ecr/scanner.ts';
 import { isImageTag, maxResultsOf, validateRepositoryName } from '../../src/sandbox/ecr/validation.ts';
-import { wildcardMatch } from '../../src/domain/wildcard.ts';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

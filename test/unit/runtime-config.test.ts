@@ -1,4 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these tests are about literal ${…} variables.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildModel, loadServerless } from '../../src/sandbox/runtime/config.ts';
@@ -69,7 +72,7 @@ functions:
 
   it.each([
     ['${ssm:/a/b}', /variable source "ssm"/],
-    ['${file(./x.yml):a}', /variable source "file\(\.\/x\.yml\)"/],
+    ['${cf:stack.output}', /variable source "cf"/],
     ['${env:NOPE_NOT_SET}', /value not found/],
   ])('reject %s with an error naming it', (variable, message) => {
     expect(() => model(`service: s\nprovider: { name: aws, environment: { X: '${variable}' } }\n`)).toThrow(
@@ -148,7 +151,7 @@ describe('intrinsics and resources', () => {
     const pushed = m.functions.find((f) => f.key === 'onImagePushed');
     expect(pushed?.name).toBe('ecr-sentinel-local-onImagePushed');
     expect(pushed?.environment).toMatchObject({
-      SENTINEL_TABLE: 'ecr-sentinel-local-SentinelTable',
+      SENTINEL_TABLE: 'ecr-sentinel-local', // TableName: ${self:service}-${sls:stage}
       IDEMPOTENCY_TABLE: 'ecr-sentinel-local-IdempotencyTable',
       SENTINEL_STAGE: 'local',
     });
@@ -265,5 +268,97 @@ describe('event shapes', () => {
       resources: ['arn:aws:events:us-east-1:1:rule/r'],
       detail: {},
     });
+  });
+});
+
+describe('${file(…)} variables and resource lists', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rt-file-'));
+  writeFileSync(
+    join(dir, 'extra.yml'),
+    'Resources:\n  Extra: { Type: AWS::SQS::Queue }\nname: ${sls:stage}-from-yml\n',
+  );
+  writeFileSync(join(dir, 'values.json'), '{"deep": {"value": "from-json"}}');
+  writeFileSync(
+    join(dir, 'fn.cjs'),
+    "module.exports = ({ options }) => ({ stage: options.stage, fromEnv: process.env.RT_FILE_VAR ?? 'unset' });",
+  );
+  writeFileSync(join(dir, 'props.cjs'), "module.exports = { plain: 'p', computed: () => 'c' };");
+  writeFileSync(join(dir, 'async.cjs'), 'module.exports = async () => ({ a: 1 });');
+  const withFiles = (yaml: string, env: NodeJS.ProcessEnv = {}) =>
+    buildModel(parseCloudFormationYaml(yaml), { ...base, env, serviceDir: dir });
+
+  it('read yml, json and js files, with an address, relative to the service directory', () => {
+    const m = withFiles(
+      `service: s
+provider:
+  name: aws
+  environment:
+    A: \${file(./extra.yml):name}
+    B: \${file(./values.json):deep.value}
+    C: \${file(./fn.cjs):stage}
+    D: \${file(./fn.cjs):fromEnv}
+    E: \${file(./props.cjs):plain}-\${file(./props.cjs):computed}
+    F: \${file(./missing.yml):x, 'fallback'}
+functions:
+  f: { handler: h.handler }
+`,
+      { RT_FILE_VAR: 'from-variables' },
+    );
+    expect(m.functions[0]?.environment).toEqual({
+      A: 'local-from-yml',
+      B: 'from-json',
+      C: 'local',
+      D: 'from-variables',
+      E: 'p-c',
+      F: 'fallback',
+    });
+    expect(process.env.RT_FILE_VAR).toBeUndefined();
+  });
+
+  it('merge a list of resource objects, as Serverless does', () => {
+    const m = withFiles(`service: s
+provider: { name: aws }
+resources:
+  - Resources:
+      Table: { Type: AWS::DynamoDB::Table, Properties: { KeySchema: [] } }
+  - \${file(./extra.yml)}
+`);
+    expect([...m.registry.declarations.keys()].sort()).toEqual(['Extra', 'Table']);
+  });
+
+  it('reject a file function that returns a promise, naming the file', () => {
+    expect(() =>
+      withFiles("service: s\nprovider: { name: aws, environment: { X: '${file(./async.cjs):a}' } }\n"),
+    ).toThrow(/file\(\.\/async\.cjs\).*promise/);
+  });
+
+  it("subscribe the example config's email addresses to the alerts topic and scope the Slack parameter", () => {
+    const m = loadServerless({ serverlessFile: `${root}serverless.yml`, ...base });
+    const subscriptions = [...m.registry.declarations.values()].filter((d) => d.kind === 'subscription');
+    expect(subscriptions.map((d) => m.registry.resolvedProperties(d.logicalId))).toEqual([
+      {
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:ecr-sentinel-local-alerts',
+        Protocol: 'email',
+        Endpoint: 'platform-alerts@example.com',
+      },
+    ]);
+    expect(m.functions.find((f) => f.key === 'notifySlack')?.environment.SLACK_WEBHOOK_PARAMETER).toBe(
+      '/ecr-sentinel/slack-webhook',
+    );
+    expect(JSON.stringify(m.registry.resolvedProperties('NotifySlackRole'))).toContain(
+      '"arn:aws:ssm:us-east-1:123456789012:parameter/ecr-sentinel/slack-webhook"',
+    );
+  });
+
+  it('take the config from SENTINEL_CONFIG: no Slack, no email → nothing subscribed, empty parameter', () => {
+    const config = join(dir, 'quiet.config.yml');
+    writeFileSync(config, 'version: 1\nalerts: { email: [] }\n');
+    const m = loadServerless({
+      serverlessFile: `${root}serverless.yml`,
+      ...base,
+      env: { ...process.env, SENTINEL_CONFIG: config },
+    });
+    expect([...m.registry.declarations.values()].filter((d) => d.kind === 'subscription')).toEqual([]);
+    expect(m.functions.find((f) => f.key === 'notifySlack')?.environment.SLACK_WEBHOOK_PARAMETER).toBe('');
   });
 });

@@ -42,7 +42,12 @@ export function registerDemoCommand(program: Command): void {
         port,
         quiet: true,
         scanDelayMs: 300,
-        runtime: { serverlessFile: SERVERLESS_FILE, projectRoot: PROJECT_ROOT, stage: 'demo' },
+        runtime: {
+          serverlessFile: SERVERLESS_FILE,
+          projectRoot: PROJECT_ROOT,
+          stage: 'demo',
+          configFile: options.config,
+        },
       });
       // Ctrl-C must leave nothing behind: stop the sandbox (and with it moto) before exiting.
       const onSignal = (signal: NodeJS.Signals) => {
@@ -69,6 +74,23 @@ function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }
 
+/** One line about what a function did, from its summary object. */
+function describeInvocation(i: DemoReport['invocations'][number]): string {
+  if (!i.ok) return `FAILED ${JSON.stringify(i.error)}`;
+  const r = (i.result ?? {}) as Record<string, unknown>;
+  const image = `${r.repositoryName ?? ''}@${shortDigest(String(r.imageDigest ?? ''))}`;
+  switch (i.function) {
+    case 'onImagePushed':
+      return `${image} ${r.outcome}, scan: ${r.scan}`;
+    case 'onScanCompleted':
+      return `${image} ${r.status ?? r.outcome}, alert: ${r.alert}`;
+    case 'notifySlack':
+      return `${image} ${r.outcome} (${r.status} ${r.kind})`;
+    default:
+      return JSON.stringify(r);
+  }
+}
+
 function printReport(report: DemoReport): void {
   const out: string[] = [];
   out.push('', `Repositories created (${report.repositories.length}):`);
@@ -81,13 +103,7 @@ function printReport(report: DemoReport): void {
     );
   }
   out.push('', `Functions invoked by the pipeline (${report.invocations.length}):`);
-  for (const i of report.invocations) {
-    const r = i.result as { repositoryName?: string; outcome?: string; scan?: string } | undefined;
-    const what = i.ok
-      ? `${r?.repositoryName ?? ''} ${r?.outcome ?? ''}, scan: ${r?.scan ?? '?'}`
-      : `FAILED ${JSON.stringify(i.error)}`;
-    out.push(`  ${i.trigger} -> ${i.function}: ${what}`);
-  }
+  for (const i of report.invocations) out.push(`  ${i.trigger} -> ${i.function}: ${describeInvocation(i)}`);
   out.push('', `Inventory (DynamoDB ${report.inventoryTable}):`);
   for (const row of report.inventory) {
     out.push(
@@ -101,6 +117,18 @@ function printReport(report: DemoReport): void {
       .join(', ');
     out.push(`  ${s.repositoryName}@${shortDigest(s.imageDigest)}  ${s.status}  ${counts || 'no findings'}`);
   }
+  out.push('', 'Scan gate verdicts (stored by digest):');
+  for (const v of report.verdicts) {
+    const blocking = v.blocking.length ? `  blocking: ${v.blocking.join(', ')}` : '';
+    out.push(`  ${v.repositoryName}:${v.imageTag}  ${v.status}  ${v.reason}${blocking}`);
+  }
+  out.push('', `Alerts sent: ${report.alerts.email.length} email, ${report.alerts.slack.length} Slack`);
+  for (const mail of report.alerts.email) {
+    out.push(`  --- email to ${mail.to}: ${mail.subject}`);
+    for (const line of mail.message.split('\n')) out.push(`  | ${line}`);
+  }
+  for (const post of report.alerts.slack)
+    out.push(`  --- Slack (${post.blocks} Block Kit blocks): ${post.text}`);
   out.push('', 'What ECR holds now:');
   for (const i of report.images) {
     out.push(

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SERVERLESS_FILE } from '../../project-root.ts';
+import { ConfigError } from '../../config/load.ts';
+import { CONFIG_FILE, SERVERLESS_FILE } from '../../project-root.ts';
 import { MotoUnavailableError } from '../../sandbox/moto.ts';
 import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import {
@@ -60,6 +61,9 @@ Local Lambda runtime (on unless --no-runtime): the functions of serverless.yml r
 code that is deployed. Their EventBridge rules, schedules, SNS/SQS sources and resources (tables, queues,
 topics) are created in moto for --stage; a failed async invocation is retried twice, then sent to the
 function's onFailure queue. Each invocation's log lines are printed to stderr with the function name.
+--config's alerts wire the alerts: its alerts.email addresses are subscribed to the alerts topic (their mail
+lands in outbox/email) and its alerts.slack.webhookParameter is seeded (SSM SecureString) with the stand-in
+webhook's URL, so notify-slack's posts land in outbox/slack.
 
 State: in memory by default. --state-dir keeps ECR state (repositories, images, blobs) across restarts;
 moto's state (DynamoDB, SNS, SQS, EventBridge) is never persisted.
@@ -77,6 +81,7 @@ interface SandboxCommandOptions {
   stateDir?: string;
   runtime: boolean;
   serverlessFile: string;
+  config: string;
   stage: string;
   scanDelayMs: string;
   verbose?: boolean;
@@ -94,7 +99,16 @@ export function registerSandboxCommand(program: Command): void {
     .option('--verbose', 'log every request (service action status ms) to stderr')
     .option('--no-runtime', "don't run serverless.yml's functions (the local Lambda runtime)")
     .option('--serverless-file <file>', 'serverless.yml whose functions the runtime runs', SERVERLESS_FILE)
-    .option('--stage <stage>', 'stage the local functions and resources are named for (as serverless --stage)', 'dev')
+    .option(
+      '--stage <stage>',
+      'stage the local functions and resources are named for (as serverless --stage)',
+      'dev',
+    )
+    .option(
+      '-c, --config <file>',
+      'sentinel.config.yml the functions run with (email subscriptions, Slack webhook parameter)',
+      CONFIG_FILE,
+    )
     .addHelpText('after', HELP)
     .action(async (options: SandboxCommandOptions, command: Command) => {
       const usage = (message: string): never =>
@@ -121,6 +135,7 @@ export function registerSandboxCommand(program: Command): void {
                   serverlessFile: resolve(options.serverlessFile),
                   projectRoot: dirname(resolve(options.serverlessFile)),
                   stage: options.stage,
+                  configFile: resolve(options.config),
                 },
               }
             : {}),
@@ -129,7 +144,8 @@ export function registerSandboxCommand(program: Command): void {
         if (
           error instanceof MotoUnavailableError ||
           error instanceof SandboxListenError ||
-          error instanceof ServerlessConfigError
+          error instanceof ServerlessConfigError ||
+          error instanceof ConfigError
         ) {
           process.stderr.write(`ecr-sentinel sandbox: ${error.message}\n`);
           process.exitCode = EXIT.usage;

@@ -1,8 +1,9 @@
+import type { AlertKind } from '../alerting.ts';
 import type { ExceptionNote } from '../exceptions.ts';
 import type { Finding } from '../findings.ts';
 import { compareSeverity } from '../severity.ts';
 import type { Verdict } from '../verdict.ts';
-import { type AlertContext, alertLabel, alertSubject } from './alert-text.ts';
+import { type AlertContext, type AlertDocument, alertLabel, alertSubject } from './alert-text.ts';
 import { charLength, consoleUrl, oneLine, truncateEnd } from './text.ts';
 
 /**
@@ -142,13 +143,83 @@ function exceptionLines(notes: readonly ExceptionNote[], verb: string): string[]
 
 /** The Block Kit message for one verdict. */
 export function slackMessage(verdict: Verdict, ctx: AlertContext): SlackMessage {
-  const label = alertLabel(verdict, ctx.kind);
-  const subject = alertSubject(verdict, ctx.kind);
-  const url = consoleUrl({
-    ...ctx,
-    repositoryName: verdict.repositoryName,
-    imageDigest: verdict.imageDigest,
+  return render(verdict, {
+    kind: ctx.kind,
+    subject: alertSubject(verdict, ctx.kind),
+    url: consoleUrl({ ...ctx, repositoryName: verdict.repositoryName, imageDigest: verdict.imageDigest }),
+    blockingCount: verdict.blocking.ids.length,
   });
+}
+
+/**
+ * The same Block Kit message from the JSON alert document (what notify-slack receives from SNS): the document
+ * carries the verdict's fields, its subject and console link; its blocking ids may be capped, so the count
+ * comes from `blocking.count`.
+ */
+export function slackMessageFromAlert(alert: AlertDocument): SlackMessage {
+  const verdict: Verdict = {
+    status: alert.status,
+    reason: alert.reason,
+    repositoryName: alert.repositoryName,
+    imageDigest: alert.imageDigest,
+    imageTags: alert.imageTags,
+    scanStatus: alert.scanStatus,
+    countsBefore: alert.countsBefore,
+    countsAfter: alert.countsAfter,
+    thresholds: alert.thresholds,
+    fixableOnly: alert.fixableOnly,
+    exceeded: alert.exceeded,
+    blocking: { ids: alert.blocking.ids, details: alert.blocking.details },
+    exceptionsApplied: alert.exceptionsApplied,
+    exceptionsExpired: alert.exceptionsExpired,
+    policyHash: alert.policyHash,
+    evaluatedAt: alert.evaluatedAt,
+  };
+  return render(verdict, {
+    kind: alert.kind,
+    subject: alert.subject,
+    url: alert.consoleUrl,
+    blockingCount: Math.max(alert.blocking.count, alert.blocking.ids.length),
+  });
+}
+
+/**
+ * A short message for the cut-down document SNS gets when a full alert would not fit in 256 KiB: header,
+ * verdict and image, and the console link.
+ */
+export function slackMessageFromTruncatedAlert(alert: {
+  kind: AlertKind;
+  status: Verdict['status'];
+  repositoryName: string;
+  imageDigest: string;
+  consoleUrl: string;
+}): SlackMessage {
+  const label = alertLabel(alert, alert.kind);
+  const subject = `[${label}] ${oneLine(alert.repositoryName)}@${alert.imageDigest}`;
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
+    },
+    section(
+      `${ICON[label] ?? ''} *${label}* — ${md(alert.repositoryName, 256)} \`${md(alert.imageDigest, 200)}\`\n` +
+        `The alert was too large to send in full: ${link(alert.consoleUrl, 'open the image in the ECR console')}.`,
+    ),
+  ];
+  return { text: truncateEnd(subject, SLACK_LIMITS.fallbackText), blocks };
+}
+
+interface RenderView {
+  kind: AlertKind;
+  subject: string;
+  url: string;
+  /** Every blocking id, including any not listed in `verdict.blocking.ids`. */
+  blockingCount: number;
+}
+
+function render(verdict: Verdict, view: RenderView): SlackMessage {
+  const label = alertLabel(verdict, view.kind);
+  const { subject, url } = view;
   const tags =
     verdict.imageTags.length > 0 ? verdict.imageTags.map((t) => `\`${md(t, 100)}\``) : ['untagged'];
 
@@ -171,15 +242,18 @@ export function slackMessage(verdict: Verdict, ctx: AlertContext): SlackMessage 
 
   if (verdict.blocking.ids.length > 0) {
     blocks.push({ type: 'divider' });
-    blocks.push(section(`*Blocking vulnerabilities (${verdict.blocking.ids.length})*`));
+    blocks.push(section(`*Blocking vulnerabilities (${view.blockingCount})*`));
     const listed = verdict.blocking.details.slice(0, SLACK_BLOCKING_MAX);
     for (const f of listed) blocks.push(section(findingText(f)));
     const shown = new Set(listed.map((f) => f.id));
     const rest = verdict.blocking.ids.filter((id) => !shown.has(id)).map((id) => md(id, 100));
-    if (rest.length > 0) {
-      blocks.push(
-        context(`Also blocking: ${fitLines(rest, 2500, (n) => `and ${n} more`).replaceAll('\n', ', ')}`),
-      );
+    // Ids the document left out (it caps them) are counted, not named.
+    const unnamed = Math.max(0, view.blockingCount - verdict.blocking.ids.length);
+    if (rest.length > 0 || unnamed > 0) {
+      const named = fitLines(rest, 2500, (n) => `and ${n + unnamed} more`);
+      const cut = rest.length > 0 && named.split('\n').at(-1) !== rest.at(-1);
+      const tail = unnamed > 0 && !cut ? `${rest.length > 0 ? ', and ' : ''}${unnamed} more` : '';
+      blocks.push(context(`Also blocking: ${named.replaceAll('\n', ', ')}${tail}`));
     }
   }
   if (verdict.exceptionsApplied.length > 0) {
@@ -208,7 +282,7 @@ export function slackMessage(verdict: Verdict, ctx: AlertContext): SlackMessage 
   blocks.push(
     context(
       `Digest \`${md(verdict.imageDigest, 200)}\` · scan ${md(verdict.scanStatus, 60)} · policy ${md(verdict.policyHash.slice(0, 12), 12)}` +
-        ` · evaluated ${md(verdict.evaluatedAt, 40)} · alert ${ctx.kind}`,
+        ` · evaluated ${md(verdict.evaluatedAt, 40)} · alert ${view.kind}`,
     ),
   );
   if (url.length <= SLACK_LIMITS.url) {

@@ -35,6 +35,7 @@ import type {
   StartImageScanResponse,
   UploadLayerPartResponse,
 } from '@aws-sdk/client-ecr';
+import { wildcardMatch } from '../../domain/wildcard.ts';
 import { blobUrl, type EcrEmulatorOptions, type EventEntry } from '../contracts.ts';
 import { isDigest, sha256Digest } from './digest.ts';
 import { EcrError, invalidParameter } from './errors.ts';
@@ -82,7 +83,6 @@ import {
   validateRepositoryName,
   wildcardFilters,
 } from './validation.ts';
-import { wildcardMatch } from '../../domain/wildcard.ts';
 import { seconds, type Wire } from './wire.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

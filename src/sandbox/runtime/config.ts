@@ -3,6 +3,7 @@
  * into a model: functions with their environment, destinations and events, and the declared resources.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { resolveIntrinsics } from './intrinsics.ts';
 import { normalizedFunctionName, ResourceRegistry } from './resources.ts';
@@ -15,7 +16,10 @@ export interface LoadOptions {
   region: string;
   accountId: string;
   endpoint: string;
+  /** Variables for `${env:…}`, also the process environment `${file(x.js)}` functions run with (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Where `${file(…)}` paths are resolved (default: the directory of serverlessFile, else the current one). */
+  serviceDir?: string;
 }
 
 export type EventModel =
@@ -166,6 +170,35 @@ const documentSchema = z.looseObject({
   resources: z.looseObject({ Resources: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge of plain objects (later wins; arrays and scalars are replaced), as Serverless merges `resources`. */
+function mergePlainObjects(target: Record<string, unknown>, source: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? mergePlainObjects(current, value) : value;
+  }
+  return out;
+}
+
+/** `resources` may be a list of resource objects (e.g. several `${file(…)}`): Serverless merges them in order. */
+function mergeResources(document: Record<string, unknown>): Record<string, unknown> {
+  const resources = document.resources;
+  if (!Array.isArray(resources)) return document;
+  let merged: Record<string, unknown> = {};
+  resources.forEach((item, index) => {
+    if (item === null || item === undefined) return;
+    if (!isPlainObject(item)) {
+      throw new ServerlessConfigError(`serverless.yml: resources[${index}]: expected a mapping of resources`);
+    }
+    merged = mergePlainObjects(merged, item);
+  });
+  return { ...document, resources: merged };
+}
+
 function validate<T>(schema: z.ZodType<T>, value: unknown, at: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -202,7 +235,8 @@ export function loadServerless(options: LoadOptions): ServerlessModel {
       cause: error,
     });
   }
-  return buildModel(parseCloudFormationYaml(text), options);
+  const { serverlessFile, ...rest } = options;
+  return buildModel(parseCloudFormationYaml(text), { serviceDir: dirname(serverlessFile), ...rest });
 }
 
 /** Validate and resolve an already parsed serverless.yml document. */
@@ -212,8 +246,9 @@ export function buildModel(parsed: unknown, options: Omit<LoadOptions, 'serverle
     region: options.region,
     accountId: options.accountId,
     env: options.env ?? process.env,
+    ...(options.serviceDir === undefined ? {} : { serviceDir: options.serviceDir }),
   });
-  const document = validate(documentSchema, resolved, '');
+  const document = validate(documentSchema, mergeResources(resolved), '');
   const service = typeof document.service === 'string' ? document.service : document.service.name;
   const { stage, region, accountId } = options;
   const functionEntries = Object.entries(document.functions ?? {});

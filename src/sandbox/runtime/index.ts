@@ -62,6 +62,13 @@ export interface LambdaRuntimeOptions {
   scheduleTickMs?: number;
   /** Concurrent invocations per function (default 10). */
   concurrency?: number;
+  /**
+   * Environment variables serverless.yml is resolved with, on top of process.env (what `${env:…}` reads and
+   * `${file(x.js)}` functions see), as when deploying from a shell that sets them.
+   */
+  variables?: Record<string, string>;
+  /** Variables added to every function's environment (its own `environment` wins). */
+  functionEnvironment?: Record<string, string>;
 }
 
 export interface RuntimeFunction {
@@ -209,8 +216,12 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     region,
     accountId,
     endpoint: handlerEndpoint,
+    ...(options.variables ? { env: { ...process.env, ...options.variables } } : {}),
   });
   const { service, registry } = model;
+  if (options.functionEnvironment) {
+    for (const fn of model.functions) fn.environment = { ...options.functionEnvironment, ...fn.environment };
+  }
 
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const clientConfig = {

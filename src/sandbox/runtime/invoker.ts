@@ -132,6 +132,8 @@ export class Invoker {
   private appliedKeys = new Set<string>();
   private appliedFor: string | undefined;
   private capturing = false;
+  /** Settles when every handler import started so far has finished. */
+  private importsDone: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: InvokerOptions) {}
 
@@ -210,9 +212,14 @@ export class Invoker {
     );
   }
 
-  /** Import one more instance of the handler module (with the function's environment in place). */
+  /**
+   * Import one more instance of the handler module (with the function's environment in place). Imports are
+   * asynchronous (the module graph loads before the handler's module scope runs and reads process.env), so
+   * they run one at a time and invocations wait for them ({@link importsDone}) before switching the
+   * environment: otherwise a cold start of one function could read another function's variables.
+   */
   private loadInstance(fn: FunctionModel, instance: number): Promise<Handler> {
-    return (async () => {
+    const load = async () => {
       const { file, exportName } = this.resolveHandler(fn);
       this.applyEnvironment(fn);
       const url = pathToFileURL(file).href + (instance === 0 ? '' : `?container=${instance}`);
@@ -222,7 +229,13 @@ export class Invoker {
         throw new Error(`function ${fn.key}: ${file} has no exported function "${exportName}"`);
       }
       return handler as Handler;
-    })();
+    };
+    const loaded = this.importsDone.then(load);
+    this.importsDone = loaded.then(
+      () => {},
+      () => {},
+    );
+    return loaded;
   }
 
   /** Take an idle container of the function, starting a new one (a cold start) when all are busy. */
@@ -289,6 +302,7 @@ export class Invoker {
     let timedOut = false;
     try {
       const handler = await container.handler;
+      await this.importsDone;
       this.applyEnvironment(fn);
       const timeoutMs = fn.timeoutSeconds * 1000;
       const deadline = Date.now() + timeoutMs;

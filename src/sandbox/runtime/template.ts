@@ -1,8 +1,11 @@
 /**
  * Reading serverless.yml: YAML with CloudFormation short tags, then Serverless variables (`${opt:…}`,
- * `${self:…}`, `${env:…}`, `${sls:…}`, `${aws:…}`). CloudFormation `${AWS::Region}` / `${Logical.Attr}` placeholders
- * (for `Fn::Sub`) are left alone, as the Serverless Framework does.
+ * `${self:…}`, `${env:…}`, `${sls:…}`, `${aws:…}`, `${file(path):address}`). CloudFormation `${AWS::Region}` /
+ * `${Logical.Attr}` placeholders (for `Fn::Sub`) are left alone, as the Serverless Framework does.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { extname, resolve as resolvePath } from 'node:path';
 import { parse, YAMLMap } from 'yaml';
 
 /** serverless.yml could not be read or resolved; the message names the key or variable. */
@@ -80,10 +83,43 @@ export interface VariableOptions {
   region: string;
   accountId: string;
   env: NodeJS.ProcessEnv;
+  /** Where `${file(…)}` paths are resolved: the directory of serverless.yml (default: the current directory). */
+  serviceDir?: string;
 }
 
 /** `${source:address}`: a Serverless variable (source followed by one colon), not a CloudFormation `${AWS::X}`. */
 const VARIABLE_SOURCE = /^\s*([A-Za-z][\w-]*)(\([^)]*\))?:(?!:)/;
+/** `${file(path)}` and `${file(path):address}`: the one source that may stand without a colon. */
+const FILE_SOURCE = /^\s*file\(([^)]*)\)\s*(?::(.*))?$/s;
+
+function isVariable(inner: string): boolean {
+  return VARIABLE_SOURCE.test(inner) || FILE_SOURCE.test(inner);
+}
+
+const requireFile = createRequire(import.meta.url);
+
+/** Run `work` with `env` as the process environment (what `${file(x.js)}` functions read), then restore it. */
+function withEnvironment<T>(env: NodeJS.ProcessEnv, work: () => T): T {
+  if (env === process.env) return work();
+  const saved = new Map<string, string | undefined>();
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || process.env[key] === value) continue;
+    saved.set(key, process.env[key]);
+    process.env[key] = value;
+  }
+  try {
+    return work();
+  } finally {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -156,13 +192,118 @@ export function resolveServerlessVariables(
     }
   };
 
+  const fileContents = new Map<string, { value: unknown; byFunction: boolean }>();
+  const serviceDir = options.serviceDir ?? process.cwd();
+  const functionArguments = () => ({
+    options: { stage: options.stage, region: options.region },
+    // Serverless's resolvers are asynchronous: a file function that awaits them is rejected below.
+    resolveVariable: (text: string) => Promise.resolve(evaluate(text, [])),
+    resolveConfigurationProperty: (keys: string[]) => Promise.resolve(lookupSelf(keys.join('.'), 'file')),
+  });
+  const callFileFunction = (fn: (...args: unknown[]) => unknown, label: string, at: string): unknown => {
+    let result: unknown;
+    try {
+      result = withEnvironment(options.env, () => fn(functionArguments()));
+    } catch (error) {
+      throw new ServerlessConfigError(
+        `serverless.yml: ${at}: ${label}: the exported function failed: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (isPromise(result)) {
+      result.catch(() => {});
+      throw new ServerlessConfigError(
+        `serverless.yml: ${at}: ${label}: the exported function returned a promise; the local runtime resolves files synchronously`,
+      );
+    }
+    return result;
+  };
+
+  /** `${file(path):address}` as the Serverless Framework (v3/osls) resolves it; undefined when the file is missing. */
+  const readFileVariable = (
+    given: string,
+    address: string,
+    at: string,
+    path: Array<string | number>,
+  ): unknown => {
+    const relative = given.replace(/^(['"])(.*)\1$/, '$2');
+    if (!relative) throw new ServerlessConfigError(`serverless.yml: ${at}: \${file()} needs a path`);
+    const file = resolvePath(serviceDir, relative);
+    const label = `file(${relative})`;
+    let content = fileContents.get(file);
+    if (!content) {
+      const extension = extname(file);
+      let value: unknown;
+      let byFunction = false;
+      if (extension === '.js' || extension === '.cjs') {
+        let exported: unknown;
+        try {
+          exported = requireFile(file);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && !existsSync(file))
+            return undefined;
+          throw new ServerlessConfigError(
+            `serverless.yml: ${at}: cannot load ${label}: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+        if (typeof exported === 'function') {
+          byFunction = true;
+          value = callFileFunction(exported as (...args: unknown[]) => unknown, label, at);
+        } else value = exported;
+      } else {
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw new ServerlessConfigError(
+            `serverless.yml: ${at}: cannot read ${label}: ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        if (extension === '.yml' || extension === '.yaml') value = parseCloudFormationYaml(text, relative);
+        else if (extension === '.json') {
+          try {
+            value = JSON.parse(text);
+          } catch (error) {
+            throw new ServerlessConfigError(
+              `serverless.yml: ${at}: ${label}: invalid JSON: ${(error as Error).message}`,
+              { cause: error },
+            );
+          }
+        } else value = text;
+      }
+      content = { value, byFunction };
+      fileContents.set(file, content);
+    }
+    let value = content.value;
+    let byFunction = content.byFunction;
+    if (address) {
+      for (const key of address.split('.')) {
+        if (typeof value === 'string') value = resolveString(value, path);
+        if (value === null || value === undefined || typeof value !== 'object') return undefined;
+        value = (value as Record<string, unknown>)[key];
+        if (value === null || value === undefined) return undefined;
+        if (!byFunction && typeof value === 'function') {
+          byFunction = true;
+          value = callFileFunction(value as (...args: unknown[]) => unknown, `${label}:${address}`, at);
+        }
+      }
+    }
+    // Variables inside the file's content resolve like those of serverless.yml itself.
+    return resolveNode(value, path);
+  };
+
   const literal = (text: string, path: Array<string | number>): unknown => {
     const trimmed = text.trim();
     if (/^'.*'$/s.test(trimmed) || /^".*"$/s.test(trimmed)) return trimmed.slice(1, -1);
     if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
     if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
     if (trimmed === 'null') return null;
-    if (VARIABLE_SOURCE.test(trimmed)) return evaluate(trimmed, path);
+    if (isVariable(trimmed)) return evaluate(trimmed, path);
     throw new ServerlessConfigError(
       `serverless.yml: ${pathLabel(path)}: cannot read fallback value ${JSON.stringify(trimmed)} (quote strings)`,
     );
@@ -172,12 +313,16 @@ export function resolveServerlessVariables(
   const evaluate = (inner: string, path: Array<string | number>): unknown => {
     const [reference = '', ...fallbacks] = splitTopLevel(inner);
     const at = pathLabel(path);
-    const match = VARIABLE_SOURCE.exec(reference);
-    if (!match) return literal(reference, path);
-    const source = match[1] as string;
-    const address = reference.slice(match[0].length).trim();
+    const fileMatch = FILE_SOURCE.exec(reference);
+    const match = fileMatch ? null : VARIABLE_SOURCE.exec(reference);
+    if (!fileMatch && !match) return literal(reference, path);
+    const source = fileMatch ? 'file' : (match?.[1] as string);
+    const address = fileMatch ? (fileMatch[2] ?? '').trim() : reference.slice(match?.[0].length).trim();
     let value: unknown;
-    switch (source) {
+    switch (fileMatch ? 'file' : source) {
+      case 'file':
+        value = readFileVariable((fileMatch?.[1] ?? '').trim(), address, at, path);
+        break;
       case 'opt':
         value = address === 'stage' ? options.stage : address === 'region' ? options.region : undefined;
         break;
@@ -201,7 +346,7 @@ export function resolveServerlessVariables(
         break;
       default:
         throw new ServerlessConfigError(
-          `serverless.yml: ${at}: variable source "${source}${match[2] ?? ''}" in \${${inner}} is not supported by the local runtime (supported: opt, self, env, sls, aws)`,
+          `serverless.yml: ${at}: variable source "${source}${match?.[2] ?? ''}" in \${${inner}} is not supported by the local runtime (supported: opt, self, env, sls, aws, file)`,
         );
     }
     if (value === undefined || value === null) {
@@ -224,7 +369,7 @@ export function resolveServerlessVariables(
       const pattern = /\$\{([^${}]*)\}/g;
       let found: RegExpExecArray | null = null;
       for (let m = pattern.exec(value); m; m = pattern.exec(value)) {
-        if (VARIABLE_SOURCE.test(m[1] as string)) {
+        if (isVariable(m[1] as string)) {
           found = m;
           break;
         }

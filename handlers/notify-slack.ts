@@ -1,0 +1,66 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import { slackWebhook } from '../src/adapters/slack-webhook.ts';
+import { ssmSecrets } from '../src/adapters/ssm-secrets.ts';
+import { parseNotifySlackEnv } from '../src/config/notify-slack-env.ts';
+import { type SnsAlertEvent, snsAlertEventSchema } from '../src/domain/alert-events.ts';
+import { logFailures, observability } from '../src/lambda/observability.ts';
+import { parseEvent } from '../src/lambda/parse-event.ts';
+import { notifySlack } from '../src/use-cases/notify-slack.ts';
+
+// Cold start: environment, clients and adapters once per container. The webhook URL itself is read on the
+// first alert and cached (src/adapters/ssm-secrets.ts); it is never logged.
+const env = parseNotifySlackEnv(process.env);
+const { logger, metrics } = observability('notify-slack');
+const dynamo = new DynamoDBClient({ region: env.AWS_REGION });
+const notify = notifySlack({
+  secrets: ssmSecrets(new SSMClient({ region: env.AWS_REGION })),
+  webhook: slackWebhook({ log: logger }),
+  webhookParameter: env.SLACK_WEBHOOK_PARAMETER || undefined,
+});
+
+/** Time kept back from the function timeout so a failure is reported rather than timed out. */
+const SAFETY_MARGIN_MS = 2_000;
+
+/** One scan alert from the SNS topic → one Slack Block Kit post. */
+export const handler = middy<SnsAlertEvent>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(logFailures(logger))
+  .use(
+    makeHandlerIdempotent({
+      // SNS may deliver a message twice: one message, one post.
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: env.IDEMPOTENCY_TABLE,
+        awsSdkV3Client: dynamo,
+      }),
+      config: new IdempotencyConfig({
+        eventKeyJmesPath: 'Records[0].Sns.MessageId',
+        expiresAfterSeconds: 24 * 3600,
+      }),
+    }),
+  )
+  .use(parseEvent(snsAlertEventSchema))
+  .handler(async (event, context) => {
+    const record = event.Records[0];
+    if (!record) throw new Error('no SNS record'); // unreachable: the schema requires exactly one
+    const summary = await notify({
+      messageId: record.Sns.MessageId,
+      alert: record.Sns.Message,
+      remainingMs: () => context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+    });
+    if (summary.outcome === 'skipped') {
+      logger.info('Slack alert not posted: Slack is not configured', { ...summary });
+    } else {
+      metrics.addMetric('SlackAlertsPosted', MetricUnit.Count, 1);
+      logger.info('Slack alert posted', { ...summary });
+    }
+    return summary;
+  });

@@ -1,0 +1,60 @@
+import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SecretReader } from '../ports.ts';
+
+/** How long a secret is reused before it is read again (a rotated webhook URL is picked up within this). */
+export const SECRET_TTL_MS = 5 * 60_000;
+
+/** The parameter does not exist (or was deleted): a configuration problem, named in the message. */
+export class SecretNotFoundError extends Error {
+  override readonly name = 'SecretNotFoundError';
+  constructor(
+    readonly parameterName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`SSM parameter ${parameterName} not found: create it as a SecureString`, options);
+  }
+}
+
+/**
+ * {@link SecretReader} on SSM Parameter Store: GetParameter WithDecryption, cached per name for `ttlMs` (so a
+ * warm container makes one call per TTL), concurrent reads of the same name share one call, failures are not
+ * cached. The value is never logged and never part of an error message.
+ * IAM: ssm:GetParameter on the parameter; kms:Decrypt (via SSM) for its key.
+ */
+export function ssmSecrets(
+  ssm: SSMClient,
+  options: { ttlMs?: number; now?: () => number } = {},
+): SecretReader {
+  const ttlMs = options.ttlMs ?? SECRET_TTL_MS;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { at: number; value: Promise<string> }>();
+
+  async function read(name: string): Promise<string> {
+    try {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      const value = out.Parameter?.Value;
+      if (value === undefined || value === '') throw new SecretNotFoundError(name);
+      return value;
+    } catch (error) {
+      if (error instanceof ParameterNotFound) throw new SecretNotFoundError(name, { cause: error });
+      throw error;
+    }
+  }
+
+  return {
+    get(name) {
+      const cached = cache.get(name);
+      if (cached && now() - cached.at < ttlMs) return cached.value;
+      const value = read(name);
+      const entry = { at: now(), value };
+      cache.set(name, entry);
+      value.catch(() => {
+        if (cache.get(name) === entry) cache.delete(name);
+      });
+      return value;
+    },
+    invalidate(name) {
+      cache.delete(name);
+    },
+  };
+}
