@@ -3,6 +3,7 @@ import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerInvokeCommand } from './commands/invoke.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
+import { registerScanGateCommand } from './commands/scan-gate.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Build the `ecr-sentinel` program; commands set `process.exitCode` or return through {@link main}. */
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerConfigCommand(program);
   registerSandboxCommand(program);
+  registerScanGateCommand(program);
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;
