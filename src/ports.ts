@@ -77,16 +77,10 @@ export class ImageGoneError extends Error {
 export interface VerdictStore {
   latest(repositoryName: string, imageDigest: string): Promise<Verdict | undefined>;
   /**
-   * Store a new evaluation as the latest (and in the history). `expectedPrevious` is the evaluatedAt of the
-   * latest this decision was based on (undefined: none); a concurrent writer makes it throw
-   * {@link VerdictConflictError} so the caller can re-decide instead of double-alerting.
+   * Store a new evaluation as the latest and in the history. Last writer wins: two evaluations of one image
+   * at the same instant can at worst both alert, which at-least-once delivery allows anyway.
    */
-  save(verdict: Verdict, expectedPrevious: string | undefined): Promise<void>;
-}
-
-/** A newer verdict was stored between our read and our write. */
-export class VerdictConflictError extends Error {
-  override readonly name = 'VerdictConflictError';
+  save(verdict: Verdict): Promise<void>;
 }
 
 /** Publishes alerts (SNS). */

@@ -1,12 +1,13 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Verdict } from '../domain/verdict.ts';
-import { VerdictConflictError, type VerdictStore } from '../ports.ts';
+import type { VerdictStore } from '../ports.ts';
 
 /**
  * Verdicts in the single table, one partition per image (repository + digest):
@@ -49,14 +50,21 @@ function itemOf(verdict: Verdict, key: { pk: string; sk: string }, entity: strin
   };
 }
 
+/** Attempts at writing what BatchWriteItem left unprocessed (throttling) before giving up (Lambda retries). */
+const BATCH_ATTEMPTS = 4;
+
 /**
  * {@link VerdictStore} on the single DynamoDB table. `save` writes the latest and a history item in one
- * TransactWriteItems; the latest carries the invariant as a ConditionExpression (no latest yet, or the one
- * the caller decided on), so a concurrent evaluation of the same image surfaces as {@link VerdictConflictError}.
- * IAM: dynamodb:GetItem (latest), dynamodb:PutItem (both puts of the transaction), dynamodb:Query (history,
- * not used by the Lambda function).
+ * BatchWriteItem: one call, one write unit per item (a TransactWriteItems would cost twice that on every
+ * event, to serialise a race that can at worst send a duplicate alert).
+ * IAM: dynamodb:GetItem (latest), dynamodb:BatchWriteItem (save), dynamodb:Query (history, not used by the
+ * Lambda function).
  */
-export function dynamoVerdicts(doc: DynamoDBDocumentClient, tableName: string) {
+export function dynamoVerdicts(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+) {
   return {
     /** @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html */
     async latest(repositoryName: string, imageDigest: string): Promise<Verdict | undefined> {
@@ -70,51 +78,38 @@ export function dynamoVerdicts(doc: DynamoDBDocumentClient, tableName: string) {
       return out.Item?.verdict as Verdict | undefined;
     },
 
-    /** @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html */
-    async save(verdict: Verdict, expectedPrevious: string | undefined): Promise<void> {
+    /** @see https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html */
+    async save(verdict: Verdict): Promise<void> {
       const { repositoryName, imageDigest, evaluatedAt } = verdict;
-      const condition =
-        expectedPrevious === undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'evaluatedAt = :expected',
-              ExpressionAttributeValues: { ':expected': expectedPrevious },
-            };
-      try {
-        await doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: itemOf(verdict, verdictKeys.latest(repositoryName, imageDigest), 'Verdict'),
-                  ...condition,
-                },
-              },
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: itemOf(
-                    verdict,
-                    verdictKeys.history(repositoryName, imageDigest, evaluatedAt),
-                    'VerdictHistory',
-                  ),
-                },
-              },
-            ],
-          }),
+      let requests: BatchWriteCommandInput['RequestItems'] = {
+        [tableName]: [
+          {
+            PutRequest: { Item: itemOf(verdict, verdictKeys.latest(repositoryName, imageDigest), 'Verdict') },
+          },
+          {
+            PutRequest: {
+              Item: itemOf(
+                verdict,
+                verdictKeys.history(repositoryName, imageDigest, evaluatedAt),
+                'VerdictHistory',
+              ),
+            },
+          },
+        ],
+      };
+      for (let attempt = 1; ; attempt++) {
+        const out: BatchWriteCommandOutput = await doc.send(
+          new BatchWriteCommand({ RequestItems: requests }),
         );
-      } catch (error) {
-        if (
-          error instanceof TransactionCanceledException &&
-          error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-        ) {
-          throw new VerdictConflictError(
-            `a newer verdict for ${repositoryName}@${imageDigest} was stored concurrently`,
-            { cause: error },
+        const left = out.UnprocessedItems?.[tableName]?.length ?? 0;
+        if (left === 0) return;
+        if (attempt >= BATCH_ATTEMPTS) {
+          throw new Error(
+            `DynamoDB left ${left} verdict item(s) of ${repositoryName}@${imageDigest} unprocessed`,
           );
         }
-        throw error;
+        requests = out.UnprocessedItems;
+        await sleep(50 * 2 ** attempt);
       }
     },
 

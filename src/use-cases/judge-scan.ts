@@ -11,7 +11,6 @@ import {
   type ImageTagger,
   type ScanFindingsReader,
   type ScanResult,
-  VerdictConflictError,
   type VerdictStore,
 } from '../ports.ts';
 
@@ -48,13 +47,13 @@ const RUNNING = new Set(['IN_PROGRESS', 'PENDING']);
  *   publish sends it again — the only duplicate);
  * - saving first would lose the alert for good if the publish then failed (the retry would find the same
  *   verdict stored and stay silent);
- * - two concurrent evaluations of one image are serialised by the store's condition: the loser re-reads the
- *   latest and re-decides once, publishing only if the winner's verdict still makes ours news and it has not
- *   published already.
+ * - two evaluations of one image at the same instant are not serialised (last writer wins): at worst both
+ *   alert, which at-least-once delivery allows anyway; a transaction to prevent it would cost twice the write
+ *   capacity on every event for a race that needs two scans of one digest finishing together.
  * Untagging is idempotent, so retrying it is harmless.
  *
  * AWS calls per event: DescribeImageScanFindings (one page up to 1000 findings; none when the event reports a
- * failed scan), GetItem, TransactWriteItems, and Publish only when alerting; `untag` enforcement of a failing
+ * failed scan), GetItem, BatchWriteItem (latest + history), and Publish only when alerting; `untag` enforcement of a failing
  * image adds DescribeImages (+ BatchDeleteImage, + BatchGetImage and PutImage when the tags were its last).
  */
 export function judgeScan(deps: {
@@ -110,32 +109,23 @@ export function judgeScan(deps: {
     });
     const context = { accountId: scan.accountId, region: scan.region };
 
-    let previous = await deps.store.latest(repositoryName, imageDigest);
+    const previous = await deps.store.latest(repositoryName, imageDigest);
     if (!isScanComplete(scan.scanStatus) && isNewer(previous, verdict)) return skip('stale');
 
-    let sent: { kind: AlertKind; messageId: string } | undefined;
-    const publish = async (kind: AlertKind) => {
-      const { messageId } = await deps.publisher.publish(snsAlert(verdict, { kind, ...context }));
-      sent = { kind, messageId };
-    };
     const decision = alertDecision(previous, verdict, policy.alertOn);
-    if (decision.send) await publish(decision.kind);
+    const sent = decision.send
+      ? {
+          kind: decision.kind,
+          ...(await deps.publisher.publish(snsAlert(verdict, { kind: decision.kind, ...context }))),
+        }
+      : undefined;
 
     const untag =
       gateBlocks(verdict) && policy.enforcement === 'untag' && policy.untagTags.length > 0
         ? await deps.tagger.untag(repositoryName, imageDigest, policy.untagTags)
         : { removed: [], skipped: [] };
 
-    try {
-      await deps.store.save(verdict, previous?.evaluatedAt);
-    } catch (error) {
-      if (!(error instanceof VerdictConflictError)) throw error;
-      // Someone stored a verdict for this image since we read: decide against theirs, once.
-      previous = await deps.store.latest(repositoryName, imageDigest);
-      const again = alertDecision(previous, verdict, policy.alertOn);
-      if (again.send && sent === undefined) await publish(again.kind);
-      await deps.store.save(verdict, previous?.evaluatedAt); // a second conflict throws: Lambda retries
-    }
+    await deps.store.save(verdict);
 
     return {
       repositoryName,

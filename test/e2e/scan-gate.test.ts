@@ -155,7 +155,7 @@ describe('ecr-sentinel scan-gate', () => {
         policyHash: 'x',
         evaluatedAt: new Date().toISOString(),
       } as Verdict;
-      await dynamoVerdicts(doc, `ecr-sentinel-${stage}`).save(stored, undefined);
+      await dynamoVerdicts(doc, `ecr-sentinel-${stage}`).save(stored);
 
       const result = await runCli(
         [

@@ -8,13 +8,12 @@ import {
   ImageGoneError,
   type ScanFindingsReader,
   type ScanResult,
-  VerdictConflictError,
   type VerdictStore,
 } from '../../src/ports.ts';
 import { judgeScan } from '../../src/use-cases/judge-scan.ts';
 import { DIGEST, finding, NOW } from './verdict-fixtures.ts';
 
-/** The use case with in-memory fakes of its ports (no SDK): ordering, conflicts and skips. */
+/** The use case with in-memory fakes of its ports (no SDK): ordering and skips. */
 
 const CONFIG: PolicyConfig & { exceptions: [] } = {
   scanGate: {
@@ -48,8 +47,6 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
   const calls: string[] = [];
   const saved: Verdict[] = [];
   let latest = stored;
-  let conflictsLeft = 0;
-  let concurrent: Verdict | undefined;
   const reader: ScanFindingsReader = {
     async read() {
       calls.push('read');
@@ -62,14 +59,8 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
       calls.push('latest');
       return latest;
     },
-    async save(verdict, expected) {
+    async save(verdict) {
       calls.push('save');
-      if (conflictsLeft > 0) {
-        conflictsLeft--;
-        latest = concurrent;
-        throw new VerdictConflictError('concurrent');
-      }
-      if (latest?.evaluatedAt !== expected) throw new VerdictConflictError('stale expectation');
       latest = verdict;
       saved.push(verdict);
     },
@@ -103,10 +94,6 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
     published,
     failPublishing: (fail: boolean) => {
       failPublish = fail;
-    },
-    conflictOnce: (winner: Verdict | undefined) => {
-      conflictsLeft = 1;
-      concurrent = winner;
     },
   };
 }
@@ -150,31 +137,6 @@ describe('judgeScan', () => {
     expect(again.alert).toBe('none');
     expect(f.published).toHaveLength(1);
     expect(f.saved).toHaveLength(2);
-  });
-
-  it('re-decides once on a concurrent write and does not publish twice', async () => {
-    const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
-    const first = fakes(complete([finding('CVE-1', 'CRITICAL')]));
-    await first.judge(event());
-    f.conflictOnce(first.saved[0]);
-
-    const summary = await f.judge(event());
-
-    expect(f.calls).toEqual(['read', 'latest', 'publish', 'save', 'latest', 'save']);
-    expect(f.published).toHaveLength(1);
-    expect(summary.alert).toBe('new');
-  });
-
-  it('publishes after a conflict when the winner makes our verdict news', async () => {
-    const f = fakes(complete([]));
-    const winner = fakes(complete([finding('CVE-9', 'HIGH')]));
-    await winner.judge(event());
-    f.conflictOnce(winner.saved[0]);
-
-    const summary = await f.judge(event());
-
-    expect(summary).toMatchObject({ status: 'PASS', alert: 'resolved' });
-    expect(f.published).toHaveLength(1);
   });
 
   it('judges a failed scan from the event alone (ERROR, fail closed) without reading findings', async () => {

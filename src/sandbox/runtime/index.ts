@@ -32,7 +32,9 @@ import { type Clients, ensureQueue, provisionResources } from './provision.ts';
 import { nextFiring } from './schedule.ts';
 import { eventBridgeEvent, scheduledEvent, snsEvent, sqsRecord } from './shapes.ts';
 
-export { ServerlessConfigError } from './template.ts';
+import { ServerlessConfigError } from './template.ts';
+
+export { ServerlessConfigError };
 
 export interface LambdaRuntimeOptions {
   /** AWS endpoint the runtime uses to talk to moto, and that handlers get as AWS_ENDPOINT_URL. */
@@ -69,6 +71,8 @@ export interface LambdaRuntimeOptions {
   variables?: Record<string, string>;
   /** Variables added to every function's environment (its own `environment` wins). */
   functionEnvironment?: Record<string, string>;
+  /** Run only these functions (keys under `functions:`); default all. Resources are provisioned either way. */
+  functions?: readonly string[];
 }
 
 export interface RuntimeFunction {
@@ -219,6 +223,15 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     ...(options.variables ? { env: { ...process.env, ...options.variables } } : {}),
   });
   const { service, registry } = model;
+  if (options.functions) {
+    const unknown = options.functions.filter((name) => !model.functions.some((fn) => fn.key === name));
+    if (unknown.length > 0) {
+      throw new ServerlessConfigError(
+        `no function ${unknown.join(', ')} in ${options.serverlessFile} (known: ${model.functions.map((f) => f.key).join(', ')})`,
+      );
+    }
+    model.functions = model.functions.filter((fn) => options.functions?.includes(fn.key));
+  }
   if (options.functionEnvironment) {
     for (const fn of model.functions) fn.environment = { ...options.functionEnvironment, ...fn.environment };
   }
