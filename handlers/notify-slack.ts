@@ -1,6 +1,3 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -11,6 +8,7 @@ import { slackWebhook } from '../src/adapters/slack-webhook.ts';
 import { ssmSecrets } from '../src/adapters/ssm-secrets.ts';
 import { parseNotifySlackEnv } from '../src/config/notify-slack-env.ts';
 import { type SnsAlertEvent, snsAlertEventSchema } from '../src/domain/alert-events.ts';
+import { idempotentOn } from '../src/lambda/idempotency.ts';
 import { logFailures, observability } from '../src/lambda/observability.ts';
 import { parseEvent } from '../src/lambda/parse-event.ts';
 import { notifySlack } from '../src/use-cases/notify-slack.ts';
@@ -34,19 +32,8 @@ export const handler = middy<SnsAlertEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(logFailures(logger))
-  .use(
-    makeHandlerIdempotent({
-      // SNS may deliver a message twice: one message, one post.
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: env.IDEMPOTENCY_TABLE,
-        awsSdkV3Client: dynamo,
-      }),
-      config: new IdempotencyConfig({
-        eventKeyJmesPath: 'Records[0].Sns.MessageId',
-        expiresAfterSeconds: 24 * 3600,
-      }),
-    }),
-  )
+  // SNS may deliver a message twice: one message, one post.
+  .use(idempotentOn('Records[0].Sns.MessageId', env.IDEMPOTENCY_TABLE, dynamo))
   .use(parseEvent(snsAlertEventSchema))
   .handler(async (event, context) => {
     const record = event.Records[0];

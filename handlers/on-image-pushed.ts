@@ -1,6 +1,3 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -14,6 +11,7 @@ import { dynamoInventory } from '../src/adapters/dynamodb-inventory.ts';
 import { ecrRegistry } from '../src/adapters/ecr-registry.ts';
 import { parseLambdaEnv } from '../src/config/env.ts';
 import { imageActionDetailSchema } from '../src/domain/ecr-events.ts';
+import { idempotentOn } from '../src/lambda/idempotency.ts';
 import { logFailures, observability } from '../src/lambda/observability.ts';
 import { parseEvent } from '../src/lambda/parse-event.ts';
 import { recordPushedImage } from '../src/use-cases/record-pushed-image.ts';
@@ -37,16 +35,8 @@ export const handler = middy<PushEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(logFailures(logger))
-  .use(
-    makeHandlerIdempotent({
-      // EventBridge redelivers with the same id: one event, one effect (e.g. one StartImageScan).
-      persistenceStore: new DynamoDBPersistenceLayer({
-        tableName: env.IDEMPOTENCY_TABLE,
-        awsSdkV3Client: dynamo,
-      }),
-      config: new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 24 * 3600 }),
-    }),
-  )
+  // EventBridge redelivers with the same id: one event, one effect (e.g. one StartImageScan).
+  .use(idempotentOn('id', env.IDEMPOTENCY_TABLE, dynamo))
   .use(parseEvent(pushEventSchema))
   .handler(async (event) => {
     const summary = await record({

@@ -11,6 +11,7 @@ import { type AlertContext, type SnsAlert, snsAlert } from '../../src/domain/ren
 import { SLACK_LIMITS, type SlackMessage } from '../../src/domain/render/slack-blocks.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 import { exception, finding, findings, verdictOf } from '../unit/verdict-fixtures.ts';
 
@@ -33,16 +34,6 @@ interface Received {
 }
 
 const context: AlertContext = { kind: 'new', accountId: '123456789012', region: 'us-east-1' };
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 describe('notify-slack on the sandbox', () => {
   const id = uniqueName('slack');

@@ -13,6 +13,7 @@ import { pushImage } from '../../src/adapters/ecr-push.ts';
 import { sampleImage } from '../../src/demo/sample-images.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 
 /**
@@ -63,20 +64,6 @@ describe('on-image-pushed on the sandbox', () => {
       }),
     );
     return out.Items ?? [];
-  }
-
-  async function eventually<T>(
-    read: () => Promise<T>,
-    ok: (value: T) => boolean,
-    timeoutMs = 20_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let value = await read();
-    while (!ok(value) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      value = await read();
-    }
-    return value;
   }
 
   it('records a pushed image and starts a scan when nothing scans on push', async () => {

@@ -25,6 +25,7 @@ import type { AlertDocument } from '../../src/domain/render/alert-text.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import type { JudgeScanSummary } from '../../src/use-cases/judge-scan.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 
 /**
@@ -107,20 +108,6 @@ describe('on-scan-completed on the sandbox', () => {
   afterAll(async () => {
     await runtime.stop();
   }, 30_000);
-
-  async function eventually<T>(
-    read: () => Promise<T>,
-    ok: (value: T) => boolean,
-    timeoutMs = 20_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let value = await read();
-    while (!ok(value) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      value = await read();
-    }
-    return value;
-  }
 
   /** Drain the alerts queue into `alerts`, then the ones about this repository. */
   async function alertsFor(repositoryName: string): Promise<AlertDocument[]> {

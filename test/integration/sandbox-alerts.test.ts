@@ -5,6 +5,7 @@ import { type AlertContext, snsAlert } from '../../src/domain/render/alert-text.
 import type { SlackMessage } from '../../src/domain/render/slack-blocks.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/project-root.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
+import { eventually } from '../support/eventually.ts';
 import { findings, verdictOf } from '../unit/verdict-fixtures.ts';
 
 /**
@@ -15,16 +16,6 @@ import { findings, verdictOf } from '../unit/verdict-fixtures.ts';
 
 const context: AlertContext = { kind: 'new', accountId: '123456789012', region: 'us-east-1' };
 const PARAMETER = '/ecr-sentinel/slack-webhook'; // alerts.slack.webhookParameter of the example config
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
 
 describe('sandbox alert wiring from the config', () => {
   let sandbox: Sandbox;

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
+import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
 import { PROJECT_ROOT, SERVERLESS_FILE } from '../../project-root.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { EXIT } from '../exit-codes.ts';
+import { loadConfigOrReport } from '../load-config.ts';
 
 /** `ecr-sentinel demo` (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {
@@ -24,15 +25,8 @@ export function registerDemoCommand(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      let config: Awaited<ReturnType<typeof loadConfig>>;
-      try {
-        config = await loadConfig(options.config);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        process.stderr.write(`${options.config} is not valid:\n${formatProblems(error.problems)}\n`);
-        process.exitCode = EXIT.failed;
-        return;
-      }
+      const config = await loadConfigOrReport(options.config, EXIT.failed);
+      if (!config) return;
       const log = (line: string) => {
         if (!options.json) process.stdout.write(`${line}\n`);
       };

@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { dynamoVerdicts } from '../../adapters/dynamodb-verdicts.ts';
 import { ecrRegistry } from '../../adapters/ecr-registry.ts';
 import { ecrScanResults } from '../../adapters/ecr-scan-results.ts';
-import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
+import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
 import { REPOSITORY_NAME_PATTERN } from '../../config/schema.ts';
 import { GATE_EXIT_CODES, THRESHOLD_SEVERITIES, type ThresholdSeverity } from '../../domain/scan-gate.ts';
 import { compareSeverity } from '../../domain/severity.ts';
 import type { Verdict } from '../../domain/verdict.ts';
 import { type ScanGateResult, scanGate } from '../../use-cases/scan-gate.ts';
 import { EXIT } from '../exit-codes.ts';
+import { loadConfigOrReport } from '../load-config.ts';
 
 interface ScanGateOptions {
   repository: string;
@@ -68,15 +69,8 @@ export function registerScanGateCommand(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      let config: Awaited<ReturnType<typeof loadConfig>>;
-      try {
-        config = await loadConfig(options.config);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        process.stderr.write(`${options.config} is not valid:\n${formatProblems(error.problems)}\n`);
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      const config = await loadConfigOrReport(options.config, EXIT.usage);
+      if (!config) return;
       const clientConfig = {
         region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
         ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
