@@ -25,6 +25,9 @@ import {
 import type { EcrEmulator } from '../src/sandbox/contracts.ts';
 import { createEcrEmulator } from '../src/sandbox/ecr/index.ts';
 
+// The lockfile pins SDK versions that support Node 20; its notice about 2027 releases is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { values } = parseArgs({
   options: {
     endpoint: { type: 'string' },
