@@ -217,7 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       handlerEndpoint: publicUrl,
       serverlessFile: options.runtime.serverlessFile,
       projectRoot: options.runtime.projectRoot,
-      stage: options.runtime.stage ?? 'local',
+      stage: options.runtime.stage ?? 'dev',
       region: SANDBOX_REGION,
       accountId: SANDBOX_ACCOUNT_ID,
       now: () => clock.now(),
