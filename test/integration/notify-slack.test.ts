@@ -90,6 +90,8 @@ describe('notify-slack on the sandbox', () => {
       serverlessFile: `${PROJECT_ROOT}serverless.yml`,
       projectRoot: PROJECT_ROOT,
       stage: uniqueName('ns').slice(0, 20),
+      // Only the function under test: the others would also handle every event of the shared sandbox.
+      functions: ['notifySlack'],
       pollWaitSeconds: 1,
       retryDelaysMs: [50, 50],
       variables: { SENTINEL_CONFIG: config },

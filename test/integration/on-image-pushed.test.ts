@@ -43,6 +43,8 @@ describe('on-image-pushed on the sandbox', () => {
       serverlessFile: `${PROJECT_ROOT}serverless.yml`,
       projectRoot: PROJECT_ROOT,
       stage: uniqueName('pushed').slice(0, 20),
+      // Only the function under test: the others would also handle every event of the shared sandbox.
+      functions: ['onImagePushed'],
       pollWaitSeconds: 1,
       retryDelaysMs: [50, 50],
       log: (line) => runtimeLog.push(line),

@@ -81,6 +81,8 @@ describe('on-scan-completed on the sandbox', () => {
       serverlessFile: `${PROJECT_ROOT}serverless.yml`,
       projectRoot: PROJECT_ROOT,
       stage: uniqueName('scan').slice(0, 20),
+      // Only the function under test: the others would also handle every event of the shared sandbox.
+      functions: ['onScanCompleted'],
       pollWaitSeconds: 1,
       retryDelaysMs: [50, 50],
       log: () => {},
