@@ -7,6 +7,7 @@ import {
   InitiateLayerUploadCommand,
   LayerAlreadyExistsException,
   PutImageCommand,
+  type PutImageCommandInput,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 
@@ -82,18 +83,25 @@ export async function pushImage(
   for (const blob of image.blobs) {
     if ((await uploadBlob(ecr, repositoryName, blob)).uploaded) blobsUploaded++;
   }
-  const imageDigest = sha256Digest(image.manifest);
+  await putManifest(ecr, {
+    repositoryName,
+    imageManifest: image.manifest,
+    imageManifestMediaType: image.mediaType,
+    imageTag,
+  });
+  return { imageDigest: sha256Digest(image.manifest), blobsUploaded };
+}
+
+/**
+ * PutImage of exact manifest bytes (never re-serialised: the digest is their sha256). The same manifest under
+ * the same tag is already done, so ECR's ImageAlreadyExistsException counts as success (retries, promotions).
+ * IAM: ecr:PutImage.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html
+ */
+export async function putManifest(ecr: ECRClient, input: PutImageCommandInput): Promise<void> {
   try {
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName,
-        imageManifest: image.manifest,
-        imageManifestMediaType: image.mediaType,
-        imageTag,
-      }),
-    );
+    await ecr.send(new PutImageCommand(input));
   } catch (error) {
     if (!(error instanceof ImageAlreadyExistsException)) throw error;
   }
-  return { imageDigest, blobsUploaded };
 }

@@ -3,12 +3,11 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   type ECRClient,
-  ImageAlreadyExistsException,
   ImageNotFoundException,
-  PutImageCommand,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import type { ImageTagger } from '../ports.ts';
+import { putManifest } from './ecr-push.ts';
 
 /** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
 const MANIFEST_MEDIA_TYPES = [
@@ -113,19 +112,12 @@ async function addQuarantineTag(ecr: ECRClient, repositoryName: string, imageDig
       `could not read the manifest of ${repositoryName}@${imageDigest} to quarantine it: ${failure?.failureCode ?? 'no image'}`,
     );
   }
-  try {
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName,
-        imageManifest: image.imageManifest,
-        imageManifestMediaType: image.imageManifestMediaType,
-        imageDigest,
-        imageTag: quarantineTag(imageDigest),
-      }),
-    );
-  } catch (error) {
-    // Same manifest, same tag: a retry after the quarantine tag was added.
-    if (error instanceof ImageAlreadyExistsException) return;
-    throw error;
-  }
+  // Already there (a retry after the quarantine tag was added) is success.
+  await putManifest(ecr, {
+    repositoryName,
+    imageManifest: image.imageManifest,
+    imageManifestMediaType: image.imageManifestMediaType,
+    imageDigest,
+    imageTag: quarantineTag(imageDigest),
+  });
 }

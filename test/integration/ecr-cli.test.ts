@@ -68,6 +68,30 @@ describe('ECR emulator through the AWS CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Arguments of `aws ecr upload-layer-part` for bytes first..last of the file `name` in the temp dir. */
+  const uploadPart = (uploadId: string, first: string, last: string, name: string) => [
+    'upload-layer-part',
+    '--repository-name',
+    repo,
+    '--upload-id',
+    uploadId,
+    '--part-first-byte',
+    first,
+    '--part-last-byte',
+    last,
+    '--layer-part-blob',
+    `fileb://${join(dir, name)}`,
+  ];
+  const completeUpload = (uploadId: string, digest: string) => [
+    'complete-layer-upload',
+    '--repository-name',
+    repo,
+    '--upload-id',
+    uploadId,
+    '--layer-digests',
+    digest,
+  ];
+
   it('uploads layers in parts and verifies their digest', async () => {
     // Prepare
     const half = LAYER.length / 2;
@@ -76,105 +100,21 @@ describe('ECR emulator through the AWS CLI', () => {
     await writeFile(join(dir, 'config'), CONFIG);
     // Act: the config in one part
     const config = await awsEcr('initiate-layer-upload', '--repository-name', repo);
-    await awsEcr(
-      'upload-layer-part',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      String(config.uploadId),
-      '--part-first-byte',
-      '0',
-      '--part-last-byte',
-      String(CONFIG.length - 1),
-      '--layer-part-blob',
-      `fileb://${join(dir, 'config')}`,
-    );
-    const configDone = await awsEcr(
-      'complete-layer-upload',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      String(config.uploadId),
-      '--layer-digests',
-      sha256(CONFIG),
-    );
+    await awsEcr(...uploadPart(String(config.uploadId), '0', String(CONFIG.length - 1), 'config'));
+    const configDone = await awsEcr(...completeUpload(String(config.uploadId), sha256(CONFIG)));
     // Act: the layer in two parts, the first out of order once
     const layer = await awsEcr('initiate-layer-upload', '--repository-name', repo);
     const uploadId = String(layer.uploadId);
-    const gap = await awsEcrError(
-      'upload-layer-part',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      uploadId,
-      '--part-first-byte',
-      String(half),
-      '--part-last-byte',
-      String(LAYER.length - 1),
-      '--layer-part-blob',
-      `fileb://${join(dir, 'part2')}`,
-    );
-    await awsEcr(
-      'upload-layer-part',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      uploadId,
-      '--part-first-byte',
-      '0',
-      '--part-last-byte',
-      String(half - 1),
-      '--layer-part-blob',
-      `fileb://${join(dir, 'part1')}`,
-    );
-    const single = await awsEcr(
-      'upload-layer-part',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      uploadId,
-      '--part-first-byte',
-      String(half),
-      '--part-last-byte',
-      String(LAYER.length - 1),
-      '--layer-part-blob',
-      `fileb://${join(dir, 'part2')}`,
-    );
+    const gap = await awsEcrError(...uploadPart(uploadId, String(half), String(LAYER.length - 1), 'part2'));
+    await awsEcr(...uploadPart(uploadId, '0', String(half - 1), 'part1'));
+    const single = await awsEcr(...uploadPart(uploadId, String(half), String(LAYER.length - 1), 'part2'));
     // The 5 MiB minimum applies to every part but the last, so two small parts are refused at completion.
-    const tooSmall = await awsEcrError(
-      'complete-layer-upload',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      uploadId,
-      '--layer-digests',
-      sha256(LAYER),
-    );
+    const tooSmall = await awsEcrError(...completeUpload(uploadId, sha256(LAYER)));
     // Act: the layer again in one part
     const retry = await awsEcr('initiate-layer-upload', '--repository-name', repo);
     await writeFile(join(dir, 'layer'), LAYER);
-    await awsEcr(
-      'upload-layer-part',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      String(retry.uploadId),
-      '--part-first-byte',
-      '0',
-      '--part-last-byte',
-      String(LAYER.length - 1),
-      '--layer-part-blob',
-      `fileb://${join(dir, 'layer')}`,
-    );
-    const done = await awsEcr(
-      'complete-layer-upload',
-      '--repository-name',
-      repo,
-      '--upload-id',
-      String(retry.uploadId),
-      '--layer-digests',
-      sha256(LAYER),
-    );
+    await awsEcr(...uploadPart(String(retry.uploadId), '0', String(LAYER.length - 1), 'layer'));
+    const done = await awsEcr(...completeUpload(String(retry.uploadId), sha256(LAYER)));
     const check = await awsEcr(
       'batch-check-layer-availability',
       '--repository-name',

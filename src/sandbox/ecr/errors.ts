@@ -18,3 +18,12 @@ export class EcrError extends Error {
 export function invalidParameter(message: string): EcrError {
   return new EcrError('InvalidParameterException', message);
 }
+
+/** Parse a JSON request parameter (a manifest, a policy); text that is not JSON is InvalidParameterException. */
+export function parseJsonParameter(text: string, message: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EcrError('InvalidParameterException', message, { cause: error });
+  }
+}

@@ -1,4 +1,4 @@
-import { EcrError, invalidParameter } from './errors.ts';
+import { invalidParameter, parseJsonParameter } from './errors.ts';
 
 /**
  * Validates lifecycle policy text the way PutLifecyclePolicy does
@@ -13,16 +13,10 @@ export function validateLifecyclePolicy(text: string): void {
   };
   if (text.length < 100 || text.length > 30720)
     fail('lifecyclePolicyText must be between 100 and 30720 characters');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new EcrError(
-      'InvalidParameterException',
-      "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: invalid JSON'",
-      { cause: error },
-    );
-  }
+  const doc = parseJsonParameter(
+    text,
+    "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: invalid JSON'",
+  );
   const rules = (doc as { rules?: unknown } | null)?.rules;
   if (!Array.isArray(rules) || rules.length === 0) fail('"rules" must be a non-empty array');
   const priorities = new Set<number>();

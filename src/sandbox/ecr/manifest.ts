@@ -1,5 +1,5 @@
 import { isDigest } from './digest.ts';
-import { EcrError, invalidParameter } from './errors.ts';
+import { type EcrError, invalidParameter, parseJsonParameter } from './errors.ts';
 
 /** Media types ECR accepts for PutImage. https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-manifest-formats.html */
 export const MEDIA_TYPES = {
@@ -67,16 +67,10 @@ function descriptor(value: unknown, where: string): BlobRef {
  * without it the manifest's own `mediaType` decides, and an OCI manifest that has neither is rejected, like ECR.
  */
 export function parseManifest(text: string, declaredMediaType?: string): ParsedManifest {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new EcrError(
-      'InvalidParameterException',
-      "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
-      { cause: error },
-    );
-  }
+  const doc = parseJsonParameter(
+    text,
+    "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Invalid JSON syntax'",
+  );
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw bad('manifest must be a JSON object');
   const raw = doc as Record<string, unknown>;

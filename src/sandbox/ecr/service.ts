@@ -38,7 +38,7 @@ import type {
 import { wildcardMatch } from '../../domain/wildcard.ts';
 import { blobUrl, type EcrEmulatorOptions, type EventEntry } from '../contracts.ts';
 import { isDigest, sha256Digest } from './digest.ts';
-import { EcrError, invalidParameter } from './errors.ts';
+import { EcrError, invalidParameter, parseJsonParameter } from './errors.ts';
 import { basicScanEvent, imageActionEvent, inspectorScanEvent } from './events.ts';
 import { validateLifecyclePolicy } from './lifecycle.ts';
 import { parseManifest } from './manifest.ts';
@@ -1084,16 +1084,10 @@ export class EcrService {
   setRepositoryPolicy(input: Input): Wire<SetRepositoryPolicyResponse> {
     const repo = this.repoOf(input);
     const text = requiredString(input, 'policyText');
-    let policy: unknown;
-    try {
-      policy = JSON.parse(text);
-    } catch (error) {
-      throw new EcrError(
-        'InvalidParameterException',
-        "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
-        { cause: error },
-      );
-    }
+    const policy = parseJsonParameter(
+      text,
+      "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
+    );
     const statement = (policy as { Statement?: unknown } | null)?.Statement;
     if (typeof policy !== 'object' || policy === null || statement === undefined) {
       throw invalidParameter(
