@@ -16,10 +16,10 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { sha256Digest, uploadBlob } from '../src/adapters/ecr-push.ts';
-import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../src/project-root.ts';
 import { startLambdaRuntime } from '../src/sandbox/runtime/index.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_REGION, startSandbox } from '../src/sandbox/server.ts';
+import { sha256Digest, uploadBlob } from '../src/shared/ecr/manifests.ts';
+import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../src/shared/project-root.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -7,14 +7,15 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { z } from 'zod';
-import { dynamoInventory } from '../src/adapters/dynamodb-inventory.ts';
-import { ecrRegistry } from '../src/adapters/ecr-registry.ts';
-import { parseLambdaEnv } from '../src/config/env.ts';
-import { imageActionDetailSchema } from '../src/domain/ecr-events.ts';
-import { idempotentOn } from '../src/lambda/idempotency.ts';
-import { logFailures, observability } from '../src/lambda/observability.ts';
-import { parseEvent } from '../src/lambda/parse-event.ts';
-import { recordPushedImage } from '../src/use-cases/record-pushed-image.ts';
+import { dynamoInventory } from '../src/inventory/dynamodb-inventory.ts';
+import { ecrRegistry } from '../src/inventory/ecr-registry.ts';
+import { imageActionDetailSchema } from '../src/inventory/events.ts';
+import { recordPushedImage } from '../src/inventory/record-pushed-image.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import { parseLambdaEnv } from '../src/shared/lambda/env.ts';
+import { idempotentOn } from '../src/shared/lambda/idempotency.ts';
+import { logFailures, observability } from '../src/shared/lambda/observability.ts';
+import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: config, clients and adapters once per container.
 const env = parseLambdaEnv(process.env);
@@ -24,7 +25,7 @@ const ecr = new ECRClient({ region: env.AWS_REGION });
 const record = recordPushedImage({
   registry: ecrRegistry(ecr),
   inventory: dynamoInventory(DynamoDBDocumentClient.from(dynamo), env.SENTINEL_TABLE),
-  clock: { now: () => new Date() },
+  clock: systemClock,
 });
 
 const pushEventSchema = EventBridgeSchema.extend({ detail: imageActionDetailSchema });

@@ -7,16 +7,17 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
-import { dynamoVerdicts } from '../src/adapters/dynamodb-verdicts.ts';
-import { ecrScanResults } from '../src/adapters/ecr-scan-results.ts';
-import { ecrTagger } from '../src/adapters/ecr-tagger.ts';
-import { snsAlerts } from '../src/adapters/sns-alerts.ts';
-import { onScanCompletedEnvSchema, parseFunctionEnv } from '../src/config/env.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/domain/scan-events.ts';
-import { logFailures, observability } from '../src/lambda/observability.ts';
-import { parseEvent } from '../src/lambda/parse-event.ts';
-import { judgeScan } from '../src/use-cases/judge-scan.ts';
+import { snsAlerts } from '../src/notifications/adapters/sns-alerts.ts';
+import { dynamoVerdicts } from '../src/scan-gate/adapters/dynamodb-verdicts.ts';
+import { ecrScanResults } from '../src/scan-gate/adapters/ecr-findings-reader.ts';
+import { ecrTagger } from '../src/scan-gate/adapters/ecr-tagger.ts';
+import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/scan-gate/events.ts';
+import { judgeScan } from '../src/scan-gate/judge-scan.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import { onScanCompletedEnvSchema, parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { logFailures, observability } from '../src/shared/lambda/observability.ts';
+import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: environment, sentinel.config.yml (packaged at the task root), clients and adapters once per
 // container. A bad config fails every invocation with a ConfigError naming the bad keys.
@@ -33,7 +34,7 @@ const judge = judgeScan({
   publisher: snsAlerts(new SNSClient({ region: env.AWS_REGION }), env.ALERTS_TOPIC_ARN),
   tagger: ecrTagger(ecr),
   config,
-  clock: { now: () => new Date() },
+  clock: systemClock,
 });
 
 /**

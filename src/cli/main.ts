@@ -1,10 +1,10 @@
 import { Command, CommanderError } from 'commander';
+import { registerScanGateCommand } from '../scan-gate/cli.ts';
+import { EXIT } from '../shared/cli.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerInvokeCommand } from './commands/invoke.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
-import { registerScanGateCommand } from './commands/scan-gate.ts';
-import { EXIT } from './exit-codes.ts';
 
 /** Build the `ecr-sentinel` program; commands set `process.exitCode` or return through {@link main}. */
 export function buildProgram(): Command {

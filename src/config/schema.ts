@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { repositoryName } from '../domain/environments.ts';
-import { checkScanPolicyReferences, scanPolicyConfigShape } from './scan-policy-schema.ts';
+import { checkScanPolicyReferences, scanPolicyConfigShape } from '../scan-gate/config-schema.ts';
+import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
+import { repositoryName } from '../shared/environments.ts';
 
 /**
  * The schema of `sentinel.config.yml`, the one file users edit. Objects are strict so a misspelt key is an
  * error that names it instead of a setting silently ignored.
  */
-
-/** ECR's repository-name pattern (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html). */
-export const REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 const environmentName = z
   .string()

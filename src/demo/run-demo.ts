@@ -18,10 +18,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoVerdicts } from '../adapters/dynamodb-verdicts.ts';
-import { pushImage } from '../adapters/ecr-push.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import { applicationRepositories } from '../domain/environments.ts';
+import { dynamoVerdicts } from '../scan-gate/adapters/dynamodb-verdicts.ts';
+import { pushImage } from '../shared/ecr/manifests.ts';
+import { applicationRepositories } from '../shared/environments.ts';
 import { sampleImage } from './sample-images.ts';
 
 /** What the demo did, for printing as text or JSON. */

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { type ImageToPush, sha256Digest } from '../adapters/ecr-push.ts';
+import { type ImageToPush, sha256Digest } from '../shared/ecr/manifests.ts';
 
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
-import { applicationRepositories } from '../../domain/environments.ts';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT } from '../../shared/cli.ts';
+import { applicationRepositories } from '../../shared/environments.ts';
 
 /** `ecr-sentinel config validate [FILE] [--json]`. */
 export function registerConfigCommand(program: Command): void {

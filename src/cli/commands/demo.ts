@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
+import { loadConfigOrReport } from '../../config/load-or-report.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
-import { PROJECT_ROOT, SERVERLESS_FILE } from '../../project-root.ts';
 import { startSandbox } from '../../sandbox/server.ts';
-import { EXIT } from '../exit-codes.ts';
-import { loadConfigOrReport } from '../load-config.ts';
+import { EXIT } from '../../shared/cli.ts';
+import { PROJECT_ROOT, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 /** `ecr-sentinel demo` (what `npm start` runs). */
 export function registerDemoCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT } from '../../shared/cli.ts';
 
 interface InvokeOptions {
   event?: string;

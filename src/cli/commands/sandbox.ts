@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
-import { CONFIG_FILE, SERVERLESS_FILE } from '../../project-root.ts';
 import { MotoUnavailableError } from '../../sandbox/moto.ts';
 import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import {
@@ -12,7 +11,8 @@ import {
   SandboxListenError,
   startSandbox,
 } from '../../sandbox/server.ts';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT } from '../../shared/cli.ts';
+import { CONFIG_FILE, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 const HOSTNAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;

@@ -35,7 +35,7 @@ import type {
   StartImageScanResponse,
   UploadLayerPartResponse,
 } from '@aws-sdk/client-ecr';
-import { wildcardMatch } from '../../domain/wildcard.ts';
+import { wildcardMatch } from '../../shared/wildcard.ts';
 import { blobUrl, type EcrEmulatorOptions, type EventEntry } from '../contracts.ts';
 import { isDigest, sha256Digest } from './digest.ts';
 import { EcrError, invalidParameter, parseJsonParameter } from './errors.ts';

@@ -1,0 +1,63 @@
+import {
+  DescribeRepositoriesCommand,
+  type ECRClient,
+  GetRegistryScanningConfigurationCommand,
+  type GetRegistryScanningConfigurationCommandOutput,
+  LimitExceededException,
+  StartImageScanCommand,
+  UnsupportedImageTypeException,
+} from '@aws-sdk/client-ecr';
+import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
+import type { ImageRegistry } from './ports.ts';
+import type { ScanSettings } from './scanning.ts';
+
+/** How long the registry-wide scanning configuration is reused: it changes rarely and costs a call per event. */
+const REGISTRY_SETTINGS_TTL_MS = 60_000;
+
+/**
+ * {@link ImageRegistry} on Amazon ECR.
+ * IAM: ecr:DescribeImages, ecr:DescribeRepositories, ecr:GetRegistryScanningConfiguration, ecr:StartImageScan.
+ */
+export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): ImageRegistry {
+  let registryCache: { at: number; value: GetRegistryScanningConfigurationCommandOutput } | undefined;
+
+  async function registrySettings() {
+    if (!registryCache || now() - registryCache.at > REGISTRY_SETTINGS_TTL_MS) {
+      registryCache = { at: now(), value: await ecr.send(new GetRegistryScanningConfigurationCommand({})) };
+    }
+    return registryCache.value;
+  }
+
+  return {
+    ...ecrImageLookup(ecr),
+
+    async scanSettings(repositoryName): Promise<ScanSettings> {
+      const [repository, registry] = await Promise.all([
+        ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] })),
+        registrySettings(),
+      ]);
+      const config = registry.scanningConfiguration;
+      return {
+        repositoryScanOnPush: repository.repositories?.[0]?.imageScanningConfiguration?.scanOnPush ?? false,
+        registryScanType: config?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC',
+        registryRules: (config?.rules ?? []).map((rule) => ({
+          scanFrequency: rule.scanFrequency ?? '',
+          repositoryFilters: (rule.repositoryFilters ?? []).map((f) => f.filter ?? ''),
+        })),
+      };
+    },
+
+    /** @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_StartImageScan.html */
+    async startScan(repositoryName, imageDigest) {
+      try {
+        await ecr.send(new StartImageScanCommand({ repositoryName, imageId: { imageDigest } }));
+        return 'started';
+      } catch (error) {
+        // Basic scanning allows one scan per image per 24 hours: a duplicate event lands here.
+        if (error instanceof LimitExceededException) return 'already-scanned';
+        if (error instanceof UnsupportedImageTypeException) return 'unsupported';
+        throw error;
+      }
+    },
+  };
+}

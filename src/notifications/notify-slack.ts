@@ -1,0 +1,84 @@
+import type { AnyAlertDocument } from './alert-document.ts';
+import type { SecretReader, WebhookPoster } from './ports.ts';
+import { type SlackMessage, slackMessageFromAlert, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
+
+/** One alert as notify-slack received it from SNS. */
+export interface SlackAlertInput {
+  /** The SNS message id (logs, summary). */
+  messageId: string;
+  alert: AnyAlertDocument;
+  /** Time left for the delivery, retries included. */
+  remainingMs: () => number;
+}
+
+export type SlackAlertSummary =
+  | { outcome: 'skipped'; messageId: string; reason: string }
+  | {
+      outcome: 'posted';
+      messageId: string;
+      repositoryName: string;
+      imageDigest: string;
+      status: string;
+      kind: string;
+      blocks: number;
+      attempts: number;
+    };
+
+/** The webhook parameter holds something that is not an http(s) URL (its value is not repeated here). */
+export class InvalidWebhookUrlError extends Error {
+  override readonly name = 'InvalidWebhookUrlError';
+  constructor(readonly parameterName: string) {
+    super(
+      `SSM parameter ${parameterName} does not hold an http(s) URL (expected a Slack incoming-webhook URL)`,
+    );
+  }
+}
+
+/** The Block Kit message for an alert document (full or cut down). */
+export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
+  return 'truncated' in alert && alert.truncated === true
+    ? slackMessageFromTruncatedAlert(alert)
+    : slackMessageFromAlert(alert as Exclude<AnyAlertDocument, { truncated: true }>);
+}
+
+/**
+ * Post a scan alert to Slack. The webhook URL is read from the SSM SecureString `webhookParameter` (cached by
+ * the reader); without one (no `alerts.slack` in the config) nothing is posted. A failed post throws (Lambda
+ * retries the invocation, then sends it to the onFailure queue) and forgets the cached URL, so a retry reads
+ * the parameter again and picks up a rotated URL.
+ */
+export function notifySlack(deps: {
+  secrets: SecretReader;
+  webhook: WebhookPoster;
+  webhookParameter: string | undefined;
+}) {
+  return async (input: SlackAlertInput): Promise<SlackAlertSummary> => {
+    const { messageId, alert } = input;
+    const parameter = deps.webhookParameter;
+    if (!parameter) {
+      return { outcome: 'skipped', messageId, reason: 'no Slack webhook configured (alerts.slack)' };
+    }
+    const message = slackMessageFor(alert);
+    const url = await deps.secrets.get(parameter);
+    if (!/^https?:\/\/\S+$/.test(url)) {
+      deps.secrets.invalidate(parameter);
+      throw new InvalidWebhookUrlError(parameter);
+    }
+    try {
+      const { attempts } = await deps.webhook.post(url, message, { remainingMs: input.remainingMs });
+      return {
+        outcome: 'posted',
+        messageId,
+        repositoryName: alert.repositoryName,
+        imageDigest: alert.imageDigest,
+        status: alert.status,
+        kind: alert.kind,
+        blocks: message.blocks.length,
+        attempts,
+      };
+    } catch (error) {
+      deps.secrets.invalidate(parameter);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,71 @@
+import {
+  DescribeImageScanFindingsCommand,
+  type DescribeImageScanFindingsResponse,
+  type ECRClient,
+  ImageNotFoundException,
+  RepositoryNotFoundException,
+  ScanNotFoundException,
+} from '@aws-sdk/client-ecr';
+import { ImageGoneError } from '../../shared/errors.ts';
+import { isScanComplete } from '../events.ts';
+import type { ScanFindingsReader, ScanResult } from '../ports.ts';
+import { fromDescribeImageScanFindings } from './ecr-findings-mapping.ts';
+
+/** DescribeImageScanFindings allows up to 1000 findings per page (default 100): fewer calls per image. */
+const PAGE_SIZE = 1000;
+
+/** What {@link ScanResult.scanStatus} says for an image that has no scan at all. */
+export const SCAN_NOT_FOUND = 'SCAN_NOT_FOUND';
+
+/**
+ * {@link ScanFindingsReader} on Amazon ECR: every page of DescribeImageScanFindings (basic `findings` and
+ * enhanced `enhancedFindings`), normalised. Findings are `undefined` unless the scan completed with findings
+ * (the verdict is then ERROR: fail closed). No scan at all (ScanNotFoundException) is reported as the status
+ * {@link SCAN_NOT_FOUND}; an image or repository that no longer exists throws {@link ImageGoneError}.
+ * IAM: ecr:DescribeImageScanFindings.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html
+ */
+export function ecrScanResults(ecr: ECRClient): ScanFindingsReader {
+  return {
+    async read(repositoryName, imageDigest): Promise<ScanResult> {
+      const pages: DescribeImageScanFindingsResponse[] = [];
+      let nextToken: string | undefined;
+      try {
+        do {
+          const page = await ecr.send(
+            new DescribeImageScanFindingsCommand({
+              repositoryName,
+              imageId: { imageDigest },
+              maxResults: PAGE_SIZE,
+              nextToken,
+            }),
+          );
+          pages.push(page);
+          nextToken = page.nextToken;
+        } while (nextToken);
+      } catch (error) {
+        if (error instanceof ScanNotFoundException) {
+          return {
+            scanStatus: SCAN_NOT_FOUND,
+            scanStatusDescription: 'the image has never been scanned',
+            findings: undefined,
+          };
+        }
+        // Deleted between the scan and now: a real race, not a failure.
+        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException) {
+          throw new ImageGoneError(`${repositoryName}@${imageDigest} no longer exists`, { cause: error });
+        }
+        throw error;
+      }
+      const { scanStatus, scanStatusDescription, findings } = fromDescribeImageScanFindings(pages);
+      const last = pages.at(-1);
+      const usable = isScanComplete(scanStatus) && last?.imageScanFindings !== undefined;
+      return {
+        scanStatus,
+        scanStatusDescription,
+        findings: usable ? findings : undefined,
+        scanCompletedAt: last?.imageScanFindings?.imageScanCompletedAt,
+      };
+    },
+  };
+}

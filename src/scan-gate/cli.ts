@@ -1,0 +1,181 @@
+import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+import { loadConfigOrReport } from '../config/load-or-report.ts';
+import { EXIT } from '../shared/cli.ts';
+import { systemClock } from '../shared/clock.ts';
+import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
+import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
+import { compareSeverity } from '../shared/severity.ts';
+import { dynamoVerdicts } from './adapters/dynamodb-verdicts.ts';
+import { ecrScanResults } from './adapters/ecr-findings-reader.ts';
+import { GATE_EXIT_CODES, THRESHOLD_SEVERITIES, type ThresholdSeverity } from './domain/ci-gate.ts';
+import type { Verdict } from './domain/verdict.ts';
+import { type ScanGateResult, scanGate } from './gate-image.ts';
+
+interface ScanGateOptions {
+  repository: string;
+  tag?: string;
+  digest?: string;
+  threshold?: string;
+  wait: string;
+  json?: boolean;
+  config: string;
+  stage: string;
+  table?: string;
+  region?: string;
+  endpointUrl?: string;
+}
+
+const HELP = `
+Exit codes: 0 PASS, 1 FAIL, 2 ERROR (failed or unsupported scan, image not found, bad arguments) or timeout.
+
+The verdict stored by the deployed pipeline (on-scan-completed) for the image's digest is used when there is
+one; otherwise the gate waits for the scan (polling with backoff up to --wait seconds) and judges it itself
+with the same policy: thresholds, CVE exceptions and fixableOnly from the configuration. --threshold replaces
+the configured thresholds: no finding of that severity or worse is allowed (and always re-evaluates).
+
+AWS access as usual (credentials, AWS_REGION); AWS_ENDPOINT_URL or --endpoint-url for the local sandbox.
+
+Examples:
+  ecr-sentinel scan-gate --repository orders-api-dev --tag 1.4.2 --wait 300
+  ecr-sentinel scan-gate --repository orders-api-dev --digest sha256:… --threshold HIGH --json`;
+
+/** `ecr-sentinel scan-gate`: the CI gate on an image's scan. */
+export function registerScanGateCommand(program: Command): void {
+  program
+    .command('scan-gate')
+    .description("Pass or fail a CI pipeline on an image's vulnerability scan")
+    .requiredOption('-r, --repository <name>', 'ECR repository name')
+    .option('-t, --tag <tag>', 'image tag (or --digest)')
+    .option('-d, --digest <digest>', 'image digest sha256:… (or --tag)')
+    .option(
+      '--threshold <severity>',
+      `fail on any finding this severe or worse: ${THRESHOLD_SEVERITIES.join('|')}`,
+    )
+    .option('--wait <seconds>', 'how long to wait for the scan to finish', '0')
+    .option('-c, --config <file>', 'configuration file (policy and exceptions)', DEFAULT_CONFIG_PATH)
+    .option('--stage <stage>', 'deployed stage whose verdicts to read (table ecr-sentinel-STAGE)', 'dev')
+    .option('--table <name>', 'verdict table name (default: ecr-sentinel-STAGE)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', HELP)
+    .action(async (options: ScanGateOptions) => {
+      const problem = validate(options);
+      if (problem) {
+        process.stderr.write(`ecr-sentinel scan-gate: ${problem}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const config = await loadConfigOrReport(options.config, EXIT.usage);
+      if (!config) return;
+      const clientConfig = {
+        region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+      };
+      const ecr = new ECRClient(clientConfig);
+      const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
+      const store = dynamoVerdicts(dynamo, options.table ?? `ecr-sentinel-${options.stage}`);
+      let noStore = false;
+      try {
+        const result = await scanGate({
+          registry: ecrImageLookup(ecr),
+          scans: ecrScanResults(ecr),
+          verdicts: {
+            // Without a deployed pipeline there is no table: the gate then judges the scan itself.
+            latest: (repositoryName, imageDigest) =>
+              store.latest(repositoryName, imageDigest).catch((error: unknown) => {
+                if (!(error instanceof ResourceNotFoundException)) throw error;
+                noStore = true;
+                return undefined;
+              }),
+          },
+          config,
+          clock: systemClock,
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        })({
+          repositoryName: options.repository,
+          ...(options.tag ? { imageTag: options.tag } : { imageDigest: options.digest }),
+          ...(options.threshold ? { threshold: options.threshold as ThresholdSeverity } : {}),
+          waitSeconds: Number(options.wait),
+        });
+        if (options.json)
+          process.stdout.write(`${JSON.stringify({ ...result, noStoredVerdicts: noStore }, null, 2)}\n`);
+        else process.stdout.write(formatResult(result, options));
+        process.exitCode = GATE_EXIT_CODES[result.outcome];
+      } finally {
+        ecr.destroy();
+        dynamo.destroy();
+      }
+    });
+}
+
+/** The first problem with the arguments, named after the option, or undefined. */
+function validate(options: ScanGateOptions): string | undefined {
+  if (!REPOSITORY_NAME_PATTERN.test(options.repository)) {
+    return `--repository: "${options.repository}" is not a valid ECR repository name`;
+  }
+  if (Boolean(options.tag) === Boolean(options.digest)) return 'give exactly one of --tag or --digest';
+  if (options.digest && !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(options.digest)) {
+    return `--digest: expected a digest like sha256:<hex>, got "${options.digest}"`;
+  }
+  if (options.threshold && !(THRESHOLD_SEVERITIES as readonly string[]).includes(options.threshold)) {
+    return `--threshold: expected one of ${THRESHOLD_SEVERITIES.join(', ')}, got "${options.threshold}"`;
+  }
+  if (!/^\d+$/.test(options.wait)) return `--wait: expected a whole number of seconds, got "${options.wait}"`;
+  return undefined;
+}
+
+function formatResult(result: ScanGateResult, options: ScanGateOptions): string {
+  const image = `${result.repositoryName}${options.tag ? `:${options.tag}` : ''}${
+    result.imageDigest ? `@${result.imageDigest.slice(0, 19)}…` : ''
+  }`;
+  const lines = [
+    `scan-gate ${image}: ${result.outcome}${result.source ? ` (${result.source} verdict)` : ''}`,
+  ];
+  if (result.message) lines.push(`  ${result.message}`);
+  if (result.verdict) lines.push(...verdictLines(result.verdict));
+  return `${lines.join('\n')}\n`;
+}
+
+function verdictLines(verdict: Verdict): string[] {
+  const lines = [`  ${verdict.reason}`, '', '  severity        found  counted  max'];
+  const severities = [
+    ...new Set([...Object.keys(verdict.countsBefore), ...Object.keys(verdict.thresholds)]),
+  ].sort(compareSeverity);
+  for (const severity of severities) {
+    const found = verdict.countsBefore[severity] ?? 0;
+    const counted = verdict.countsAfter[severity] ?? 0;
+    const max = verdict.thresholds[severity];
+    if (found === 0 && max === undefined) continue;
+    lines.push(
+      `  ${severity.padEnd(14)} ${String(found).padStart(5)}  ${String(counted).padStart(7)}  ${max ?? '-'}`,
+    );
+  }
+  if (verdict.blocking.ids.length > 0) {
+    lines.push('', `  blocking (${verdict.blocking.ids.length}):`);
+    for (const f of verdict.blocking.details) {
+      const fix = f.fixedVersion
+        ? `→ ${f.fixedVersion}`
+        : f.fixAvailable === false
+          ? '(no fix)'
+          : '(fix unknown)';
+      lines.push(
+        `    ${f.severity.padEnd(9)} ${f.id}  ${f.package ?? ''} ${f.installedVersion ?? ''} ${fix}  ${f.link ?? ''}`,
+      );
+    }
+    const more = verdict.blocking.ids.length - verdict.blocking.details.length;
+    if (more > 0)
+      lines.push(
+        `    … and ${more} more: ${verdict.blocking.ids.slice(verdict.blocking.details.length).join(', ')}`,
+      );
+  }
+  for (const e of verdict.exceptionsApplied)
+    lines.push(`  exception applied: ${e.cve} (owner ${e.owner}, until ${e.expires})`);
+  for (const e of verdict.exceptionsExpired)
+    lines.push(`  exception EXPIRED: ${e.cve} (owner ${e.owner}, expired ${e.expires})`);
+  return lines;
+}

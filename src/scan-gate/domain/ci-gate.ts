@@ -1,0 +1,55 @@
+import { type KnownSeverity, SEVERITY_ORDER, severityRank } from '../../shared/severity.ts';
+import type { EffectivePolicy } from './policy.ts';
+import type { Verdict } from './verdict.ts';
+
+/** Severities `--threshold` accepts: the gate fails on any finding of this severity or worse. */
+export const THRESHOLD_SEVERITIES = [
+  'CRITICAL',
+  'HIGH',
+  'MEDIUM',
+  'LOW',
+] as const satisfies readonly KnownSeverity[];
+export type ThresholdSeverity = (typeof THRESHOLD_SEVERITIES)[number];
+
+/**
+ * The policy with its thresholds replaced by "none allowed at `minimum` or worse, any number below"
+ * (what `scan-gate --threshold` means); exceptions and fixableOnly still apply.
+ */
+export function withThresholdOverride(policy: EffectivePolicy, minimum: ThresholdSeverity): EffectivePolicy {
+  const limit = severityRank(minimum);
+  const thresholds = Object.fromEntries(
+    SEVERITY_ORDER.filter((s) => severityRank(s) <= limit).map((s) => [s, 0]),
+  );
+  return { ...policy, thresholds };
+}
+
+/** Scan statuses that mean "not finished yet: wait". Anything else is final (and judged, failing closed). */
+const PENDING_SCAN_STATUSES = new Set(['IN_PROGRESS', 'PENDING', 'SCAN_NOT_FOUND']);
+
+/** Whether a scan with this status is still to finish. */
+export function isScanPending(status: string): boolean {
+  return PENDING_SCAN_STATUSES.has(status);
+}
+
+/** What a CI gate answers, and the process exit code for it: 0 PASS, 1 FAIL, 2 ERROR or timeout. */
+export type GateOutcome = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT';
+
+export const GATE_EXIT_CODES: Readonly<Record<GateOutcome, number>> = {
+  PASS: 0,
+  FAIL: 1,
+  ERROR: 2,
+  TIMEOUT: 2,
+};
+
+/** The gate's outcome for a verdict, or TIMEOUT when none could be reached in time. */
+export function gateOutcome(verdict: Pick<Verdict, 'status'> | undefined): GateOutcome {
+  return verdict ? verdict.status : 'TIMEOUT';
+}
+
+/**
+ * Delay before poll number `attempt` (0-based): exponential from 250 ms, capped at 5 s, never past the
+ * deadline. No fixed sleeps: a scan that finishes fast is seen fast.
+ */
+export function pollDelayMs(attempt: number, remainingMs: number): number {
+  return Math.max(0, Math.min(250 * 2 ** attempt, 5_000, remainingMs));
+}

@@ -1,0 +1,64 @@
+import {
+  DescribeImagesCommand,
+  type ECRClient,
+  ImageNotFoundException,
+  RepositoryNotFoundException,
+} from '@aws-sdk/client-ecr';
+
+/** What the registry tells us about one image, in our own terms. */
+export interface ImageFacts {
+  /** Every tag the image has now; empty when untagged. */
+  tags: string[];
+  pushedAt?: Date | undefined;
+  sizeInBytes?: number | undefined;
+  manifestMediaType?: string | undefined;
+  artifactMediaType?: string | undefined;
+}
+
+/** Finds images by tag or digest (several capabilities resolve what a person named). */
+export interface ImageLookup {
+  /** The digest a tag points to, or undefined when no image has that tag. */
+  resolveTag(repositoryName: string, imageTag: string): Promise<string | undefined>;
+  /** Facts about an image by digest, or undefined when the image (or its repository) no longer exists. */
+  describeImage(repositoryName: string, imageDigest: string): Promise<ImageFacts | undefined>;
+}
+
+/**
+ * {@link ImageLookup} on Amazon ECR.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html
+ */
+export function ecrImageLookup(ecr: ECRClient): ImageLookup {
+  return {
+    async resolveTag(repositoryName, imageTag) {
+      try {
+        const out = await ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }));
+        return out.imageDetails?.[0]?.imageDigest;
+      } catch (error) {
+        if (error instanceof ImageNotFoundException) return undefined;
+        throw error;
+      }
+    },
+
+    async describeImage(repositoryName, imageDigest) {
+      try {
+        const out = await ecr.send(
+          new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest }] }),
+        );
+        const detail = out.imageDetails?.[0];
+        if (!detail) return undefined;
+        return {
+          tags: detail.imageTags ?? [],
+          pushedAt: detail.imagePushedAt,
+          sizeInBytes: detail.imageSizeInBytes,
+          manifestMediaType: detail.imageManifestMediaType,
+          artifactMediaType: detail.artifactMediaType,
+        };
+      } catch (error) {
+        // Image (or its whole repository) deleted between the event and now: a real race, not a failure.
+        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException)
+          return undefined;
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
+import { type AlertContext, alertDocument, snsMessageJson } from '../../src/notifications/alert-text.ts';
+import { snsAlertEventSchema } from '../../src/notifications/events.ts';
+import {
+  SLACK_LIMITS,
+  slackMessage,
+  slackMessageFromAlert,
+  slackMessageFromTruncatedAlert,
+} from '../../src/notifications/slack-blocks.ts';
+import { exception, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
+
+const context: AlertContext = { kind: 'changed', accountId: '123456789012', region: 'eu-west-1' };
+
+function snsEvent(message: string) {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:eu-west-1:123456789012:alerts:sub',
+        Sns: { MessageId: 'm-1', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts', Message: message },
+      },
+    ],
+  };
+}
+
+describe('Slack message from the alert document', () => {
+  it('is the same message as from the verdict itself', () => {
+    const verdict = verdictOf({
+      findings: [...findings(3, 'CRITICAL'), ...findings(14, 'HIGH', 2000)],
+      exceptions: [exception('CVE-2024-2000'), exception('CVE-2024-2001', { expires: '2026-01-01' })],
+    });
+
+    const fromDocument = slackMessageFromAlert(alertDocumentSchema.parse(alertDocument(verdict, context)));
+
+    expect(fromDocument).toEqual(slackMessage(verdict, context));
+  });
+
+  it('counts blocking ids the document capped, and stays within Slack limits', () => {
+    const verdict = verdictOf({ findings: findings(450, 'CRITICAL') });
+    const document = alertDocument(verdict, context);
+    expect(document.blocking.idsTruncated).toBe(true);
+
+    const message = slackMessageFromAlert(alertDocumentSchema.parse(document));
+
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain('Blocking vulnerabilities (450)');
+    expect(text).toMatch(/and \d+ more/);
+    expect(message.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const block of message.blocks) {
+      if (block.type === 'section') expect([...block.text.text].length).toBeLessThanOrEqual(3000);
+      if (block.type === 'context')
+        for (const e of block.elements) expect([...e.text].length).toBeLessThanOrEqual(3000);
+    }
+  });
+
+  it('renders the cut-down document with a console link', () => {
+    const message = slackMessageFromTruncatedAlert({
+      kind: 'new',
+      status: 'FAIL',
+      repositoryName: 'orders-api-prod',
+      imageDigest: 'sha256:abc',
+      consoleUrl: 'https://eu-west-1.console.aws.amazon.com/ecr/x',
+    });
+    expect(message.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { text: '[FAIL] orders-api-prod@sha256:abc' },
+    });
+    expect(JSON.stringify(message.blocks)).toContain('<https://eu-west-1.console.aws.amazon.com/ecr/x|');
+  });
+});
+
+describe('SNS alert event', () => {
+  const verdict = verdictOf({ findings: findings(2, 'CRITICAL') });
+  const envelope = JSON.parse(snsMessageJson(verdict, context)) as Record<string, string>;
+
+  it.each(['lambda', 'sqs'])('reads the document SNS delivers for the %s protocol', (key) => {
+    const parsed = snsAlertEventSchema.parse(snsEvent(envelope[key] as string));
+    expect(parsed.Records[0]?.Sns.Message).toMatchObject({
+      status: 'FAIL',
+      imageDigest: verdict.imageDigest,
+    });
+  });
+
+  it('reads the document out of a whole envelope published without MessageStructure', () => {
+    const parsed = snsAlertEventSchema.parse(snsEvent(JSON.stringify(envelope)));
+    expect(parsed.Records[0]?.Sns.Message).toMatchObject({ type: 'ecr-sentinel.scan-verdict' });
+  });
+
+  it.each([
+    ['plain text', 'hello', /not JSON/],
+    ['another JSON document', '{"type":"other"}', /type/],
+    [
+      'a document without its counts',
+      JSON.stringify({ ...alertDocument(verdict, context), countsAfter: 'x' }),
+      /countsAfter/,
+    ],
+  ])('rejects %s naming the problem', (_what, message, problem) => {
+    const result = snsAlertEventSchema.safeParse(snsEvent(message));
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toMatch(problem);
+  });
+});

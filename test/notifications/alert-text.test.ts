@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AlertContext,
+  alertDocument,
+  alertEmailText,
+  alertSubject,
+  SNS_MESSAGE_MAX_BYTES,
+  SUBJECT_MAX,
+  snsAlert,
+  snsMessageAttributes,
+  snsMessageJson,
+} from '../../src/notifications/alert-text.ts';
+import { consoleUrl } from '../../src/notifications/text.ts';
+import type { AlertKind } from '../../src/scan-gate/domain/alerting.ts';
+import { DIGEST, exception, finding, findings, NOW, verdictOf } from '../scan-gate/verdict-fixtures.ts';
+
+const context = (kind: AlertKind = 'new'): AlertContext => ({
+  kind,
+  accountId: '123456789012',
+  region: 'eu-west-1',
+});
+
+const failing = () =>
+  verdictOf({
+    repositoryName: 'my-web-app',
+    imageTags: ['v1.2.3'],
+    findings: [
+      ...findings(2, 'CRITICAL', 1000),
+      ...findings(5, 'HIGH', 2000),
+      finding('CVE-2024-1234', 'CRITICAL'),
+    ],
+    exceptions: [
+      exception('CVE-2024-1234', { repositories: ['my-web-*'] }),
+      exception('CVE-2024-2000', { repositories: ['*'], expires: '2026-05-01', owner: 'bob@example.com' }),
+    ],
+  });
+
+const LONG = `${'very-long-team-name/'.repeat(10)}service-api`;
+
+describe('alert subject', () => {
+  it.each([
+    [
+      'a failing image',
+      failing(),
+      'new',
+      '[FAIL] my-web-app@sha256:36c7b282abd0… (v1.2.3): 2 CRITICAL, 5 HIGH',
+    ],
+    [
+      'a resolved image',
+      verdictOf({ repositoryName: 'my-web-app', imageTags: ['v1.2.3'] }),
+      'resolved',
+      '[RESOLVED] my-web-app@sha256:36c7b282abd0… (v1.2.3): passes policy now',
+    ],
+    [
+      'a failed scan',
+      verdictOf({ repositoryName: 'my-web-app', imageTags: [], scanStatus: 'FAILED' }),
+      'new',
+      '[ERROR] my-web-app@sha256:36c7b282abd0…: scan FAILED',
+    ],
+    [
+      'findings that could not be read',
+      verdictOf({ repositoryName: 'a', imageTags: ['latest'], findings: undefined }),
+      'new',
+      '[ERROR] a@sha256:36c7b282abd0… (latest): findings unavailable',
+    ],
+    [
+      'an image with several tags, latest not preferred',
+      verdictOf({ repositoryName: 'a', imageTags: ['latest', 'v2', 'main'] }),
+      'new',
+      '[PASS] a@sha256:36c7b282abd0… (v2 +2): passes policy',
+    ],
+  ])('names %s', (_case, verdict, kind, expected) => {
+    expect(alertSubject(verdict, kind as AlertKind)).toBe(expected);
+  });
+
+  it.each([
+    ['a very long repository name', { repositoryName: LONG }],
+    ['a very long tag', { imageTags: ['t'.repeat(300)] }],
+    ['a long repository and tag', { repositoryName: LONG, imageTags: ['t'.repeat(300), 'x'] }],
+    ['a long digest', { imageDigest: `sha512:${'a'.repeat(128)}` }],
+    [
+      'many failing severities',
+      {
+        findings: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'].flatMap((s) =>
+          findings(1000, s),
+        ),
+      },
+    ],
+  ])('stays within 99 characters for %s', (_case, over) => {
+    const verdict = verdictOf({
+      ...over,
+      policy: {
+        thresholds: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, INFORMATIONAL: 0, UNDEFINED: 0 },
+        fixableOnly: false,
+        enforcement: 'notify',
+        untagTags: [],
+        alertOn: 'change',
+        source: {},
+      },
+      findings: 'findings' in over ? over.findings : [finding('CVE-1', 'CRITICAL')],
+    });
+
+    for (const kind of ['new', 'resolved'] as const) {
+      const subject = alertSubject(verdict, kind);
+      expect([...subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
+      expect(subject).toMatch(/^\[(FAIL|RESOLVED)\] /);
+      expect(subject).not.toMatch(/[\n\r]/);
+    }
+  });
+
+  it('keeps the end of a long repository name, its most telling part', () => {
+    const subject = alertSubject(
+      verdictOf({ repositoryName: LONG, findings: [finding('CVE-1', 'CRITICAL')] }),
+      'new',
+    );
+
+    expect(subject).toContain('service-api@sha256:');
+    expect(subject).toContain('…');
+  });
+});
+
+describe('alert email text', () => {
+  it('shows verdict, image, counts before and after exceptions, blocking CVEs, exceptions and the console link', () => {
+    const text = alertEmailText(failing(), context());
+
+    expect(text).toContain('Verdict:     FAIL — 2 CRITICAL (max 0), 5 HIGH (max 0)');
+    expect(text).toContain(`Digest:      ${DIGEST}`);
+    expect(text).toContain('Tags:        v1.2.3');
+    expect(text).toMatch(/CRITICAL\s+3\s+2\s+0 {2}<- over the limit/);
+    expect(text).toMatch(/HIGH\s+5\s+5\s+0 {2}<- over the limit/);
+    expect(text).toContain('CRITICAL CVE-2024-1000  openssl 3.0.1 → 3.0.2');
+    expect(text).toContain('https://nvd.nist.gov/vuln/detail/CVE-2024-1000');
+    expect(text).toContain(
+      'Exceptions applied:\n  CVE-2024-1234: owner alice@example.com, expires 2027-01-31, ticket SEC-12',
+    );
+    expect(text).toContain(
+      'Exceptions expired (no longer applied):\n  CVE-2024-2000: owner bob@example.com, expired after 2026-05-01',
+    );
+    expect(text).toContain(
+      `Console: https://eu-west-1.console.aws.amazon.com/ecr/repositories/private/123456789012/my-web-app/_/image/${DIGEST}/details?region=eu-west-1`,
+    );
+  });
+
+  it('says when a blocking finding has no fix and lists ids beyond the details', () => {
+    const verdict = verdictOf({
+      findings: [
+        finding('CVE-1', 'HIGH', { fixedVersion: undefined, fixAvailable: false }),
+        ...findings(25, 'HIGH'),
+      ],
+    });
+
+    const text = alertEmailText(verdict, context());
+
+    expect(text).toContain('CVE-1  openssl 3.0.1 → no fix yet');
+    expect(text).toContain(
+      'Also blocking: CVE-2024-1019, CVE-2024-1020, CVE-2024-1021, CVE-2024-1022, CVE-2024-1023, CVE-2024-1024',
+    );
+  });
+
+  it('explains an ERROR by the scan status', () => {
+    const text = alertEmailText(
+      verdictOf({
+        scanStatus: 'UNSUPPORTED_IMAGE',
+        scanStatusDescription: 'The operating system is not supported',
+      }),
+      context(),
+    );
+
+    expect(text).toContain(
+      'Verdict:     ERROR — scan UNSUPPORTED_IMAGE: The operating system is not supported',
+    );
+  });
+});
+
+describe('structured alert and SNS envelope', () => {
+  it('builds a JSON document for sqs and lambda subscribers', () => {
+    const document = alertDocument(failing(), context('changed'));
+
+    expect(document).toMatchObject({
+      type: 'ecr-sentinel.scan-verdict',
+      version: 1,
+      kind: 'changed',
+      status: 'FAIL',
+      repositoryName: 'my-web-app',
+      worstSeverity: 'CRITICAL',
+      blocking: { count: 7, idsTruncated: false },
+      exceptionsApplied: [{ cve: 'CVE-2024-1234' }],
+      exceptionsExpired: [{ cve: 'CVE-2024-2000' }],
+      evaluatedAt: NOW.toISOString(),
+    });
+    expect(JSON.parse(JSON.stringify(document))).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+
+  it.each([
+    [
+      'a failing image',
+      failing(),
+      { verdict: 'FAIL', worstSeverity: 'CRITICAL', repository: 'my-web-app', alertKind: 'new' },
+    ],
+    [
+      'an excepted-only image',
+      verdictOf({ findings: [finding('CVE-1', 'CRITICAL')], exceptions: [exception('CVE-1')] }),
+      { verdict: 'PASS', worstSeverity: 'NONE', repository: 'orders-api-prod', alertKind: 'new' },
+    ],
+    [
+      'a failed scan',
+      verdictOf({ scanStatus: 'FAILED' }),
+      { verdict: 'ERROR', worstSeverity: 'NONE', repository: 'orders-api-prod', alertKind: 'new' },
+    ],
+  ])('sets message attributes for %s', (_case, verdict, expected) => {
+    const attributes = snsMessageAttributes(verdict, 'new');
+
+    expect(Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, v.StringValue]))).toEqual(
+      expected,
+    );
+    expect(Object.values(attributes).every((a) => a.DataType === 'String')).toBe(true);
+  });
+
+  it('builds a MessageStructure json body with text for email and JSON for sqs and lambda', () => {
+    const verdict = failing();
+
+    const body = JSON.parse(snsMessageJson(verdict, context())) as Record<string, string>;
+
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'lambda', 'sqs']);
+    expect(body.email).toBe(alertEmailText(verdict, context()));
+    expect(body.default).toBe(body.email);
+    expect(JSON.parse(body.sqs ?? '')).toEqual(alertDocument(verdict, context()));
+    expect(body.lambda).toBe(body.sqs);
+  });
+
+  it('stays within the SNS size limit for a pathological verdict', () => {
+    const long = 'x'.repeat(5000);
+    const verdict = verdictOf({
+      repositoryName: LONG,
+      imageTags: Array.from({ length: 1000 }, (_, i) => `tag-${i}-${'t'.repeat(280)}`),
+      findings: Array.from({ length: 1000 }, (_, i) =>
+        finding(`CVE-2024-${i}-${'9'.repeat(200)}`, 'CRITICAL', {
+          package: long,
+          installedVersion: long,
+          fixedVersion: long,
+          title: long,
+          link: `https://e/${long}`,
+        }),
+      ),
+      exceptions: Array.from({ length: 500 }, (_, i) =>
+        exception(`CVE-2024-${i}-${'9'.repeat(200)}`, {
+          repositories: ['*'],
+          expires: '2020-01-01',
+          owner: long,
+          ticket: long,
+        }),
+      ),
+    });
+
+    const alert = snsAlert(verdict, context());
+
+    expect(Buffer.byteLength(alert.Message, 'utf8')).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+    expect([...alert.Subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
+    expect(alert.MessageStructure).toBe('json');
+  });
+
+  it('links namespaced repositories to their console page', () => {
+    expect(
+      consoleUrl({
+        region: 'us-east-2',
+        accountId: '123456789012',
+        repositoryName: 'amazon/amazon-ecs-sample',
+        imageDigest: 'sha256:abc',
+      }),
+    ).toBe(
+      'https://us-east-2.console.aws.amazon.com/ecr/repositories/private/123456789012/amazon/amazon-ecs-sample/_/image/sha256:abc/details?region=us-east-2',
+    );
+  });
+});
