@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { dynamoInventory } from '../src/inventory/dynamodb-inventory.ts';
 import { ecrRegistry } from '../src/inventory/ecr-registry.ts';
 import { imageActionDetailSchema } from '../src/inventory/events.ts';

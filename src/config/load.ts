@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type SentinelConfig, sentinelConfigSchema } from './schema.ts';
 
 /** Where the configuration is read from when no path is given. */

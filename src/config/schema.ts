@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkScanPolicyReferences, scanPolicyConfigShape } from '../scan-gate/config-schema.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
 import { repositoryName } from '../shared/environments.ts';

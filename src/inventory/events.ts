@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { imageDigestSchema } from '../shared/ecr/names.ts';
 
 /** https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertKind } from '../scan-gate/domain/alerting.ts';
 import type { AlertDocument } from './alert-text.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { imageDigestSchema } from '../shared/ecr/names.ts';
 import { completeCounts, type SeverityCounts } from '../shared/severity.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkScanPolicyReferences, scanPolicyConfigShape } from '../../src/scan-gate/config-schema.ts';
 import { policyFor } from '../../src/scan-gate/domain/policy.ts';
 

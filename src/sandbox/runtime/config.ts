@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveIntrinsics } from './intrinsics.ts';
 import { normalizedFunctionName, ResourceRegistry } from './resources.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';

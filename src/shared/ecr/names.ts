@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * ECR names in events, validated leniently: AWS's own samples carry digests that are not

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Environment variables the Lambda functions read, one schema per function, validated once at cold start so

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** An event that does not have the shape the function handles: final, retrying will not fix it. */
 export class InvalidEventError extends Error {
