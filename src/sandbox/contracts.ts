@@ -3,10 +3,7 @@
  * counters) and the ECR emulator. The edge owns HTTP and time; the emulator owns ECR state and behaviour.
  */
 
-/** The sandbox's settable time source. Everything the emulator stamps reads it. */
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from '../shared/clock.ts';
 
 /** One entry for EventBridge PutEvents on the default bus, shaped like the SDK's PutEventsRequestEntry. */
 export interface EventEntry {
@@ -37,6 +34,7 @@ export interface FindingsCatalogueEntry {
 }
 
 export interface EcrEmulatorOptions {
+  /** The sandbox's settable clock: everything the emulator stamps reads it. */
   clock: Clock;
   accountId: string;
   region: string;

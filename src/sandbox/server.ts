@@ -1,23 +1,30 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+/**
+ * The sandbox's public entry (the CLI, the demo, tests and benches import from here): `startSandbox` wires the
+ * edge (edge/), moto (moto/), the ECR emulator (ecr/), the SNS email and Slack taps (taps/) and the local
+ * Lambda runtime (runtime/) together.
+ */
 import { resolve as resolvePath } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { loadConfig } from '../config/load.ts';
-import { createAdminHandler } from './admin.ts';
-import { SandboxClock } from './clock.ts';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { EcrEmulator, EcrEmulatorOptions, EventEntry } from './contracts.ts';
-import { identifyRequest, isEcrTarget, RequestCounters } from './counters.ts';
 import { createEcrEmulator } from './ecr/index.ts';
+import { createAdminHandler } from './edge/admin.ts';
+import { SandboxClock } from './edge/clock.ts';
+import { RequestCounters } from './edge/counters.ts';
+import { FaultRegistry } from './edge/faults.ts';
+import { listenEdge } from './edge/listener.ts';
+import { MotoProxy } from './edge/proxy.ts';
+import { createEdgeRouter } from './edge/router.ts';
 import { EventForwarder } from './events.ts';
-import { FaultRegistry, faultResponse } from './faults.ts';
-import { type MotoServer, startMoto } from './moto.ts';
-import { assignMessageIds, type EmailDelivery, Outbox, parseSnsPublish, type SlackPost } from './outbox.ts';
-import { downstreamHeaders, MotoProxy, readBody } from './proxy.ts';
+import { type MotoServer, startMoto } from './moto/launcher.ts';
 import { type LambdaRuntime, startLambdaRuntime } from './runtime/index.ts';
-import { SnsEmailTap } from './sns-email.ts';
+import { Outbox } from './taps/outbox.ts';
+import { type SlackPost, seedSlackWebhook } from './taps/slack.ts';
+import { type EmailDelivery, SnsEmailTap } from './taps/sns-email.ts';
 
-export { MotoUnavailableError } from './moto.ts';
+export { SandboxListenError } from './edge/listener.ts';
+export { MotoUnavailableError } from './moto/launcher.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 4566;
@@ -76,34 +83,7 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/** The edge could not listen on the requested address. */
-export class SandboxListenError extends Error {
-  override readonly name = 'SandboxListenError';
-}
-
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-function readRequest(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      length += chunk.length;
-    });
-    req.on('end', () =>
-      resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, length)),
-    );
-    req.on('error', reject);
-  });
-}
-
-/** SNS actions that leave subscriptions as they are (everything else invalidates the email tap's cache). */
-const SNS_READ_ONLY = /^(Publish|PublishBatch|List|Get|CheckIfPhoneNumberIsOptedOut)/;
 
 /**
  * Start the local sandbox: moto as a child process, the ECR emulator in-process, and one HTTP endpoint that
@@ -118,61 +98,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const verbose = options.verbose === true && !options.quiet;
   const startedAt = Date.now();
 
-  // Bind first: a taken port fails fast, before moto starts. Until everything is up, requests get a 503.
-  let serve = (_req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end(JSON.stringify({ __type: 'ServiceUnavailable', message: 'sandbox is starting' }));
-    return Promise.resolve();
-  };
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      log(`edge: ${req.method} ${req.url} failed: ${message}`);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const text = JSON.stringify({ __type: 'ServiceUnavailable', message: `sandbox edge: ${message}` });
-      res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
-  });
-  server.headersTimeout = 66_000;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(requestedPort, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new SandboxListenError(
-      code === 'EADDRINUSE'
-        ? `port ${requestedPort} on ${host} is already in use (choose another with --port)`
-        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? `cannot listen on ${host}: no such local address (use an address of this machine, e.g. 127.0.0.1)`
-          : code === 'EACCES'
-            ? `not allowed to listen on ${host}:${requestedPort} (ports below 1024 need privileges)`
-            : `cannot listen on ${host}:${requestedPort}: ${error instanceof Error ? error.message : error}`,
-      { cause: error },
-    );
-  }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : requestedPort;
-  const publicUrl = `http://${urlHost(host)}:${port}`;
-  const closeServer = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  const edge = await listenEdge(host, requestedPort, log);
+  const { port, url: publicUrl } = edge;
 
   let moto: MotoServer;
   try {
     moto = await startMoto(options.python ? { python: options.python } : {});
   } catch (error) {
-    await closeServer();
+    await edge.abort();
     throw error;
   }
   const clock = new SandboxClock();
@@ -203,7 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   } catch (error) {
     await moto.stop();
-    await closeServer();
+    await edge.abort();
     throw error;
   }
 
@@ -229,18 +162,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   };
   /** The Slack webhook parameter of the config holds the stand-in webhook's URL (after start and reset). */
-  const seedSlackWebhook = async () => {
-    if (!configFile) return;
-    const parameter = (await loadConfig(configFile)).alerts.slack?.webhookParameter;
-    if (!parameter) return;
-    await ssm.send(
-      new PutParameterCommand({
-        Name: parameter,
-        Type: 'SecureString',
-        Value: `${publicUrl}/_sandbox/webhooks/slack`,
-        Overwrite: true,
-      }),
-    );
+  const seedWebhook = async () => {
+    if (configFile) await seedSlackWebhook(ssm, configFile, publicUrl);
   };
 
   const resetAll = async (): Promise<void> => {
@@ -260,7 +183,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counters.clear();
     clock.reset();
     runtime = await startRuntime();
-    await seedSlackWebhook();
+    await seedWebhook();
   };
 
   const admin = createAdminHandler({
@@ -296,91 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
 
-  const sendSimple = (
-    res: ServerResponse,
-    status: number,
-    headers: Record<string, string>,
-    body: string | Buffer,
-  ) => {
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
-
-  serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = verbose ? performance.now() : 0;
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const body = await readRequest(req);
-    if (path.startsWith('/_sandbox/')) {
-      await admin(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1), body);
-      if (verbose)
-        log(`admin ${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
-      return;
-    }
-    const method = req.method ?? 'GET';
-    const identity = identifyRequest(method, url, req.headers, body);
-    counters.record(identity.service, identity.action);
-    const done = () => {
-      if (verbose) {
-        log(
-          `${identity.service} ${identity.action} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`,
-        );
-      }
-    };
-
-    const fault = faults.pick(identity.service, identity.action);
-    if (fault) {
-      const response = faultResponse(
-        fault,
-        identity,
-        req.headers['content-type'],
-        req.headers['x-amzn-query-mode'] === 'true',
-      );
-      sendSimple(res, response.status, response.headers, response.body);
-      done();
-      return;
-    }
-
-    if (isEcrTarget(identity.target)) {
-      const response = await emulator.serve(identity.action, body.toString('utf8'));
-      sendSimple(res, response.status, response.headers, response.body);
-      done();
-      return;
-    }
-
-    const isSns = identity.service === 'sns';
-    const tapPublish = isSns && (identity.action === 'Publish' || identity.action === 'PublishBatch');
-    if (isSns && !SNS_READ_ONLY.test(identity.action)) emailTap.invalidate();
-
-    const upstream = await proxy.send(method, url, req.headers, body);
-    const status = upstream.statusCode ?? 502;
-    if (tapPublish && status === 200) {
-      const responseBody = await readBody(upstream);
-      try {
-        const messages = parseSnsPublish(body.toString('utf8'));
-        if (messages.length > 0) {
-          assignMessageIds(messages, responseBody.toString('utf8'));
-          await emailTap.record(messages);
-        }
-      } catch (error) {
-        log(
-          `outbox: could not record email for ${identity.action}: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-      res.writeHead(status, downstreamHeaders(upstream.headers));
-      res.end(responseBody);
-      done();
-      return;
-    }
-    res.writeHead(status, downstreamHeaders(upstream.headers));
-    if (verbose) res.once('finish', done);
-    upstream.once('error', () => res.destroy());
-    res.once('close', () => {
-      if (!upstream.complete) upstream.destroy();
-    });
-    upstream.pipe(res);
-  };
+  edge.serve(createEdgeRouter({ admin, counters, faults, emulator, proxy, emailTap, log, verbose }));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -390,12 +229,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       } catch (error) {
         log(`runtime: stop failed: ${error instanceof Error ? error.message : error}`);
       }
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Let requests in flight finish briefly, then cut what's left.
-      const timer = setTimeout(() => server.closeAllConnections(), 1000);
-      await closed;
-      clearTimeout(timer);
+      await edge.close();
       try {
         await emulator.close();
       } catch (error) {
@@ -413,7 +247,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     runtime = await startRuntime();
-    await seedSlackWebhook();
+    await seedWebhook();
   } catch (error) {
     await stop();
     throw error;

@@ -1,9 +1,10 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlertContext, snsAlert } from '../../src/notifications/alert-text.ts';
+import { snsAlertMessage } from '../../src/notifications/adapters/sns-alerts.ts';
 import type { SlackMessage } from '../../src/notifications/slack-blocks.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
+import { type AlertContext, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/shared/project-root.ts';
 import { findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
 import { eventually } from '../support/eventually.ts';
@@ -64,7 +65,7 @@ describe('sandbox alert wiring from the config', () => {
   it('delivers an alert to the stand-in Slack webhook and to the email subscriber of the config', async () => {
     const { sns } = clients();
     const verdict = verdictOf({ repositoryName: 'orders-api-prod', findings: findings(3, 'CRITICAL') });
-    const alert = snsAlert(verdict, context);
+    const alert = snsAlertMessage(verdictAlert(verdict, context));
 
     await sns.send(
       new PublishCommand({

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/sandbox/moto.ts';
+import { freePort } from '../../src/sandbox/moto/launcher.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/ecr-sentinel.js');
 

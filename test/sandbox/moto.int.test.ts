@@ -15,7 +15,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ImageToPush, pushImage, sha256Digest } from '../../src/shared/ecr/manifests.ts';
+import { sha256Digest } from '../../src/shared/ecr/manifests.ts';
+import { type ImageToPush, pushImage } from '../support/images.ts';
 import { awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 const dynamodb = new DynamoDBClient(awsClientConfig());

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load.ts';
-import { MotoUnavailableError } from '../../sandbox/moto.ts';
+import { MotoUnavailableError } from '../../sandbox/moto/launcher.ts';
 import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import {
   DEFAULT_HOST,
@@ -11,7 +11,7 @@ import {
   SandboxListenError,
   startSandbox,
 } from '../../sandbox/server.ts';
-import { EXIT } from '../../shared/cli.ts';
+import { EXIT, usageError } from '../../shared/cli.ts';
 import { CONFIG_FILE, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 const HOSTNAME =
@@ -110,22 +110,22 @@ export function registerSandboxCommand(program: Command): void {
       CONFIG_FILE,
     )
     .addHelpText('after', HELP)
-    .action(async (options: SandboxCommandOptions, command: Command) => {
-      const usage = (message: string): never =>
-        command.error(`error: ${message}`, { exitCode: EXIT.usage, code: 'ecr-sentinel.usage' });
+    .action(async (options: SandboxCommandOptions) => {
       const port = parsePort(options.port);
-      if (typeof port === 'string') usage(port);
+      if (typeof port === 'string') return usageError(port);
       const host = parseHost(options.host);
-      if (typeof host !== 'string') usage(host.error);
+      if (typeof host !== 'string') return usageError(host.error);
       if (!/^\d+$/.test(options.scanDelayMs)) {
-        usage(`--scan-delay-ms must be a whole number of milliseconds, got "${options.scanDelayMs}"`);
+        return usageError(
+          `--scan-delay-ms must be a whole number of milliseconds, got "${options.scanDelayMs}"`,
+        );
       }
 
       let sandbox: Sandbox;
       try {
         sandbox = await startSandbox({
-          host: host as string,
-          port: port as number,
+          host,
+          port,
           scanDelayMs: Number(options.scanDelayMs),
           verbose: options.verbose === true,
           ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
@@ -147,9 +147,7 @@ export function registerSandboxCommand(program: Command): void {
           error instanceof ServerlessConfigError ||
           error instanceof ConfigError
         ) {
-          process.stderr.write(`ecr-sentinel sandbox: ${error.message}\n`);
-          process.exitCode = EXIT.usage;
-          return;
+          return usageError(error.message);
         }
         throw error;
       }

@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-
-/** `sha256:` + hex of the exact bytes: how ECR (and every OCI registry) names manifests and blobs. */
-export function sha256Digest(data: string | Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
+// The emulator computes digests with production's `sha256Digest` (src/shared/ecr/manifests.ts), so both name
+// bytes the same way; this file only checks the shape of digests clients send.
 
 // AWS's own samples carry digests that are not 64 hex characters, so shape checks stay lenient:
 // `algorithm:encoded` per the OCI grammar, without insisting on the encoded length.

@@ -69,10 +69,13 @@ function cloudFormationTags(): CustomTag[] {
   return tags;
 }
 
-/** Parse YAML text, turning CloudFormation short tags into their long forms (`!Ref X` → `{ Ref: 'X' }`). */
+/**
+ * Parse YAML text, turning CloudFormation short tags into their long forms (`!Ref X` → `{ Ref: 'X' }`), with `<<`
+ * merge keys as the Serverless Framework's YAML reader (js-yaml) has them.
+ */
 export function parseCloudFormationYaml(text: string, source = 'serverless.yml'): unknown {
   try {
-    return parse(text, { customTags: cloudFormationTags() as never, prettyErrors: true });
+    return parse(text, { customTags: cloudFormationTags() as never, merge: true, prettyErrors: true });
   } catch (error) {
     throw new ServerlessConfigError(`${source}: invalid YAML: ${(error as Error).message}`, { cause: error });
   }

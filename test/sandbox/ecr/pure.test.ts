@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDigest, isSha256Digest, sha256Digest } from '../../../src/sandbox/ecr/digest.ts';
+import { isDigest, isSha256Digest } from '../../../src/sandbox/ecr/digest.ts';
 import { EcrError } from '../../../src/sandbox/ecr/errors.ts';
 import { validateLifecyclePolicy } from '../../../src/sandbox/ecr/lifecycle.ts';
 import { parseManifest } from '../../../src/sandbox/ecr/manifest.ts';
@@ -10,6 +10,7 @@ import {
   severityCounts,
 } from '../../../src/sandbox/ecr/scanner.ts';
 import { isImageTag, maxResultsOf, validateRepositoryName } from '../../../src/sandbox/ecr/validation.ts';
+import { sha256Digest } from '../../../src/shared/ecr/manifests.ts';
 import { wildcardMatch } from '../../../src/shared/wildcard.ts';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ECR_TARGET_PREFIX } from './contracts.ts';
+import { ECR_TARGET_PREFIX } from '../contracts.ts';
 
 /** Which AWS service and action a request is for, and which wire protocol it speaks. */
 export interface RequestIdentity {
@@ -91,32 +91,4 @@ export function identifyRequest(
   if (action) return { service: service ?? 'unknown', action, protocol: 'query' };
   const segment = path.split('/')[1] ?? '';
   return { service: service ?? 'unknown', action: `${method} /${segment}`, protocol: 'rest' };
-}
-
-/** Requests made per service and action (faulted requests included). */
-export class RequestCounters {
-  private readonly counts = new Map<string, Map<string, number>>();
-
-  record(service: string, action: string): void {
-    let actions = this.counts.get(service);
-    if (!actions) {
-      actions = new Map();
-      this.counts.set(service, actions);
-    }
-    actions.set(action, (actions.get(action) ?? 0) + 1);
-  }
-
-  /** `{"ecr":{"DescribeImages":3},"dynamodb":{"PutItem":2}}`, services and actions sorted by name. */
-  snapshot(): Record<string, Record<string, number>> {
-    const result: Record<string, Record<string, number>> = {};
-    for (const service of [...this.counts.keys()].sort()) {
-      const actions = this.counts.get(service) ?? new Map<string, number>();
-      result[service] = Object.fromEntries([...actions.entries()].sort(([a], [b]) => a.localeCompare(b)));
-    }
-    return result;
-  }
-
-  clear(): void {
-    this.counts.clear();
-  }
 }

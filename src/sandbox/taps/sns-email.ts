@@ -3,15 +3,44 @@ import {
   ListSubscriptionsByTopicCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import type { Clock } from './contracts.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { Outbox } from './outbox.ts';
+import { passesFilterPolicy } from './sns-filter-policy.ts';
 import {
-  type EmailDelivery,
+  assignMessageIds,
   messageForProtocol,
   notificationEnvelope,
-  type Outbox,
-  passesFilterPolicy,
+  parseSnsPublish,
+  type SnsMessageAttribute,
   type SnsPublishedMessage,
-} from './outbox.ts';
+} from './sns-publish.ts';
+
+/** What the email outbox records for each email/email-json recipient of a publish. */
+export interface EmailDelivery {
+  to: string;
+  protocol: 'email' | 'email-json';
+  topicArn: string;
+  subscriptionArn: string;
+  subject: string;
+  /** The body the recipient gets: the text for `email`, the JSON notification envelope for `email-json`. */
+  message: string;
+  messageId: string;
+  messageAttributes: Record<string, SnsMessageAttribute>;
+  timestamp: string;
+}
+
+/** SNS actions that leave subscriptions as they are. */
+const SNS_READ_ONLY = /^(Publish|PublishBatch|List|Get|CheckIfPhoneNumberIsOptedOut)/;
+
+/** Whether an SNS call may change subscriptions (Subscribe, SetSubscriptionAttributes, DeleteTopic, ...). */
+export function changesSubscriptions(action: string): boolean {
+  return !SNS_READ_ONLY.test(action);
+}
+
+/** Whether an SNS call publishes messages (the ones the email tap records). */
+export function isPublish(action: string): boolean {
+  return action === 'Publish' || action === 'PublishBatch';
+}
 
 interface EmailSubscription {
   protocol: 'email' | 'email-json';
@@ -81,8 +110,18 @@ export class SnsEmailTap {
     return found;
   }
 
-  /** Record the email deliveries of messages moto accepted. */
-  async record(messages: SnsPublishedMessage[]): Promise<void> {
+  /**
+   * Record the email deliveries of a Publish / PublishBatch that moto accepted, from the request's form body and
+   * moto's XML answer (which holds the MessageIds).
+   */
+  async recordPublish(requestBody: string, responseXml: string): Promise<void> {
+    const messages = parseSnsPublish(requestBody);
+    if (messages.length === 0) return;
+    assignMessageIds(messages, responseXml);
+    await this.record(messages);
+  }
+
+  private async record(messages: SnsPublishedMessage[]): Promise<void> {
     for (const published of messages) {
       if (!published.messageId) continue;
       const subscriptions = await this.subscriptions(published.topicArn);

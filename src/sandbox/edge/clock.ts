@@ -1,4 +1,5 @@
-import type { Clock } from './contracts.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { AdminInputError } from './admin-input.ts';
 
 /**
  * The sandbox's settable clock: real time plus an offset. Setting it to an instant or advancing it moves the
@@ -35,11 +36,6 @@ export type ClockCommand =
   | { kind: 'set'; now: Date }
   | { kind: 'advance'; seconds: number }
   | { kind: 'reset' };
-
-/** Thrown for an invalid admin request body; the message names the bad field. */
-export class AdminInputError extends Error {
-  override readonly name = 'AdminInputError';
-}
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 

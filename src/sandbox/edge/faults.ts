@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AdminInputError } from './clock.ts';
-import type { RequestIdentity } from './counters.ts';
+import { AdminInputError } from './admin-input.ts';
+import type { RequestIdentity } from './identify.ts';
 
 /** A fault rule (`POST /_sandbox/faults`). */
 export interface FaultRule {

@@ -28,13 +28,17 @@
  * | `GET /_sandbox/ecr/blob?repository=R&digest=D` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here. |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminInputError, parseClockCommand, type SandboxClock } from './clock.ts';
-import type { EcrEmulator } from './contracts.ts';
-import { BLOB_ROUTE } from './contracts.ts';
+import type { EcrEmulator } from '../contracts.ts';
+import { BLOB_ROUTE } from '../contracts.ts';
+import type { LambdaRuntime } from '../runtime/index.ts';
+import type { Outbox } from '../taps/outbox.ts';
+import { SLACK_WEBHOOK_ROUTE, type SlackPost, validateSlackPost } from '../taps/slack.ts';
+import type { EmailDelivery } from '../taps/sns-email.ts';
+import { AdminInputError, parseJsonBody } from './admin-input.ts';
+import { parseClockCommand, type SandboxClock } from './clock.ts';
 import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, parseFaultRule } from './faults.ts';
-import { type EmailDelivery, type Outbox, type SlackPost, validateSlackPost } from './outbox.ts';
-import type { LambdaRuntime } from './runtime/index.ts';
+import { sendJson } from './http.ts';
 
 /** What the admin API works on. */
 export interface AdminContext {
@@ -49,32 +53,6 @@ export interface AdminContext {
   runtime: () => LambdaRuntime | undefined;
   health(): { healthy: boolean; body: Record<string, unknown> };
   reset(): Promise<void>;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  extra: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...extra,
-  });
-  res.end(text);
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return undefined;
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new AdminInputError(
-      `body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
 }
 
 type Handler = (
@@ -121,7 +99,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         GET: (_req, res) => sendJson(res, 200, clockBody()),
         POST: (_req, res, body) => {
-          const command = parseClockCommand(parseJson(body));
+          const command = parseClockCommand(parseJsonBody(body));
           if (command.kind === 'set') ctx.clock.set(command.now);
           else if (command.kind === 'advance') ctx.clock.advance(command.seconds);
           else ctx.clock.reset();
@@ -134,7 +112,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         GET: (_req, res) => sendJson(res, 200, { faults: ctx.faults.list() }),
         POST: (_req, res, body) => {
-          const rule = parseFaultRule(parseJson(body));
+          const rule = parseFaultRule(parseJsonBody(body));
           ctx.faults.add(rule);
           sendJson(res, 201, rule);
         },
@@ -149,7 +127,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         GET: (_req, res) => sendJson(res, 200, { findings: ctx.findings.list() }),
         POST: (_req, res, body) => {
-          const entry = parseJson(body);
+          const entry = parseJsonBody(body);
           try {
             ctx.emulator.setFindings(entry);
           } catch (error) {
@@ -179,7 +157,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         POST: async (_req, res, body) => {
           const runtime = requireRuntime(ctx);
-          const input = parseJson(body) as
+          const input = parseJsonBody(body) as
             | { function?: unknown; event?: unknown; async?: unknown }
             | undefined;
           if (typeof input?.function !== 'string' || input.function === '') {
@@ -207,7 +185,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         POST: async (_req, res, body) => {
           const runtime = requireRuntime(ctx);
-          const input = parseJson(body) as { timeoutMs?: unknown } | undefined;
+          const input = parseJsonBody(body) as { timeoutMs?: unknown } | undefined;
           const timeoutMs = input?.timeoutMs ?? 10_000;
           if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
             throw new AdminInputError('"timeoutMs" must be a positive number of milliseconds');
@@ -242,7 +220,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       },
     ],
     [
-      '/_sandbox/webhooks/slack',
+      SLACK_WEBHOOK_ROUTE,
       {
         POST: (req, res, body) => {
           const verdict = validateSlackPost(body.toString('utf8'), req.headers['content-type']);
@@ -292,10 +270,17 @@ function requireRuntime(ctx: AdminContext): LambdaRuntime {
   return runtime;
 }
 
+/** Answers one admin request: `path` and `query` split from its URL, `body` already read. */
+export type AdminHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: string,
+  body: Buffer,
+) => Promise<void>;
+
 /** Build the admin request handler. */
-export function createAdminHandler(
-  ctx: AdminContext,
-): (req: IncomingMessage, res: ServerResponse, path: string, query: string, body: Buffer) => Promise<void> {
+export function createAdminHandler(ctx: AdminContext): AdminHandler {
   const table = routes(ctx);
   return async (req, res, path, query, body) => {
     const method = req.method ?? 'GET';

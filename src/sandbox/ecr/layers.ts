@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  BatchCheckLayerAvailabilityResponse,
+  CompleteLayerUploadResponse,
+  GetAuthorizationTokenResponse,
+  GetDownloadUrlForLayerResponse,
+  InitiateLayerUploadResponse,
+  UploadLayerPartResponse,
+} from '@aws-sdk/client-ecr';
+import { sha256Digest } from '../../shared/ecr/manifests.ts';
+import { blobUrl } from '../contracts.ts';
+import type { EcrContext, Operations } from './context.ts';
+import { isDigest } from './digest.ts';
+import { EcrError, invalidParameter } from './errors.ts';
+import type { RegistryState, RepositoryRecord, Upload } from './state.ts';
+import { type Input, optionalArray, requiredString } from './validation.ts';
+import { seconds, type Wire } from './wire.ts';
+
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const PART_SIZE = 10 * 1024 * 1024;
+
+/**
+ * Layers, the way `docker push`/`pull` move blobs: BatchCheckLayerAvailability, the layer upload
+ * (Initiate, UploadLayerPart, Complete, with ECR's part and digest checks), GetDownloadUrlForLayer, and the
+ * GetAuthorizationToken a client asks for first.
+ */
+export function layerOperations(ecr: EcrContext): Operations {
+  return {
+    BatchCheckLayerAvailability: (i) => batchCheckLayerAvailability(ecr, i),
+    InitiateLayerUpload: (i) => initiateLayerUpload(ecr, i),
+    UploadLayerPart: (i) => uploadLayerPart(ecr, i),
+    CompleteLayerUpload: (i) => completeLayerUpload(ecr, i),
+    GetDownloadUrlForLayer: (i) => getDownloadUrlForLayer(ecr, i),
+    GetAuthorizationToken: () => getAuthorizationToken(ecr),
+  };
+}
+
+/** Bytes of a blob the repository holds (served by the edge at the download URL). */
+export function readBlob(state: RegistryState, repositoryName: string, digest: string): Buffer | undefined {
+  const repo = state.repos.get(repositoryName);
+  if (!repo?.blobs.has(digest)) return undefined;
+  return state.blobs.get(digest)?.data;
+}
+
+function layerDigestsOf(input: Input): unknown[] {
+  const digests = optionalArray(input, 'layerDigests');
+  if (digests === undefined || digests.length < 1 || digests.length > 100) {
+    throw invalidParameter(
+      "Invalid parameter at 'layerDigests' failed to satisfy constraint: 'Member must have length between 1 and 100'",
+    );
+  }
+  return digests;
+}
+
+function batchCheckLayerAvailability(
+  ecr: EcrContext,
+  input: Input,
+): Wire<BatchCheckLayerAvailabilityResponse> {
+  const repo = ecr.repoOf(input);
+  const digests = layerDigestsOf(input);
+  const layers: NonNullable<Wire<BatchCheckLayerAvailabilityResponse>['layers']> = [];
+  const failures: NonNullable<Wire<BatchCheckLayerAvailabilityResponse>['failures']> = [];
+  for (const digest of digests) {
+    if (!isDigest(digest)) {
+      failures.push({
+        layerDigest: String(digest),
+        failureCode: 'InvalidLayerDigest',
+        failureReason: 'Invalid layer digest',
+      });
+      continue;
+    }
+    const stored = repo.blobs.has(digest) ? ecr.state.blobs.get(digest) : undefined;
+    if (!stored) {
+      failures.push({
+        layerDigest: digest,
+        failureCode: 'MissingLayerDigest',
+        failureReason: 'Could not find layer',
+      });
+      continue;
+    }
+    layers.push({ layerDigest: digest, layerAvailability: 'AVAILABLE', layerSize: stored.data.length });
+  }
+  return { layers, failures };
+}
+
+function initiateLayerUpload(ecr: EcrContext, input: Input): Wire<InitiateLayerUploadResponse> {
+  const repo = ecr.repoOf(input);
+  const id = randomUUID();
+  ecr.state.uploads.set(id, { id, repositoryName: repo.name, parts: [], received: 0 });
+  return { uploadId: id, partSize: PART_SIZE };
+}
+
+function uploadOf(ecr: EcrContext, repo: RepositoryRecord, input: Input): Upload {
+  const uploadId = requiredString(input, 'uploadId');
+  const upload = ecr.state.uploads.get(uploadId);
+  if (!upload || upload.repositoryName !== repo.name) {
+    throw new EcrError(
+      'UploadNotFoundException',
+      `The upload with id '${uploadId}' does not exist in the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
+    );
+  }
+  return upload;
+}
+
+function uploadLayerPart(ecr: EcrContext, input: Input): Wire<UploadLayerPartResponse> {
+  const repo = ecr.repoOf(input);
+  const upload = uploadOf(ecr, repo, input);
+  const first = input.partFirstByte;
+  const last = input.partLastByte;
+  const blob = requiredString(input, 'layerPartBlob');
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) {
+    throw invalidParameter(
+      "Invalid parameter at 'partFirstByte/partLastByte' failed to satisfy constraint: 'must be non-negative integers'",
+    );
+  }
+  const data = Buffer.from(blob, 'base64');
+  // Parts must continue exactly where the last one ended, and the range must describe the bytes sent.
+  if (first !== upload.received || last !== (first as number) + data.length - 1) {
+    throw new EcrError(
+      'InvalidLayerPartException',
+      `The layer part with range ${String(first)}-${String(last)} is not valid for upload '${upload.id}': the next part must start at byte ${upload.received} and cover the ${data.length} bytes sent`,
+      {
+        extra: {
+          registryId: ecr.accountId,
+          repositoryName: repo.name,
+          uploadId: upload.id,
+          lastValidByteReceived: upload.received - 1,
+        },
+      },
+    );
+  }
+  upload.parts.push(data);
+  upload.received += data.length;
+  return {
+    registryId: ecr.accountId,
+    repositoryName: repo.name,
+    uploadId: upload.id,
+    lastByteReceived: last as number,
+  };
+}
+
+function completeLayerUpload(ecr: EcrContext, input: Input): Wire<CompleteLayerUploadResponse> {
+  const repo = ecr.repoOf(input);
+  const upload = uploadOf(ecr, repo, input);
+  const digests = layerDigestsOf(input);
+  for (const [index, digest] of digests.entries()) {
+    if (!isDigest(digest))
+      throw invalidParameter(
+        `Invalid parameter at 'layerDigests[${index}]' failed to satisfy constraint: 'must be a valid digest'`,
+      );
+  }
+  ecr.state.uploads.delete(upload.id);
+  if (upload.parts.length === 0 || upload.received === 0) {
+    throw new EcrError('EmptyUploadException', `The upload with id '${upload.id}' contains no layer parts`);
+  }
+  const tooSmall = upload.parts.slice(0, -1).findIndex((part) => part.length < MIN_PART_BYTES);
+  if (tooSmall >= 0) {
+    throw new EcrError(
+      'LayerPartTooSmallException',
+      `Layer part ${tooSmall + 1} of upload '${upload.id}' is smaller than the 5 MiB minimum for all parts but the last`,
+    );
+  }
+  const data =
+    upload.parts.length === 1 ? (upload.parts[0] as Buffer) : Buffer.concat(upload.parts, upload.received);
+  const digest = sha256Digest(data);
+  if (!digests.includes(digest)) {
+    throw new EcrError(
+      'InvalidLayerException',
+      `The layer digest calculated for the upload with id '${upload.id}' (${digest}) does not match the expected digest '${digests.join(', ')}'`,
+    );
+  }
+  if (repo.blobs.has(digest)) {
+    throw new EcrError(
+      'LayerAlreadyExistsException',
+      `The layer with digest '${digest}' already exists in the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
+    );
+  }
+  ecr.state.addBlobToRepository(repo, digest, data);
+  return {
+    registryId: ecr.accountId,
+    repositoryName: repo.name,
+    uploadId: upload.id,
+    layerDigest: digest,
+  };
+}
+
+function getDownloadUrlForLayer(ecr: EcrContext, input: Input): Wire<GetDownloadUrlForLayerResponse> {
+  const repo = ecr.repoOf(input);
+  const digest = requiredString(input, 'layerDigest');
+  if (!isDigest(digest))
+    throw invalidParameter(
+      "Invalid parameter at 'layerDigest' failed to satisfy constraint: 'must be a valid digest'",
+    );
+  const uses = repo.blobs.get(digest);
+  if (uses === undefined) {
+    throw new EcrError(
+      'LayersNotFoundException',
+      `The layer with digest '${digest}' does not exist in the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
+    );
+  }
+  if (uses === 0) {
+    throw new EcrError(
+      'LayerInaccessibleException',
+      `The layer with digest '${digest}' is not accessible because it is not associated with an image`,
+    );
+  }
+  return { downloadUrl: blobUrl(ecr.options.publicUrl(), repo.name, digest), layerDigest: digest };
+}
+
+function getAuthorizationToken(ecr: EcrContext): Wire<GetAuthorizationTokenResponse> {
+  const now = ecr.nowMs();
+  const token = Buffer.from(
+    JSON.stringify({ sandbox: true, account: ecr.accountId, issuedAt: now }),
+    'utf8',
+  ).toString('base64');
+  return {
+    authorizationData: [
+      {
+        authorizationToken: Buffer.from(`AWS:${token}`, 'utf8').toString('base64'),
+        // ECR tokens are valid for 12 hours.
+        expiresAt: seconds(now + 12 * 60 * 60 * 1000),
+        proxyEndpoint: ecr.options.publicUrl(),
+      },
+    ],
+  };
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EcrEmulator } from '../contracts.ts';
+import { changesSubscriptions, isPublish, type SnsEmailTap } from '../taps/sns-email.ts';
+import type { AdminHandler } from './admin.ts';
+import type { RequestCounters } from './counters.ts';
+import { type FaultRegistry, faultResponse } from './faults.ts';
+import { readBody, sendBody } from './http.ts';
+import { identifyRequest, isEcrTarget } from './identify.ts';
+import type { RequestHandler } from './listener.ts';
+import { downstreamHeaders, type MotoProxy } from './proxy.ts';
+
+/** What the edge routes requests to. */
+export interface EdgeRoutes {
+  admin: AdminHandler;
+  counters: RequestCounters;
+  faults: FaultRegistry;
+  emulator: EcrEmulator;
+  proxy: MotoProxy;
+  emailTap: SnsEmailTap;
+  log: (line: string) => void;
+  /** Log every request (`service action status ms`). */
+  verbose: boolean;
+}
+
+/**
+ * The edge's request handler: `/_sandbox/…` goes to the admin API; an AWS request is identified, counted and
+ * perhaps failed by a fault rule, then served by the ECR emulator or proxied to moto (an SNS publish on its way
+ * through feeds the email tap).
+ */
+export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
+  const { admin, counters, faults, emulator, proxy, emailTap, log, verbose } = routes;
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = verbose ? performance.now() : 0;
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const body = await readBody(req);
+    if (path.startsWith('/_sandbox/')) {
+      await admin(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1), body);
+      if (verbose)
+        log(`admin ${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    const identity = identifyRequest(method, url, req.headers, body);
+    counters.record(identity.service, identity.action);
+    const done = () => {
+      if (verbose) {
+        log(
+          `${identity.service} ${identity.action} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`,
+        );
+      }
+    };
+
+    const fault = faults.pick(identity.service, identity.action);
+    if (fault) {
+      const response = faultResponse(
+        fault,
+        identity,
+        req.headers['content-type'],
+        req.headers['x-amzn-query-mode'] === 'true',
+      );
+      sendBody(res, response.status, response.headers, response.body);
+      done();
+      return;
+    }
+
+    if (isEcrTarget(identity.target)) {
+      const response = await emulator.serve(identity.action, body.toString('utf8'));
+      sendBody(res, response.status, response.headers, response.body);
+      done();
+      return;
+    }
+
+    const isSns = identity.service === 'sns';
+    const tapPublish = isSns && isPublish(identity.action);
+    if (isSns && changesSubscriptions(identity.action)) emailTap.invalidate();
+
+    const upstream = await proxy.send(method, url, req.headers, body);
+    const status = upstream.statusCode ?? 502;
+    if (tapPublish && status === 200) {
+      // The whole answer is needed first: it holds the MessageIds the outbox records.
+      const responseBody = await readBody(upstream);
+      try {
+        await emailTap.recordPublish(body.toString('utf8'), responseBody.toString('utf8'));
+      } catch (error) {
+        log(
+          `outbox: could not record email for ${identity.action}: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+      res.writeHead(status, downstreamHeaders(upstream.headers));
+      res.end(responseBody);
+      done();
+      return;
+    }
+    res.writeHead(status, downstreamHeaders(upstream.headers));
+    if (verbose) res.once('finish', done);
+    upstream.once('error', () => res.destroy());
+    res.once('close', () => {
+      if (!upstream.complete) upstream.destroy();
+    });
+    upstream.pipe(res);
+  };
+}
