@@ -6,16 +6,17 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import { slackWebhook } from '../src/notifications/adapters/slack-webhook.ts';
 import { ssmSecrets } from '../src/notifications/adapters/ssm-secrets.ts';
-import { parseNotifySlackEnv } from '../src/notifications/env.ts';
+import { notifySlackEnvSchema } from '../src/notifications/env.ts';
 import { type SnsAlertEvent, snsAlertEventSchema } from '../src/notifications/events.ts';
 import { notifySlack } from '../src/notifications/notify-slack.ts';
+import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { idempotentOn } from '../src/shared/lambda/idempotency.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: environment, clients and adapters once per container. The webhook URL itself is read on the
 // first alert and cached (src/notifications/adapters/ssm-secrets.ts); it is never logged.
-const env = parseNotifySlackEnv(process.env);
+const env = parseFunctionEnv(notifySlackEnvSchema, process.env);
 const { logger, metrics } = observability('notify-slack');
 const dynamo = new DynamoDBClient({ region: env.AWS_REGION });
 const notify = notifySlack({

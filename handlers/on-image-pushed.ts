@@ -1,24 +1,23 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
-import type * as z from 'zod';
 import { dynamoInventory } from '../src/inventory/dynamodb-inventory.ts';
 import { ecrRegistry } from '../src/inventory/ecr-registry.ts';
-import { imageActionDetailSchema } from '../src/inventory/events.ts';
+import { onImagePushedEnvSchema } from '../src/inventory/env.ts';
+import { type ImageActionEvent, imageActionEventSchema } from '../src/inventory/events.ts';
 import { recordPushedImage } from '../src/inventory/record-pushed-image.ts';
 import { systemClock } from '../src/shared/clock.ts';
-import { parseLambdaEnv } from '../src/shared/lambda/env.ts';
+import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { idempotentOn } from '../src/shared/lambda/idempotency.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: config, clients and adapters once per container.
-const env = parseLambdaEnv(process.env);
+const env = parseFunctionEnv(onImagePushedEnvSchema, process.env);
 const { logger, metrics } = observability('on-image-pushed');
 const dynamo = new DynamoDBClient({ region: env.AWS_REGION });
 const ecr = new ECRClient({ region: env.AWS_REGION });
@@ -28,17 +27,14 @@ const record = recordPushedImage({
   clock: systemClock,
 });
 
-const pushEventSchema = EventBridgeSchema.extend({ detail: imageActionDetailSchema });
-type PushEvent = z.infer<typeof pushEventSchema>;
-
 /** `ECR Image Action` PUSH/SUCCESS → inventory record (+ a scan when nothing scans on push). */
-export const handler = middy<PushEvent>()
+export const handler = middy<ImageActionEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(logFailures(logger))
   // EventBridge redelivers with the same id: one event, one effect (e.g. one StartImageScan).
   .use(idempotentOn('id', env.IDEMPOTENCY_TABLE, dynamo))
-  .use(parseEvent(pushEventSchema))
+  .use(parseEvent(imageActionEventSchema))
   .handler(async (event) => {
     const summary = await record({
       eventId: event.id,

@@ -10,12 +10,13 @@ import middy from '@middy/core';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/adapters/sns-alerts.ts';
 import { dynamoVerdicts } from '../src/scan-gate/adapters/dynamodb-verdicts.ts';
-import { ecrScanResults } from '../src/scan-gate/adapters/ecr-findings-reader.ts';
+import { ecrFindingsReader } from '../src/scan-gate/adapters/ecr-findings-reader.ts';
 import { ecrTagger } from '../src/scan-gate/adapters/ecr-tagger.ts';
+import { onScanCompletedEnvSchema } from '../src/scan-gate/env.ts';
 import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/scan-gate/events.ts';
 import { judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
-import { onScanCompletedEnvSchema, parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
@@ -26,7 +27,7 @@ const config = await loadConfig(resolve(process.cwd(), env.SENTINEL_CONFIG));
 const { logger, metrics } = observability('on-scan-completed');
 const ecr = new ECRClient({ region: env.AWS_REGION });
 const judge = judgeScan({
-  reader: ecrScanResults(ecr),
+  reader: ecrFindingsReader(ecr),
   store: dynamoVerdicts(
     DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION })),
     env.SENTINEL_TABLE,

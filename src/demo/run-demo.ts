@@ -20,8 +20,9 @@ import {
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SentinelConfig } from '../config/schema.ts';
 import { dynamoVerdicts } from '../scan-gate/adapters/dynamodb-verdicts.ts';
-import { pushImage } from '../shared/ecr/manifests.ts';
+import { isScanRunning } from '../scan-gate/domain/scan-status.ts';
 import { applicationRepositories } from '../shared/environments.ts';
+import { pushImage } from './push.ts';
 import { sampleImage } from './sample-images.ts';
 
 /** What the demo did, for printing as text or JSON. */
@@ -325,7 +326,7 @@ async function subscribeQueueToEcrEvents(events: EventBridgeClient, sqs: SQSClie
   return QueueUrl;
 }
 
-/** Poll the scan with backoff until it is no longer IN_PROGRESS (at most ~30 s). */
+/** Poll the scan with backoff until it is no longer running (at most ~30 s). */
 async function waitForScan(
   ecr: ECRClient,
   repositoryName: string,
@@ -339,7 +340,7 @@ async function waitForScan(
         new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }),
       );
       const status = result.imageScanStatus?.status ?? 'UNKNOWN';
-      if (status !== 'IN_PROGRESS' && status !== 'PENDING') {
+      if (!isScanRunning(status)) {
         const counts = result.imageScanFindings?.findingSeverityCounts ?? {};
         return { repositoryName, imageDigest, status, severityCounts: counts };
       }

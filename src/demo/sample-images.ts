@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
-import { type ImageToPush, sha256Digest } from '../shared/ecr/manifests.ts';
+import { MANIFEST_MEDIA_TYPES, sha256Digest } from '../shared/ecr/manifests.ts';
+import type { ImageToPush } from './push.ts';
 
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const DOCKER_MANIFEST = MANIFEST_MEDIA_TYPES.dockerManifest;
 const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 const DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 

@@ -1,15 +1,16 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { IamPermissions } from '../shared/iam.ts';
+import { imageKey } from '../shared/table.ts';
 import type { InventoryImage, InventoryStore } from './ports.ts';
 
-/** Key of an image in the single table: one partition per repository, one item per digest. */
-export function imageKey(repositoryName: string, imageDigest: string) {
-  return { pk: `REPO#${repositoryName}`, sk: `IMAGE#${imageDigest}` };
-}
+/** What {@link dynamoInventory} calls. */
+export const dynamoInventoryPermissions: IamPermissions = [
+  { actions: ['dynamodb:UpdateItem'], resource: 'sentinel-table' },
+];
 
 /**
  * {@link InventoryStore} on the single DynamoDB table. One UpdateItem per record: tags are a string set that
  * only grows (ADD), first-seen fields are written once (if_not_exists), so replays and duplicates converge.
- * IAM: dynamodb:UpdateItem.
  */
 export function dynamoInventory(doc: DynamoDBDocumentClient, tableName: string): InventoryStore {
   return {

@@ -8,16 +8,20 @@ import {
   UnsupportedImageTypeException,
 } from '@aws-sdk/client-ecr';
 import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
+import type { IamPermissions } from '../shared/iam.ts';
 import type { ImageRegistry } from './ports.ts';
 import type { ScanSettings } from './scanning.ts';
 
 /** How long the registry-wide scanning configuration is reused: it changes rarely and costs a call per event. */
 const REGISTRY_SETTINGS_TTL_MS = 60_000;
 
-/**
- * {@link ImageRegistry} on Amazon ECR.
- * IAM: ecr:DescribeImages, ecr:DescribeRepositories, ecr:GetRegistryScanningConfiguration, ecr:StartImageScan.
- */
+/** What {@link ecrRegistry} calls itself; its image lookup declares `ecr:DescribeImages`. */
+export const ecrRegistryPermissions: IamPermissions = [
+  { actions: ['ecr:DescribeRepositories', 'ecr:StartImageScan'], resource: 'ecr-repository' },
+  { actions: ['ecr:GetRegistryScanningConfiguration'], resource: '*' },
+];
+
+/** {@link ImageRegistry} on Amazon ECR. */
 export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): ImageRegistry {
   let registryCache: { at: number; value: GetRegistryScanningConfigurationCommandOutput } | undefined;
 

@@ -1,47 +1,43 @@
 import * as z from 'zod';
-import type { AlertKind } from '../scan-gate/domain/alerting.ts';
-import type { AlertDocument } from './alert-text.ts';
+import { truncateEnd } from './text.ts';
 
 /**
- * zod schemas of the JSON alert document (`alertDocument()`), as subscribers (notify-slack) read it from an SNS
- * message. Lenient where the producer is (unknown severities, optional finding fields), strict on what a
- * rendering needs. Extra keys are allowed: a newer producer may add some.
+ * The JSON alert document: what sqs/lambda subscribers receive, and what every rendering of an alert (the SNS
+ * subject, the email text, Slack Block Kit) is made from. A capability maps its outcome to it (scan-gate:
+ * src/scan-gate/alert.ts); notifications never sees the outcome itself. The schemas are lenient where producers
+ * are (unknown severities, optional finding fields) and strict on what a rendering needs. Unknown keys are
+ * accepted and dropped: a newer producer may add some, and no rendering reads them.
  */
 
-const alertKind = z.enum([
-  'new',
-  'changed',
-  'resolved',
-  'repeat',
-  'unchanged',
-]) satisfies z.ZodType<AlertKind>;
-const status = z.enum(['PASS', 'FAIL', 'ERROR']);
-const counts = z.record(z.string(), z.number().int().min(0));
+const alertKindSchema = z.enum(['new', 'changed', 'resolved', 'repeat', 'unchanged']);
+const alertStatusSchema = z.enum(['PASS', 'FAIL', 'ERROR']);
+const countsSchema = z.record(z.string(), z.number().int().min(0));
 
-const findingSchema = z.looseObject({
+const alertFindingSchema = z.object({
   id: z.string().min(1),
   severity: z.string().min(1),
   package: z.string().optional(),
   installedVersion: z.string().optional(),
   fixedVersion: z.string().optional(),
+  /** true/false when the scanner says; absent when it does not know. */
   fixAvailable: z.boolean().optional(),
   title: z.string().optional(),
   link: z.string().optional(),
 });
 
-const exceptionNoteSchema = z.looseObject({
+const alertExceptionNoteSchema = z.object({
   cve: z.string(),
   owner: z.string(),
   expires: z.string(),
   ticket: z.string().optional(),
 });
 
-export const alertDocumentSchema = z.looseObject({
+export const alertDocumentSchema = z.object({
   type: z.literal('ecr-sentinel.scan-verdict'),
   version: z.literal(1),
-  kind: alertKind,
+  kind: alertKindSchema,
   subject: z.string().min(1),
-  status,
+  status: alertStatusSchema,
   reason: z.string(),
   repositoryName: z.string().min(1),
   imageDigest: z.string().min(1),
@@ -50,33 +46,36 @@ export const alertDocumentSchema = z.looseObject({
   accountId: z.string(),
   region: z.string(),
   consoleUrl: z.string(),
+  /** Worst severity among counted findings (after exceptions), `NONE` when there is none. */
   worstSeverity: z.string(),
-  countsBefore: counts,
-  countsAfter: counts,
-  thresholds: counts,
+  /** All findings per severity. */
+  countsBefore: countsSchema,
+  /** Findings that count: after exceptions and `fixableOnly`. */
+  countsAfter: countsSchema,
+  /** A severity not listed is unlimited. */
+  thresholds: countsSchema,
   fixableOnly: z.boolean(),
-  exceeded: z.array(
-    z.looseObject({ severity: z.string(), count: z.number().int(), limit: z.number().int() }),
-  ),
-  blocking: z.looseObject({
+  exceeded: z.array(z.object({ severity: z.string(), count: z.number().int(), limit: z.number().int() })),
+  blocking: z.object({
+    /** Every blocking id, including those `ids` leaves out. */
     count: z.number().int().min(0),
     ids: z.array(z.string()),
     idsTruncated: z.boolean(),
-    details: z.array(findingSchema),
+    details: z.array(alertFindingSchema),
   }),
-  exceptionsApplied: z.array(exceptionNoteSchema),
-  exceptionsExpired: z.array(exceptionNoteSchema),
+  exceptionsApplied: z.array(alertExceptionNoteSchema),
+  exceptionsExpired: z.array(alertExceptionNoteSchema),
   policyHash: z.string(),
   evaluatedAt: z.string(),
-}) satisfies z.ZodType<AlertDocument>;
+});
 
-/** What `snsMessageJson` sends instead of the document when even the compact alert exceeds 256 KiB. */
-export const truncatedAlertDocumentSchema = z.looseObject({
+/** What SNS carries instead of the document when even the compact alert exceeds 256 KiB. */
+export const truncatedAlertDocumentSchema = z.object({
   type: z.literal('ecr-sentinel.scan-verdict'),
   version: z.literal(1),
   truncated: z.literal(true),
-  kind: alertKind,
-  status,
+  kind: alertKindSchema,
+  status: alertStatusSchema,
   repositoryName: z.string().min(1),
   imageDigest: z.string().min(1),
   consoleUrl: z.string(),
@@ -85,5 +84,95 @@ export const truncatedAlertDocumentSchema = z.looseObject({
 /** Either form; `truncated: true` tells them apart. */
 export const anyAlertDocumentSchema = z.union([truncatedAlertDocumentSchema, alertDocumentSchema]);
 
+export type AlertDocument = z.output<typeof alertDocumentSchema>;
+export type AlertFinding = z.output<typeof alertFindingSchema>;
+export type AlertExceptionNote = z.output<typeof alertExceptionNoteSchema>;
 export type TruncatedAlertDocument = z.output<typeof truncatedAlertDocumentSchema>;
 export type AnyAlertDocument = z.output<typeof anyAlertDocumentSchema>;
+
+/**
+ * Caps that keep a document and its renderings bounded whatever the findings look like. The email text is cut
+ * with the same caps as the document it travels with, so both say the same.
+ */
+export interface AlertLimits {
+  ids: number;
+  details: number;
+  exceptions: number;
+  tags: number;
+  /** Characters of one free-text field (package, title, owner…). */
+  field: number;
+}
+
+/** What subscribers get. */
+export const FULL_LIMITS: AlertLimits = { ids: 200, details: 20, exceptions: 10, tags: 20, field: 200 };
+/** What they get when the full alert would not fit in one SNS message. */
+export const COMPACT_LIMITS: AlertLimits = { ids: 20, details: 5, exceptions: 5, tags: 5, field: 100 };
+
+/**
+ * The document cut to `limits`, as subscribers receive it. Keys are written out in the published order, so the
+ * JSON is the same whatever order a producer built the document in; `blocking.count` still counts every id.
+ */
+export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): AlertDocument {
+  const cut = (s: string | undefined, max = limits.field) =>
+    s === undefined ? undefined : truncateEnd(s, max);
+  const cutNote = (n: AlertExceptionNote): AlertExceptionNote => ({
+    cve: truncateEnd(n.cve, limits.field),
+    owner: truncateEnd(n.owner, limits.field),
+    expires: n.expires,
+    ...(n.ticket === undefined ? {} : { ticket: truncateEnd(n.ticket, limits.field) }),
+  });
+  return {
+    type: alert.type,
+    version: alert.version,
+    kind: alert.kind,
+    subject: alert.subject,
+    status: alert.status,
+    reason: truncateEnd(alert.reason, 500),
+    repositoryName: alert.repositoryName,
+    imageDigest: alert.imageDigest,
+    imageTags: alert.imageTags.slice(0, limits.tags),
+    scanStatus: truncateEnd(alert.scanStatus, limits.field),
+    accountId: alert.accountId,
+    region: alert.region,
+    consoleUrl: alert.consoleUrl,
+    worstSeverity: alert.worstSeverity,
+    countsBefore: alert.countsBefore,
+    countsAfter: alert.countsAfter,
+    thresholds: alert.thresholds,
+    fixableOnly: alert.fixableOnly,
+    exceeded: alert.exceeded,
+    blocking: {
+      count: alert.blocking.count,
+      ids: alert.blocking.ids.slice(0, limits.ids).map((id) => truncateEnd(id, 100)),
+      idsTruncated: alert.blocking.idsTruncated || alert.blocking.ids.length > limits.ids,
+      details: alert.blocking.details.slice(0, limits.details).map((f) => ({
+        id: truncateEnd(f.id, 100),
+        severity: truncateEnd(f.severity, 40),
+        package: cut(f.package),
+        installedVersion: cut(f.installedVersion),
+        fixedVersion: cut(f.fixedVersion),
+        fixAvailable: f.fixAvailable,
+        title: cut(f.title),
+        link: cut(f.link, 500),
+      })),
+    },
+    exceptionsApplied: alert.exceptionsApplied.slice(0, limits.exceptions).map(cutNote),
+    exceptionsExpired: alert.exceptionsExpired.slice(0, limits.exceptions).map(cutNote),
+    policyHash: alert.policyHash,
+    evaluatedAt: alert.evaluatedAt,
+  };
+}
+
+/** The least that is still useful: what the alert is about and where to look. */
+export function truncatedAlertDocument(alert: AlertDocument): TruncatedAlertDocument {
+  return {
+    type: alert.type,
+    version: alert.version,
+    kind: alert.kind,
+    status: alert.status,
+    repositoryName: alert.repositoryName,
+    imageDigest: alert.imageDigest,
+    consoleUrl: alert.consoleUrl,
+    truncated: true,
+  };
+}

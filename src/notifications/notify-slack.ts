@@ -1,6 +1,6 @@
 import type { AnyAlertDocument } from './alert-document.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
-import { type SlackMessage, slackMessageFromAlert, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
+import { type SlackMessage, slackMessage, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
 
 /** One alert as notify-slack received it from SNS. */
 export interface SlackAlertInput {
@@ -36,9 +36,7 @@ export class InvalidWebhookUrlError extends Error {
 
 /** The Block Kit message for an alert document (full or cut down). */
 export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
-  return 'truncated' in alert && alert.truncated === true
-    ? slackMessageFromTruncatedAlert(alert)
-    : slackMessageFromAlert(alert as Exclude<AnyAlertDocument, { truncated: true }>);
+  return 'truncated' in alert ? slackMessageFromTruncatedAlert(alert) : slackMessage(alert);
 }
 
 /**

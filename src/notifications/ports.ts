@@ -1,8 +1,8 @@
-import type { SnsAlert } from './alert-text.ts';
+import type { AlertDocument } from './alert-document.ts';
 
-/** Publishes alerts (SNS). */
+/** Publishes alerts (SNS): given the complete document, it renders and cuts it to what the channel carries. */
 export interface AlertPublisher {
-  publish(alert: SnsAlert): Promise<{ messageId: string }>;
+  publish(alert: AlertDocument): Promise<{ messageId: string }>;
 }
 
 /** Secret values by name (SSM SecureString); implementations cache and never log the value. */

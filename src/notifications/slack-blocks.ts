@@ -1,13 +1,15 @@
-import type { AlertKind } from '../scan-gate/domain/alerting.ts';
-import type { ExceptionNote } from '../scan-gate/domain/exceptions.ts';
-import type { Finding } from '../scan-gate/domain/findings.ts';
-import type { Verdict } from '../scan-gate/domain/verdict.ts';
-import { compareSeverity } from '../shared/severity.ts';
-import { type AlertContext, type AlertDocument, alertLabel, alertSubject } from './alert-text.ts';
-import { charLength, consoleUrl, oneLine, truncateEnd } from './text.ts';
+import type {
+  AlertDocument,
+  AlertExceptionNote,
+  AlertFinding,
+  TruncatedAlertDocument,
+} from './alert-document.ts';
+import { alertLabel } from './alert-subject.ts';
+import { severityRows } from './severity-table.ts';
+import { charLength, oneLine, truncateEnd } from './text.ts';
 
 /**
- * A Slack Block Kit message for a verdict (pure; notify-slack posts it to the incoming webhook).
+ * A Slack Block Kit message for an alert document (pure; notify-slack posts it to the incoming webhook).
  * Stays within Slack's limits whatever the input: ≤ 50 blocks, section/context text ≤ 3000 characters,
  * header plain_text ≤ 150, button text ≤ 75, URLs ≤ 3000, and a fallback `text` always present.
  * https://docs.slack.dev/reference/block-kit/blocks
@@ -101,26 +103,17 @@ const ICON: Record<string, string> = {
   RESOLVED: ':white_check_mark:',
 };
 
-function countsLines(verdict: Verdict): string[] {
-  const severities = [
-    ...new Set([
-      ...Object.keys(verdict.countsBefore).filter((s) => (verdict.countsBefore[s] ?? 0) > 0),
-      ...Object.keys(verdict.thresholds),
-    ]),
-  ].sort(compareSeverity);
-  if (severities.length === 0) return ['No findings.'];
-  return severities.map((s) => {
-    const limit = verdict.thresholds[s];
-    const after = verdict.countsAfter[s] ?? 0;
-    const over = limit !== undefined && after > limit;
-    return (
-      `${over ? '*' : ''}${md(s, 40)}${over ? '*' : ''}: ${verdict.countsBefore[s] ?? 0} found, ${after} counted` +
-      `${limit === undefined ? '' : ` (max ${limit})`}${over ? ' :x:' : ''}`
-    );
-  });
+function countsLines(alert: AlertDocument): string[] {
+  const rows = severityRows(alert);
+  if (rows.length === 0) return ['No findings.'];
+  return rows.map(
+    (r) =>
+      `${r.over ? '*' : ''}${md(r.severity, 40)}${r.over ? '*' : ''}: ${r.found} found, ${r.counted} counted` +
+      `${r.max === undefined ? '' : ` (max ${r.max})`}${r.over ? ' :x:' : ''}`,
+  );
 }
 
-function findingText(f: Finding): string {
+function findingText(f: AlertFinding): string {
   const fixed = f.fixedVersion
     ? md(f.fixedVersion, 80)
     : f.fixAvailable === false
@@ -133,7 +126,7 @@ function findingText(f: Finding): string {
   return `*${link(f.link, md(f.id, 100))}* · ${md(f.severity, 40)}${pkg ? `\n${pkg}` : ''}${title}`;
 }
 
-function exceptionLines(notes: readonly ExceptionNote[], verb: string): string[] {
+function exceptionLines(notes: readonly AlertExceptionNote[], verb: string): string[] {
   return notes.map(
     (n) =>
       `• *${md(n.cve, 100)}* — owner ${md(n.owner, 200)}, ${verb} ${md(n.expires, 10)}` +
@@ -141,60 +134,14 @@ function exceptionLines(notes: readonly ExceptionNote[], verb: string): string[]
   );
 }
 
-/** The Block Kit message for one verdict. */
-export function slackMessage(verdict: Verdict, ctx: AlertContext): SlackMessage {
-  return render(verdict, {
-    kind: ctx.kind,
-    subject: alertSubject(verdict, ctx.kind),
-    url: consoleUrl({ ...ctx, repositoryName: verdict.repositoryName, imageDigest: verdict.imageDigest }),
-    blockingCount: verdict.blocking.ids.length,
-  });
-}
-
-/**
- * The same Block Kit message from the JSON alert document (what notify-slack receives from SNS): the document
- * carries the verdict's fields, its subject and console link; its blocking ids may be capped, so the count
- * comes from `blocking.count`.
- */
-export function slackMessageFromAlert(alert: AlertDocument): SlackMessage {
-  const verdict: Verdict = {
-    status: alert.status,
-    reason: alert.reason,
-    repositoryName: alert.repositoryName,
-    imageDigest: alert.imageDigest,
-    imageTags: alert.imageTags,
-    scanStatus: alert.scanStatus,
-    countsBefore: alert.countsBefore,
-    countsAfter: alert.countsAfter,
-    thresholds: alert.thresholds,
-    fixableOnly: alert.fixableOnly,
-    exceeded: alert.exceeded,
-    blocking: { ids: alert.blocking.ids, details: alert.blocking.details },
-    exceptionsApplied: alert.exceptionsApplied,
-    exceptionsExpired: alert.exceptionsExpired,
-    policyHash: alert.policyHash,
-    evaluatedAt: alert.evaluatedAt,
-  };
-  return render(verdict, {
-    kind: alert.kind,
-    subject: alert.subject,
-    url: alert.consoleUrl,
-    blockingCount: Math.max(alert.blocking.count, alert.blocking.ids.length),
-  });
-}
-
 /**
  * A short message for the cut-down document SNS gets when a full alert would not fit in 256 KiB: header,
- * verdict and image, and the console link.
+ * status and image, and the console link.
  */
-export function slackMessageFromTruncatedAlert(alert: {
-  kind: AlertKind;
-  status: Verdict['status'];
-  repositoryName: string;
-  imageDigest: string;
-  consoleUrl: string;
-}): SlackMessage {
-  const label = alertLabel(alert, alert.kind);
+export function slackMessageFromTruncatedAlert(
+  alert: Pick<TruncatedAlertDocument, 'kind' | 'status' | 'repositoryName' | 'imageDigest' | 'consoleUrl'>,
+): SlackMessage {
+  const label = alertLabel(alert);
   const subject = `[${label}] ${oneLine(alert.repositoryName)}@${alert.imageDigest}`;
   const blocks: SlackBlock[] = [
     {
@@ -209,19 +156,15 @@ export function slackMessageFromTruncatedAlert(alert: {
   return { text: truncateEnd(subject, SLACK_LIMITS.fallbackText), blocks };
 }
 
-interface RenderView {
-  kind: AlertKind;
-  subject: string;
-  url: string;
-  /** Every blocking id, including any not listed in `verdict.blocking.ids`. */
-  blockingCount: number;
-}
-
-function render(verdict: Verdict, view: RenderView): SlackMessage {
-  const label = alertLabel(verdict, view.kind);
-  const { subject, url } = view;
-  const tags =
-    verdict.imageTags.length > 0 ? verdict.imageTags.map((t) => `\`${md(t, 100)}\``) : ['untagged'];
+/**
+ * The Block Kit message for an alert document, as subscribers receive it: its blocking ids may be capped, so
+ * the count comes from `blocking.count`.
+ */
+export function slackMessage(alert: AlertDocument): SlackMessage {
+  const label = alertLabel(alert);
+  const { subject, consoleUrl: url, blocking } = alert;
+  const blockingCount = Math.max(blocking.count, blocking.ids.length);
+  const tags = alert.imageTags.length > 0 ? alert.imageTags.map((t) => `\`${md(t, 100)}\``) : ['untagged'];
 
   const blocks: SlackBlock[] = [
     {
@@ -231,24 +174,24 @@ function render(verdict: Verdict, view: RenderView): SlackMessage {
     section(
       fitLines(
         [
-          `${ICON[label] ?? ''} *${label}* — ${md(verdict.reason, 500)}`,
-          `*Repository:* ${md(verdict.repositoryName, 256)}   *Tags:* ${fitLines(tags, 500, (n) => `+${n} more`).replaceAll('\n', ' ')}`,
-          ...countsLines(verdict),
+          `${ICON[label] ?? ''} *${label}* — ${md(alert.reason, 500)}`,
+          `*Repository:* ${md(alert.repositoryName, 256)}   *Tags:* ${fitLines(tags, 500, (n) => `+${n} more`).replaceAll('\n', ' ')}`,
+          ...countsLines(alert),
         ],
         SLACK_LIMITS.sectionText,
       ),
     ),
   ];
 
-  if (verdict.blocking.ids.length > 0) {
+  if (blocking.ids.length > 0) {
     blocks.push({ type: 'divider' });
-    blocks.push(section(`*Blocking vulnerabilities (${view.blockingCount})*`));
-    const listed = verdict.blocking.details.slice(0, SLACK_BLOCKING_MAX);
+    blocks.push(section(`*Blocking vulnerabilities (${blockingCount})*`));
+    const listed = blocking.details.slice(0, SLACK_BLOCKING_MAX);
     for (const f of listed) blocks.push(section(findingText(f)));
     const shown = new Set(listed.map((f) => f.id));
-    const rest = verdict.blocking.ids.filter((id) => !shown.has(id)).map((id) => md(id, 100));
+    const rest = blocking.ids.filter((id) => !shown.has(id)).map((id) => md(id, 100));
     // Ids the document left out (it caps them) are counted, not named.
-    const unnamed = Math.max(0, view.blockingCount - verdict.blocking.ids.length);
+    const unnamed = Math.max(0, blockingCount - blocking.ids.length);
     if (rest.length > 0 || unnamed > 0) {
       const named = fitLines(rest, 2500, (n) => `and ${n + unnamed} more`);
       const cut = rest.length > 0 && named.split('\n').at(-1) !== rest.at(-1);
@@ -256,23 +199,23 @@ function render(verdict: Verdict, view: RenderView): SlackMessage {
       blocks.push(context(`Also blocking: ${named.replaceAll('\n', ', ')}${tail}`));
     }
   }
-  if (verdict.exceptionsApplied.length > 0) {
+  if (alert.exceptionsApplied.length > 0) {
     blocks.push(
       section(
         fitLines(
-          ['*Exceptions applied*', ...exceptionLines(verdict.exceptionsApplied, 'expires')],
+          ['*Exceptions applied*', ...exceptionLines(alert.exceptionsApplied, 'expires')],
           SLACK_LIMITS.sectionText,
         ),
       ),
     );
   }
-  if (verdict.exceptionsExpired.length > 0) {
+  if (alert.exceptionsExpired.length > 0) {
     blocks.push(
       section(
         fitLines(
           [
             '*Exceptions expired (no longer applied)*',
-            ...exceptionLines(verdict.exceptionsExpired, 'expired after'),
+            ...exceptionLines(alert.exceptionsExpired, 'expired after'),
           ],
           SLACK_LIMITS.sectionText,
         ),
@@ -281,8 +224,8 @@ function render(verdict: Verdict, view: RenderView): SlackMessage {
   }
   blocks.push(
     context(
-      `Digest \`${md(verdict.imageDigest, 200)}\` · scan ${md(verdict.scanStatus, 60)} · policy ${md(verdict.policyHash.slice(0, 12), 12)}` +
-        ` · evaluated ${md(verdict.evaluatedAt, 40)} · alert ${view.kind}`,
+      `Digest \`${md(alert.imageDigest, 200)}\` · scan ${md(alert.scanStatus, 60)} · policy ${md(alert.policyHash.slice(0, 12), 12)}` +
+        ` · evaluated ${md(alert.evaluatedAt, 40)} · alert ${alert.kind}`,
     ),
   );
   if (url.length <= SLACK_LIMITS.url) {

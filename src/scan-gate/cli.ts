@@ -4,16 +4,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { loadConfigOrReport } from '../config/load-or-report.ts';
-import { EXIT } from '../shared/cli.ts';
+import { severityTableText } from '../notifications/index.ts';
+import { EXIT, usageError } from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
-import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
-import { compareSeverity } from '../shared/severity.ts';
+import { IMAGE_DIGEST_EXPECTED, IMAGE_DIGEST_PATTERN, REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
 import { dynamoVerdicts } from './adapters/dynamodb-verdicts.ts';
-import { ecrScanResults } from './adapters/ecr-findings-reader.ts';
+import { ecrFindingsReader } from './adapters/ecr-findings-reader.ts';
 import { GATE_EXIT_CODES, THRESHOLD_SEVERITIES, type ThresholdSeverity } from './domain/ci-gate.ts';
 import type { Verdict } from './domain/verdict.ts';
-import { type ScanGateResult, scanGate } from './gate-image.ts';
+import { type GateImageResult, gateImage } from './gate-image.ts';
 
 interface ScanGateOptions {
   repository: string;
@@ -65,11 +65,7 @@ export function registerScanGateCommand(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (options: ScanGateOptions) => {
       const problem = validate(options);
-      if (problem) {
-        process.stderr.write(`ecr-sentinel scan-gate: ${problem}\n`);
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      if (problem) return usageError(problem);
       const config = await loadConfigOrReport(options.config, EXIT.usage);
       if (!config) return;
       const clientConfig = {
@@ -81,9 +77,9 @@ export function registerScanGateCommand(program: Command): void {
       const store = dynamoVerdicts(dynamo, options.table ?? `ecr-sentinel-${options.stage}`);
       let noStore = false;
       try {
-        const result = await scanGate({
+        const result = await gateImage({
           registry: ecrImageLookup(ecr),
-          scans: ecrScanResults(ecr),
+          scans: ecrFindingsReader(ecr),
           verdicts: {
             // Without a deployed pipeline there is no table: the gate then judges the scan itself.
             latest: (repositoryName, imageDigest) =>
@@ -119,8 +115,8 @@ function validate(options: ScanGateOptions): string | undefined {
     return `--repository: "${options.repository}" is not a valid ECR repository name`;
   }
   if (Boolean(options.tag) === Boolean(options.digest)) return 'give exactly one of --tag or --digest';
-  if (options.digest && !/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(options.digest)) {
-    return `--digest: expected a digest like sha256:<hex>, got "${options.digest}"`;
+  if (options.digest && !IMAGE_DIGEST_PATTERN.test(options.digest)) {
+    return `--digest: ${IMAGE_DIGEST_EXPECTED}, got "${options.digest}"`;
   }
   if (options.threshold && !(THRESHOLD_SEVERITIES as readonly string[]).includes(options.threshold)) {
     return `--threshold: expected one of ${THRESHOLD_SEVERITIES.join(', ')}, got "${options.threshold}"`;
@@ -129,7 +125,7 @@ function validate(options: ScanGateOptions): string | undefined {
   return undefined;
 }
 
-function formatResult(result: ScanGateResult, options: ScanGateOptions): string {
+function formatResult(result: GateImageResult, options: ScanGateOptions): string {
   const image = `${result.repositoryName}${options.tag ? `:${options.tag}` : ''}${
     result.imageDigest ? `@${result.imageDigest.slice(0, 19)}…` : ''
   }`;
@@ -142,19 +138,7 @@ function formatResult(result: ScanGateResult, options: ScanGateOptions): string 
 }
 
 function verdictLines(verdict: Verdict): string[] {
-  const lines = [`  ${verdict.reason}`, '', '  severity        found  counted  max'];
-  const severities = [
-    ...new Set([...Object.keys(verdict.countsBefore), ...Object.keys(verdict.thresholds)]),
-  ].sort(compareSeverity);
-  for (const severity of severities) {
-    const found = verdict.countsBefore[severity] ?? 0;
-    const counted = verdict.countsAfter[severity] ?? 0;
-    const max = verdict.thresholds[severity];
-    if (found === 0 && max === undefined) continue;
-    lines.push(
-      `  ${severity.padEnd(14)} ${String(found).padStart(5)}  ${String(counted).padStart(7)}  ${max ?? '-'}`,
-    );
-  }
+  const lines = [`  ${verdict.reason}`, '', ...severityTableText(verdict)];
   if (verdict.blocking.ids.length > 0) {
     lines.push('', `  blocking (${verdict.blocking.ids.length}):`);
     for (const f of verdict.blocking.details) {

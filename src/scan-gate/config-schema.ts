@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { SEVERITY_ORDER } from '../shared/severity.ts';
+import { SSM_PARAMETER_NAME_PATTERN } from '../shared/ssm-names.ts';
+import { DEFAULT_GATE } from './domain/policy.ts';
 
 /**
  * The scan gate and alert sections of `sentinel.config.yml`: `scanGate`, `exceptions`, `alerts`.
@@ -61,21 +63,13 @@ export const gateLayerSchema = z.strictObject({
   alertOn: alertOn.optional(),
 });
 
-/** Built-in defaults when `scanGate.defaults` leaves a key out. */
-export const DEFAULT_GATE = {
-  thresholds: { CRITICAL: 0, HIGH: 0 },
-  fixableOnly: false,
-  enforcement: 'notify',
-  untagTags: [],
-  alertOn: 'change',
-} as const;
-
+/** `scanGate.defaults`: a key left out takes its value from {@link DEFAULT_GATE}. */
 export const gateDefaultsSchema = z.strictObject({
   /** Replaces the built-in thresholds as a whole: a severity not listed is unlimited. */
   thresholds: thresholdsSchema.default({ ...DEFAULT_GATE.thresholds }),
   fixableOnly: z.boolean().default(DEFAULT_GATE.fixableOnly),
   enforcement: enforcement.default(DEFAULT_GATE.enforcement),
-  untagTags: z.array(imageTag).default([]),
+  untagTags: z.array(imageTag).default([...DEFAULT_GATE.untagTags]),
   alertOn: alertOn.default(DEFAULT_GATE.alertOn),
 });
 
@@ -152,7 +146,7 @@ export const alertsSchema = z.strictObject({
       webhookParameter: z
         .string()
         .regex(
-          /^[a-zA-Z0-9_.\-/]{1,2048}$/,
+          SSM_PARAMETER_NAME_PATTERN,
           'expected an SSM parameter name such as /ecr-sentinel/slack-webhook',
         ),
     })

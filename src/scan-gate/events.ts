@@ -106,19 +106,3 @@ export function normaliseScanEvent(event: ScanCompletedEvent): ScanCompleted {
     region: arn?.region ?? event.region,
   };
 }
-
-/**
- * Scan statuses with usable findings: basic `COMPLETE`, Inspector's event `INITIAL_SCAN_COMPLETE`, and
- * `ACTIVE` (what DescribeImageScanFindings reports for an image Inspector monitors continuously).
- * Every other status — FAILED, UNSUPPORTED_IMAGE, FINDINGS_UNAVAILABLE, SCAN_ELIGIBILITY_EXPIRED,
- * still PENDING/IN_PROGRESS, or one we have never seen — has no trustworthy findings: the gate fails closed.
- */
-export const COMPLETE_SCAN_STATUSES: ReadonlySet<string> = new Set([
-  'COMPLETE',
-  'INITIAL_SCAN_COMPLETE',
-  'ACTIVE',
-]);
-
-export function isScanComplete(status: string): boolean {
-  return COMPLETE_SCAN_STATUSES.has(status.trim().toUpperCase());
-}

@@ -3,17 +3,17 @@ import type { ImageLookup } from '../shared/ecr/image-lookup.ts';
 import {
   type GateOutcome,
   gateOutcome,
-  isScanPending,
   pollDelayMs,
   type ThresholdSeverity,
   withThresholdOverride,
 } from './domain/ci-gate.ts';
 import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
+import { isScanPending } from './domain/scan-status.ts';
 import { evaluate, type Verdict } from './domain/verdict.ts';
 import type { ScanFindingsReader, VerdictStore } from './ports.ts';
 
-export interface ScanGateRequest {
+export interface GateImageRequest {
   repositoryName: string;
   /** Exactly one of imageTag / imageDigest. */
   imageTag?: string;
@@ -24,7 +24,7 @@ export interface ScanGateRequest {
   waitSeconds: number;
 }
 
-export interface ScanGateResult {
+export interface GateImageResult {
   outcome: GateOutcome;
   repositoryName: string;
   imageDigest?: string;
@@ -41,7 +41,7 @@ export interface ScanGateResult {
  * threshold override), else wait for its scan — polling with backoff, no fixed sleeps — and judge it with the
  * same domain policy the pipeline uses.
  */
-export function scanGate(deps: {
+export function gateImage(deps: {
   registry: ImageLookup;
   scans: ScanFindingsReader;
   verdicts: Pick<VerdictStore, 'latest'>;
@@ -49,7 +49,7 @@ export function scanGate(deps: {
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
 }) {
-  return async (request: ScanGateRequest): Promise<ScanGateResult> => {
+  return async (request: GateImageRequest): Promise<GateImageResult> => {
     const { repositoryName } = request;
     const started = deps.clock.now().getTime();
     const deadline = started + request.waitSeconds * 1000;

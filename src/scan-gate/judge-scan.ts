@@ -1,11 +1,13 @@
-import { type AlertPublisher, snsAlert } from '../notifications/index.ts';
+import type { AlertPublisher } from '../notifications/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { ImageGoneError } from '../shared/errors.ts';
+import { verdictAlert } from './alert.ts';
 import { type AlertKind, alertDecision } from './domain/alerting.ts';
 import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
+import { isScanComplete, isScanRunning } from './domain/scan-status.ts';
 import { evaluate, gateBlocks, type Verdict, type VerdictStatus } from './domain/verdict.ts';
-import { isScanComplete, normaliseScanEvent, type ScanCompletedEvent } from './events.ts';
+import { normaliseScanEvent, type ScanCompletedEvent } from './events.ts';
 import type { ImageTagger, ScanFindingsReader, ScanResult, VerdictStore } from './ports.ts';
 
 /** What happened to one scan event, returned by the handler and logged. */
@@ -27,9 +29,6 @@ export interface JudgeScanSummary {
   /** Tags the policy would remove that were not on the image (moved elsewhere, or never there). */
   untagSkipped: string[];
 }
-
-/** Scan statuses that mean a (re)scan is still running. */
-const RUNNING = new Set(['IN_PROGRESS', 'PENDING']);
 
 /**
  * Judge a finished scan: read the findings, evaluate them against the repository's policy, alert when the
@@ -79,7 +78,7 @@ export function judgeScan(deps: {
         if (error instanceof ImageGoneError) return skip('image-gone');
         throw error;
       }
-      if (RUNNING.has(result.scanStatus)) return skip('scan-in-progress');
+      if (isScanRunning(result.scanStatus)) return skip('scan-in-progress');
     } else {
       result = {
         scanStatus: scan.scanStatus,
@@ -110,7 +109,7 @@ export function judgeScan(deps: {
     const sent = decision.send
       ? {
           kind: decision.kind,
-          ...(await deps.publisher.publish(snsAlert(verdict, { kind: decision.kind, ...context }))),
+          ...(await deps.publisher.publish(verdictAlert(verdict, { kind: decision.kind, ...context }))),
         }
       : undefined;
 

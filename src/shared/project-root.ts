@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 /** The checkout (or installed package) root: where serverless.yml, handlers/ and the example config live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The serverless.yml shipped with ecr-sentinel, whose functions the local runtime runs. */
+/** The serverless.yml shipped with ecr-sentinel: its functions, their events and resources. */
 export const SERVERLESS_FILE = fileURLToPath(new URL('../../serverless.yml', import.meta.url));
 
-/** The example sentinel.config.yml shipped with ecr-sentinel (the sandbox's default configuration). */
+/** The example sentinel.config.yml shipped with ecr-sentinel, for commands given no configuration of their own. */
 export const CONFIG_FILE = fileURLToPath(new URL('../../sentinel.config.yml', import.meta.url));

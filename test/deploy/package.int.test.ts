@@ -1,21 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../support/cli.ts';
+import { packagedService } from './packaged.ts';
 
 const run = promisify(execFile);
 
 describe('serverless package (offline) and cfn-lint', () => {
   it('packages every function and produces a template cfn-lint finds no errors in', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'sentinel-package-'));
-
-    await run('npx', ['serverless', 'package', '--stage', 'ci', '--package', out], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-    });
+    const out = await packagedService();
 
     const files = await readdir(out);
     expect(files).toContain('onImagePushed.zip');

@@ -9,11 +9,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleImage } from '../../src/demo/sample-images.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
-import { pushImage } from '../../src/shared/ecr/manifests.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
+import { pushImage, sampleImage } from '../support/images.ts';
 import { awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 
 /**

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
-import { type AlertContext, alertDocument, snsMessageJson } from '../../src/notifications/alert-text.ts';
+import { snsMessageJson } from '../../src/notifications/adapters/sns-alerts.ts';
+import {
+  alertDocumentSchema,
+  FULL_LIMITS,
+  limitAlertDocument,
+} from '../../src/notifications/alert-document.ts';
 import { snsAlertEventSchema } from '../../src/notifications/events.ts';
 import {
   SLACK_LIMITS,
   slackMessage,
-  slackMessageFromAlert,
   slackMessageFromTruncatedAlert,
 } from '../../src/notifications/slack-blocks.ts';
 import { exception, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
-
-const context: AlertContext = { kind: 'changed', accountId: '123456789012', region: 'eu-west-1' };
+import { alertOf, receivedAlert } from './alert-fixtures.ts';
 
 function snsEvent(message: string) {
   return {
@@ -26,23 +28,23 @@ function snsEvent(message: string) {
 }
 
 describe('Slack message from the alert document', () => {
-  it('is the same message as from the verdict itself', () => {
+  it('is the same message as from the complete document scan-gate built', () => {
     const verdict = verdictOf({
       findings: [...findings(3, 'CRITICAL'), ...findings(14, 'HIGH', 2000)],
       exceptions: [exception('CVE-2024-2000'), exception('CVE-2024-2001', { expires: '2026-01-01' })],
     });
 
-    const fromDocument = slackMessageFromAlert(alertDocumentSchema.parse(alertDocument(verdict, context)));
+    const fromDocument = slackMessage(receivedAlert(alertOf(verdict, 'changed')));
 
-    expect(fromDocument).toEqual(slackMessage(verdict, context));
+    expect(fromDocument).toEqual(slackMessage(alertOf(verdict, 'changed')));
   });
 
   it('counts blocking ids the document capped, and stays within Slack limits', () => {
     const verdict = verdictOf({ findings: findings(450, 'CRITICAL') });
-    const document = alertDocument(verdict, context);
+    const document = limitAlertDocument(alertOf(verdict, 'changed'), FULL_LIMITS);
     expect(document.blocking.idsTruncated).toBe(true);
 
-    const message = slackMessageFromAlert(alertDocumentSchema.parse(document));
+    const message = slackMessage(alertDocumentSchema.parse(document));
 
     const text = JSON.stringify(message.blocks);
     expect(text).toContain('Blocking vulnerabilities (450)');
@@ -73,7 +75,7 @@ describe('Slack message from the alert document', () => {
 
 describe('SNS alert event', () => {
   const verdict = verdictOf({ findings: findings(2, 'CRITICAL') });
-  const envelope = JSON.parse(snsMessageJson(verdict, context)) as Record<string, string>;
+  const envelope = JSON.parse(snsMessageJson(alertOf(verdict, 'changed'))) as Record<string, string>;
 
   it.each(['lambda', 'sqs'])('reads the document SNS delivers for the %s protocol', (key) => {
     const parsed = snsAlertEventSchema.parse(snsEvent(envelope[key] as string));
@@ -93,7 +95,7 @@ describe('SNS alert event', () => {
     ['another JSON document', '{"type":"other"}', /type/],
     [
       'a document without its counts',
-      JSON.stringify({ ...alertDocument(verdict, context), countsAfter: 'x' }),
+      JSON.stringify({ ...receivedAlert(alertOf(verdict, 'changed')), countsAfter: 'x' }),
       /countsAfter/,
     ],
   ])('rejects %s naming the problem', (_what, message, problem) => {

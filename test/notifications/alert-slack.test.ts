@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertContext } from '../../src/notifications/alert-text.ts';
 import {
   SLACK_BLOCKING_MAX,
   SLACK_LIMITS,
@@ -8,8 +7,7 @@ import {
 } from '../../src/notifications/slack-blocks.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
 import { exception, finding, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
-
-const context: AlertContext = { kind: 'new', accountId: '123456789012', region: 'eu-west-1' };
+import { alertOf } from './alert-fixtures.ts';
 
 function texts(blocks: SlackBlock[]): string[] {
   return blocks.flatMap((b) => {
@@ -54,7 +52,7 @@ describe('Slack alert', () => {
       ],
     });
 
-    const message = slackMessage(verdict, context);
+    const message = slackMessage(alertOf(verdict));
     const all = texts(message.blocks).join('\n');
 
     expect(message.blocks[0]).toEqual({
@@ -91,7 +89,7 @@ describe('Slack alert', () => {
     ['a resolved image', verdictOf()],
     ['a failed scan', verdictOf({ scanStatus: 'FAILED' })],
   ])('renders %s within the limits', (_case, verdict) => {
-    const message = slackMessage(verdict, { ...context, kind: 'resolved' });
+    const message = slackMessage(alertOf(verdict, 'resolved'));
 
     assertWithinLimits(message);
     expect(message.blocks.some((b) => b.type === 'divider')).toBe(false);
@@ -129,7 +127,7 @@ describe('Slack alert', () => {
       ),
     });
 
-    const message = slackMessage(verdict, context);
+    const message = slackMessage(alertOf(verdict));
 
     assertWithinLimits(message);
     const findingSections = message.blocks.filter(

@@ -1,39 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AlertContext,
-  alertDocument,
-  alertEmailText,
-  alertSubject,
-  SNS_MESSAGE_MAX_BYTES,
-  SUBJECT_MAX,
-  snsAlert,
-  snsMessageAttributes,
-  snsMessageJson,
-} from '../../src/notifications/alert-text.ts';
-import { consoleUrl } from '../../src/notifications/text.ts';
+import { alertEmailText } from '../../src/notifications/alert-email.ts';
+import { alertSubject, SUBJECT_MAX } from '../../src/notifications/alert-subject.ts';
 import type { AlertKind } from '../../src/scan-gate/domain/alerting.ts';
-import { DIGEST, exception, finding, findings, NOW, verdictOf } from '../scan-gate/verdict-fixtures.ts';
+import { DIGEST, failingVerdict, finding, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
+import { alertOf } from './alert-fixtures.ts';
 
-const context = (kind: AlertKind = 'new'): AlertContext => ({
-  kind,
-  accountId: '123456789012',
-  region: 'eu-west-1',
-});
-
-const failing = () =>
-  verdictOf({
-    repositoryName: 'my-web-app',
-    imageTags: ['v1.2.3'],
-    findings: [
-      ...findings(2, 'CRITICAL', 1000),
-      ...findings(5, 'HIGH', 2000),
-      finding('CVE-2024-1234', 'CRITICAL'),
-    ],
-    exceptions: [
-      exception('CVE-2024-1234', { repositories: ['my-web-*'] }),
-      exception('CVE-2024-2000', { repositories: ['*'], expires: '2026-05-01', owner: 'bob@example.com' }),
-    ],
-  });
+const failing = failingVerdict;
 
 const LONG = `${'very-long-team-name/'.repeat(10)}service-api`;
 
@@ -70,7 +42,7 @@ describe('alert subject', () => {
       '[PASS] a@sha256:36c7b282abd0… (v2 +2): passes policy',
     ],
   ])('names %s', (_case, verdict, kind, expected) => {
-    expect(alertSubject(verdict, kind as AlertKind)).toBe(expected);
+    expect(alertSubject(alertOf(verdict, kind as AlertKind))).toBe(expected);
   });
 
   it.each([
@@ -101,7 +73,7 @@ describe('alert subject', () => {
     });
 
     for (const kind of ['new', 'resolved'] as const) {
-      const subject = alertSubject(verdict, kind);
+      const subject = alertSubject(alertOf(verdict, kind));
       expect([...subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
       expect(subject).toMatch(/^\[(FAIL|RESOLVED)\] /);
       expect(subject).not.toMatch(/[\n\r]/);
@@ -110,8 +82,7 @@ describe('alert subject', () => {
 
   it('keeps the end of a long repository name, its most telling part', () => {
     const subject = alertSubject(
-      verdictOf({ repositoryName: LONG, findings: [finding('CVE-1', 'CRITICAL')] }),
-      'new',
+      alertOf(verdictOf({ repositoryName: LONG, findings: [finding('CVE-1', 'CRITICAL')] }), 'new'),
     );
 
     expect(subject).toContain('service-api@sha256:');
@@ -121,7 +92,7 @@ describe('alert subject', () => {
 
 describe('alert email text', () => {
   it('shows verdict, image, counts before and after exceptions, blocking CVEs, exceptions and the console link', () => {
-    const text = alertEmailText(failing(), context());
+    const text = alertEmailText(alertOf(failing()));
 
     expect(text).toContain('Verdict:     FAIL — 2 CRITICAL (max 0), 5 HIGH (max 0)');
     expect(text).toContain(`Digest:      ${DIGEST}`);
@@ -149,7 +120,7 @@ describe('alert email text', () => {
       ],
     });
 
-    const text = alertEmailText(verdict, context());
+    const text = alertEmailText(alertOf(verdict));
 
     expect(text).toContain('CVE-1  openssl 3.0.1 → no fix yet');
     expect(text).toContain(
@@ -159,116 +130,16 @@ describe('alert email text', () => {
 
   it('explains an ERROR by the scan status', () => {
     const text = alertEmailText(
-      verdictOf({
-        scanStatus: 'UNSUPPORTED_IMAGE',
-        scanStatusDescription: 'The operating system is not supported',
-      }),
-      context(),
+      alertOf(
+        verdictOf({
+          scanStatus: 'UNSUPPORTED_IMAGE',
+          scanStatusDescription: 'The operating system is not supported',
+        }),
+      ),
     );
 
     expect(text).toContain(
       'Verdict:     ERROR — scan UNSUPPORTED_IMAGE: The operating system is not supported',
-    );
-  });
-});
-
-describe('structured alert and SNS envelope', () => {
-  it('builds a JSON document for sqs and lambda subscribers', () => {
-    const document = alertDocument(failing(), context('changed'));
-
-    expect(document).toMatchObject({
-      type: 'ecr-sentinel.scan-verdict',
-      version: 1,
-      kind: 'changed',
-      status: 'FAIL',
-      repositoryName: 'my-web-app',
-      worstSeverity: 'CRITICAL',
-      blocking: { count: 7, idsTruncated: false },
-      exceptionsApplied: [{ cve: 'CVE-2024-1234' }],
-      exceptionsExpired: [{ cve: 'CVE-2024-2000' }],
-      evaluatedAt: NOW.toISOString(),
-    });
-    expect(JSON.parse(JSON.stringify(document))).toEqual(JSON.parse(JSON.stringify(document)));
-  });
-
-  it.each([
-    [
-      'a failing image',
-      failing(),
-      { verdict: 'FAIL', worstSeverity: 'CRITICAL', repository: 'my-web-app', alertKind: 'new' },
-    ],
-    [
-      'an excepted-only image',
-      verdictOf({ findings: [finding('CVE-1', 'CRITICAL')], exceptions: [exception('CVE-1')] }),
-      { verdict: 'PASS', worstSeverity: 'NONE', repository: 'orders-api-prod', alertKind: 'new' },
-    ],
-    [
-      'a failed scan',
-      verdictOf({ scanStatus: 'FAILED' }),
-      { verdict: 'ERROR', worstSeverity: 'NONE', repository: 'orders-api-prod', alertKind: 'new' },
-    ],
-  ])('sets message attributes for %s', (_case, verdict, expected) => {
-    const attributes = snsMessageAttributes(verdict, 'new');
-
-    expect(Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, v.StringValue]))).toEqual(
-      expected,
-    );
-    expect(Object.values(attributes).every((a) => a.DataType === 'String')).toBe(true);
-  });
-
-  it('builds a MessageStructure json body with text for email and JSON for sqs and lambda', () => {
-    const verdict = failing();
-
-    const body = JSON.parse(snsMessageJson(verdict, context())) as Record<string, string>;
-
-    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'lambda', 'sqs']);
-    expect(body.email).toBe(alertEmailText(verdict, context()));
-    expect(body.default).toBe(body.email);
-    expect(JSON.parse(body.sqs ?? '')).toEqual(alertDocument(verdict, context()));
-    expect(body.lambda).toBe(body.sqs);
-  });
-
-  it('stays within the SNS size limit for a pathological verdict', () => {
-    const long = 'x'.repeat(5000);
-    const verdict = verdictOf({
-      repositoryName: LONG,
-      imageTags: Array.from({ length: 1000 }, (_, i) => `tag-${i}-${'t'.repeat(280)}`),
-      findings: Array.from({ length: 1000 }, (_, i) =>
-        finding(`CVE-2024-${i}-${'9'.repeat(200)}`, 'CRITICAL', {
-          package: long,
-          installedVersion: long,
-          fixedVersion: long,
-          title: long,
-          link: `https://e/${long}`,
-        }),
-      ),
-      exceptions: Array.from({ length: 500 }, (_, i) =>
-        exception(`CVE-2024-${i}-${'9'.repeat(200)}`, {
-          repositories: ['*'],
-          expires: '2020-01-01',
-          owner: long,
-          ticket: long,
-        }),
-      ),
-    });
-
-    const alert = snsAlert(verdict, context());
-
-    expect(Buffer.byteLength(alert.Message, 'utf8')).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
-    expect([...alert.Subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
-    expect(alert.MessageStructure).toBe('json');
-  });
-
-  it('links namespaced repositories to their console page', () => {
-    expect(
-      consoleUrl({
-        region: 'us-east-2',
-        accountId: '123456789012',
-        repositoryName: 'amazon/amazon-ecs-sample',
-        imageDigest: 'sha256:abc',
-      }),
-    ).toBe(
-      'https://us-east-2.console.aws.amazon.com/ecr/repositories/private/123456789012/amazon/amazon-ecs-sample/_/image/sha256:abc/details?region=us-east-2',
     );
   });
 });

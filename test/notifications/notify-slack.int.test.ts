@@ -7,9 +7,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlertContext, type SnsAlert, snsAlert } from '../../src/notifications/alert-text.ts';
+import { type SnsAlertMessage, snsAlertMessage } from '../../src/notifications/adapters/sns-alerts.ts';
 import { SLACK_LIMITS, type SlackMessage } from '../../src/notifications/slack-blocks.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
+import { type AlertContext, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { exception, finding, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
@@ -107,7 +108,7 @@ describe('notify-slack on the sandbox', () => {
     await new Promise((resolve) => server?.close(resolve));
   }, 30_000);
 
-  async function publish(alert: SnsAlert): Promise<void> {
+  async function publish(alert: SnsAlertMessage): Promise<void> {
     await sns.send(new PublishCommand({ TopicArn: topicArn, ...alert }));
   }
 
@@ -141,7 +142,7 @@ describe('notify-slack on the sandbox', () => {
       ],
       exceptions: [exception('CVE-2023-45853', { repositories: ['rl-*'] })],
     });
-    const alert = snsAlert(verdict, context);
+    const alert = snsAlertMessage(verdictAlert(verdict, context));
 
     await publish(alert);
     const posts = await eventually(
@@ -186,7 +187,11 @@ describe('notify-slack on the sandbox', () => {
 
   it('fails on a 400 invalid_blocks, logs status and error without the URL, and lands on the onFailure queue', async () => {
     const repositoryName = `rej-${id}`;
-    await publish(snsAlert(verdictOf({ repositoryName, findings: findings(1, 'CRITICAL') }), context));
+    await publish(
+      snsAlertMessage(
+        verdictAlert(verdictOf({ repositoryName, findings: findings(1, 'CRITICAL') }), context),
+      ),
+    );
 
     const records = await eventually(failures, (found) =>
       found.some((r) => r.requestPayload?.Records?.[0]?.Sns?.Message?.includes(repositoryName)),

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
-import { alertDocument } from '../../src/notifications/alert-text.ts';
 import { InvalidWebhookUrlError, notifySlack } from '../../src/notifications/notify-slack.ts';
 import type { SecretReader, WebhookPoster } from '../../src/notifications/ports.ts';
 import { findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
+import { alertOf, receivedAlert } from './alert-fixtures.ts';
 
-const alert = alertDocumentSchema.parse(
-  alertDocument(verdictOf({ findings: findings(1, 'CRITICAL') }), {
-    kind: 'new',
-    accountId: '123456789012',
-    region: 'us-east-1',
-  }),
+const alert = receivedAlert(
+  alertOf(verdictOf({ findings: findings(1, 'CRITICAL') }), 'new', { region: 'us-east-1' }),
 );
 
 /** In-memory ports (plain objects, not SDK mocks). */

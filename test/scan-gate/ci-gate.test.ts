@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
-import {
-  gateOutcome,
-  isScanPending,
-  pollDelayMs,
-  withThresholdOverride,
-} from '../../src/scan-gate/domain/ci-gate.ts';
+import { gateOutcome, pollDelayMs, withThresholdOverride } from '../../src/scan-gate/domain/ci-gate.ts';
+import { isScanPending } from '../../src/scan-gate/domain/scan-status.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
-import { scanGate } from '../../src/scan-gate/gate-image.ts';
+import { gateImage } from '../../src/scan-gate/gate-image.ts';
 import type { ScanResult } from '../../src/scan-gate/ports.ts';
 import { DIGEST, finding, policy } from './verdict-fixtures.ts';
 
@@ -65,7 +61,7 @@ describe('scan gate use case (ports faked in memory)', () => {
     let now = Date.parse('2026-11-26T10:00:00Z');
     const slept: number[] = [];
     let reads = 0;
-    const run = scanGate({
+    const run = gateImage({
       registry: {
         resolveTag: async (_repo, tag) => options.tags?.[tag],
         describeImage: async (_repo, digest) => (digest === DIGEST ? { tags: ['v1'] } : undefined),

@@ -2,11 +2,10 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleImage } from '../../src/demo/sample-images.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
-import { pushImage } from '../../src/shared/ecr/manifests.ts';
 import { runCli } from '../support/cli.ts';
+import { pushImage, sampleImage } from '../support/images.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 
 /** `ecr-sentinel scan-gate` as a CI job runs it, against the sandbox. */

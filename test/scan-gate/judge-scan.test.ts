@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SnsAlert } from '../../src/notifications/alert-text.ts';
+import type { AlertDocument } from '../../src/notifications/index.ts';
 import type { Finding } from '../../src/scan-gate/domain/findings.ts';
 import type { PolicyConfig } from '../../src/scan-gate/domain/policy.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
@@ -61,13 +61,13 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
       saved.push(verdict);
     },
   };
-  const published: SnsAlert[] = [];
+  const published: AlertDocument[] = [];
   let failPublish = false;
   const deps = {
     reader,
     store,
     publisher: {
-      async publish(alert: SnsAlert) {
+      async publish(alert: AlertDocument) {
         calls.push('publish');
         if (failPublish) throw new Error('SNS throttled');
         published.push(alert);

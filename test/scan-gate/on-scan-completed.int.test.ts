@@ -17,15 +17,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleImage } from '../../src/demo/sample-images.ts';
-import type { AlertDocument } from '../../src/notifications/alert-text.ts';
+import type { AlertDocument } from '../../src/notifications/index.ts';
 import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
 import type { JudgeScanSummary } from '../../src/scan-gate/judge-scan.ts';
-import { pushImage } from '../../src/shared/ecr/manifests.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
+import { pushImage, sampleImage } from '../support/images.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { isScanComplete } from '../../src/scan-gate/domain/scan-status.ts';
 import {
-  isScanComplete,
   normaliseScanEvent,
   parseRepositoryArn,
   scanCompletedEventSchema,

@@ -69,3 +69,20 @@ export function input(over: Partial<EvaluateInput> = {}): EvaluateInput {
 export function verdictOf(over: Partial<EvaluateInput> = {}): Verdict {
   return evaluate(input(over));
 }
+
+/** A failing image used across alert rendering tests: 2 CRITICAL + 5 HIGH, one excepted CVE, one expired. */
+export function failingVerdict(): Verdict {
+  return verdictOf({
+    repositoryName: 'my-web-app',
+    imageTags: ['v1.2.3'],
+    findings: [
+      ...findings(2, 'CRITICAL', 1000),
+      ...findings(5, 'HIGH', 2000),
+      finding('CVE-2024-1234', 'CRITICAL'),
+    ],
+    exceptions: [
+      exception('CVE-2024-1234', { repositories: ['my-web-*'] }),
+      exception('CVE-2024-2000', { repositories: ['*'], expires: '2026-05-01', owner: 'bob@example.com' }),
+    ],
+  });
+}

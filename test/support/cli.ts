@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../src/shared/project-root.ts';
 
 /** The project root, so CLI runs resolve sentinel.config.yml like a user in the checkout would. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { PROJECT_ROOT };
 
 /** Run `ecr-sentinel ARGS…` as a user would (node bin/ecr-sentinel.js) and collect its output and exit code. */
 export function runCli(

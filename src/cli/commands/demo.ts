@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
 import { loadConfigOrReport } from '../../config/load-or-report.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
 import { startSandbox } from '../../sandbox/server.ts';
-import { EXIT } from '../../shared/cli.ts';
+import { EXIT, usageError } from '../../shared/cli.ts';
 import { PROJECT_ROOT, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 /** `ecr-sentinel demo` (what `npm start` runs). */
@@ -21,9 +21,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { config: string; port: string; json?: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        process.stderr.write(`--port: expected an integer from 0 to 65535, got "${options.port}"\n`);
-        process.exitCode = EXIT.usage;
-        return;
+        return usageError(`--port: expected an integer from 0 to 65535, got "${options.port}"`);
       }
       const config = await loadConfigOrReport(options.config, EXIT.failed);
       if (!config) return;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT } from '../../shared/cli.ts';
+import { EXIT, usageError } from '../../shared/cli.ts';
 
 interface InvokeOptions {
   event?: string;
@@ -31,12 +31,12 @@ export function registerInvokeCommand(program: Command): void {
         try {
           text = options.event === '-' ? await readStdin() : await readFile(options.event, 'utf8');
         } catch (error) {
-          return fail(`--event: cannot read ${source}: ${(error as Error).message}`);
+          return usageError(`--event: cannot read ${source}: ${(error as Error).message}`);
         }
         try {
           event = JSON.parse(text);
         } catch (error) {
-          return fail(`--event: ${source} is not JSON: ${(error as Error).message}`);
+          return usageError(`--event: ${source} is not JSON: ${(error as Error).message}`);
         }
       }
       let response: Response;
@@ -47,7 +47,7 @@ export function registerInvokeCommand(program: Command): void {
           body: JSON.stringify({ function: name, event, async: options.async === true }),
         });
       } catch (error) {
-        return fail(
+        return usageError(
           `no sandbox answers on ${options.endpoint} (${(error as Error).message}); start one with: npx ecr-sentinel sandbox`,
         );
       }
@@ -57,17 +57,12 @@ export function registerInvokeCommand(program: Command): void {
         error?: unknown;
         message?: string;
       };
-      if (!response.ok) return fail(body.message ?? `sandbox answered HTTP ${response.status}`);
+      if (!response.ok) return usageError(body.message ?? `sandbox answered HTTP ${response.status}`);
       if (options.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       else if (body.ok) process.stdout.write(`${JSON.stringify(body.result ?? null, null, 2)}\n`);
       else process.stderr.write(`${name} failed: ${JSON.stringify(body.error)}\n`);
       process.exitCode = body.ok ? EXIT.ok : EXIT.failed;
     });
-}
-
-function fail(message: string): void {
-  process.stderr.write(`ecr-sentinel invoke: ${message}\n`);
-  process.exitCode = EXIT.usage;
 }
 
 async function readStdin(): Promise<string> {

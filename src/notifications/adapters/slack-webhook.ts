@@ -4,6 +4,7 @@ import {
   type RetryPolicy,
   retryDecision,
 } from '../../shared/backoff.ts';
+import type { IamPermissions } from '../../shared/iam.ts';
 import type { WebhookPoster } from '../ports.ts';
 
 /**
@@ -13,7 +14,6 @@ import type { WebhookPoster } from '../ports.ts';
  *
  * The webhook URL is a secret (whoever has it can post to the channel): it is never logged and never part of
  * an error (messages, causes) — network errors, whose causes name the host, are reduced to their code.
- * IAM: none (plain HTTPS).
  */
 
 /** Slack answered 4xx (not 429): the message or the webhook is wrong; retrying will not help. */
@@ -80,6 +80,9 @@ function networkCode(error: TypeError | DOMException): string {
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What {@link slackWebhook} calls: no AWS API, a plain HTTPS POST. */
+export const slackWebhookPermissions: IamPermissions = [];
 
 export function slackWebhook(options: SlackWebhookOptions = {}): WebhookPoster {
   const policy = options.policy ?? DEFAULT_RETRY_POLICY;

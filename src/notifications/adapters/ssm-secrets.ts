@@ -1,4 +1,5 @@
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import type { IamPermissions } from '../../shared/iam.ts';
 import type { SecretReader } from '../ports.ts';
 
 /** How long a secret is reused before it is read again (a rotated webhook URL is picked up within this). */
@@ -16,10 +17,19 @@ export class SecretNotFoundError extends Error {
 }
 
 /**
+ * What {@link ssmSecrets} calls: GetParameter on the webhook's parameter, and the decryption SSM asks KMS for on
+ * our behalf when it reads a SecureString WithDecryption.
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+ */
+export const ssmSecretsPermissions: IamPermissions = [
+  { actions: ['ssm:GetParameter'], resource: 'slack-webhook-parameter' },
+  { actions: ['kms:Decrypt'], resource: 'secure-string-key' },
+];
+
+/**
  * {@link SecretReader} on SSM Parameter Store: GetParameter WithDecryption, cached per name for `ttlMs` (so a
  * warm container makes one call per TTL), concurrent reads of the same name share one call, failures are not
  * cached. The value is never logged and never part of an error message.
- * IAM: ssm:GetParameter on the parameter; kms:Decrypt (via SSM) for its key.
  */
 export function ssmSecrets(
   ssm: SSMClient,

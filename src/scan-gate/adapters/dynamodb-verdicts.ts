@@ -6,34 +6,15 @@ import {
   GetCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { IamPermissions } from '../../shared/iam.ts';
+import { verdictKeys } from '../../shared/table.ts';
 import type { Verdict } from '../domain/verdict.ts';
 import type { VerdictStore } from '../ports.ts';
 
 /**
- * Verdicts in the single table, one partition per image (repository + digest):
- *
- * | pk                                  | sk                    | item                                   |
- * |-------------------------------------|-----------------------|----------------------------------------|
- * | `VERDICT#<repository>#<digest>`     | `LATEST`              | the latest evaluation (one GetItem)    |
- * | `VERDICT#<repository>#<digest>`     | `EVAL#<evaluatedAt>`  | every evaluation, oldest first         |
- *
- * A partition of its own (not the inventory's `REPO#<repository>` partition, whose `IMAGE#<digest>` items
- * are the image records) keeps a repository's inventory query free of verdicts and spreads a busy
- * repository's writes. Neither a repository name nor a digest can contain `#`, so keys are unambiguous.
+ * The item of one evaluation, keyed by {@link verdictKeys} (one partition per image): a few top-level
+ * attributes to read and filter on, and the whole verdict.
  */
-export const verdictKeys = {
-  partition: (repositoryName: string, imageDigest: string) => `VERDICT#${repositoryName}#${imageDigest}`,
-  latest: (repositoryName: string, imageDigest: string) => ({
-    pk: verdictKeys.partition(repositoryName, imageDigest),
-    sk: 'LATEST',
-  }),
-  history: (repositoryName: string, imageDigest: string, evaluatedAt: string) => ({
-    pk: verdictKeys.partition(repositoryName, imageDigest),
-    sk: `EVAL#${evaluatedAt}`,
-  }),
-};
-
-/** The item of one evaluation: a few top-level attributes to read and filter on, and the whole verdict. */
 function itemOf(verdict: Verdict, key: { pk: string; sk: string }, entity: string) {
   return {
     ...key,
@@ -54,11 +35,18 @@ function itemOf(verdict: Verdict, key: { pk: string; sk: string }, entity: strin
 const BATCH_ATTEMPTS = 4;
 
 /**
+ * What {@link dynamoVerdicts} calls as a {@link VerdictStore}: GetItem (`latest`), BatchWriteItem (`save`).
+ * `history`, not part of the port, also calls dynamodb:Query: only tests and tools call it, and no function is
+ * granted it.
+ */
+export const dynamoVerdictsPermissions: IamPermissions = [
+  { actions: ['dynamodb:GetItem', 'dynamodb:BatchWriteItem'], resource: 'sentinel-table' },
+];
+
+/**
  * {@link VerdictStore} on the single DynamoDB table. `save` writes the latest and a history item in one
  * BatchWriteItem: one call, one write unit per item (a TransactWriteItems would cost twice that on every
  * event, to serialise a race that can at worst send a duplicate alert).
- * IAM: dynamodb:GetItem (latest), dynamodb:BatchWriteItem (save), dynamodb:Query (history, not used by the
- * Lambda function).
  */
 export function dynamoVerdicts(
   doc: DynamoDBDocumentClient,
@@ -124,7 +112,7 @@ export function dynamoVerdicts(
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :eval)',
             ExpressionAttributeValues: {
               ':pk': verdictKeys.partition(repositoryName, imageDigest),
-              ':eval': 'EVAL#',
+              ':eval': verdictKeys.historyPrefix,
             },
             ExclusiveStartKey: start,
           }),

@@ -7,25 +7,27 @@ import {
   ScanNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { ImageGoneError } from '../../shared/errors.ts';
-import { isScanComplete } from '../events.ts';
+import type { IamPermissions } from '../../shared/iam.ts';
+import { isScanComplete, SCAN_NOT_FOUND } from '../domain/scan-status.ts';
 import type { ScanFindingsReader, ScanResult } from '../ports.ts';
 import { fromDescribeImageScanFindings } from './ecr-findings-mapping.ts';
 
 /** DescribeImageScanFindings allows up to 1000 findings per page (default 100): fewer calls per image. */
 const PAGE_SIZE = 1000;
 
-/** What {@link ScanResult.scanStatus} says for an image that has no scan at all. */
-export const SCAN_NOT_FOUND = 'SCAN_NOT_FOUND';
+/** What {@link ecrFindingsReader} calls. */
+export const ecrFindingsReaderPermissions: IamPermissions = [
+  { actions: ['ecr:DescribeImageScanFindings'], resource: 'ecr-repository' },
+];
 
 /**
  * {@link ScanFindingsReader} on Amazon ECR: every page of DescribeImageScanFindings (basic `findings` and
  * enhanced `enhancedFindings`), normalised. Findings are `undefined` unless the scan completed with findings
  * (the verdict is then ERROR: fail closed). No scan at all (ScanNotFoundException) is reported as the status
  * {@link SCAN_NOT_FOUND}; an image or repository that no longer exists throws {@link ImageGoneError}.
- * IAM: ecr:DescribeImageScanFindings.
  * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html
  */
-export function ecrScanResults(ecr: ECRClient): ScanFindingsReader {
+export function ecrFindingsReader(ecr: ECRClient): ScanFindingsReader {
   return {
     async read(repositoryName, imageDigest): Promise<ScanResult> {
       const pages: DescribeImageScanFindingsResponse[] = [];

@@ -6,18 +6,12 @@ import {
   ImageNotFoundException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
-import { putManifest } from '../../shared/ecr/manifests.ts';
+import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
+import type { IamPermissions } from '../../shared/iam.ts';
 import type { ImageTagger } from '../ports.ts';
 
 /** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
-const MANIFEST_MEDIA_TYPES = [
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  'application/vnd.docker.distribution.manifest.v1+json',
-];
+const ACCEPTED_MEDIA_TYPES = Object.values(MANIFEST_MEDIA_TYPES);
 
 /** BatchDeleteImage failure codes that mean "that tag is not on this image (any more)": skip it. */
 const NOT_HERE = new Set(['ImageTagDoesNotMatchDigest', 'ImageNotFound']);
@@ -33,6 +27,14 @@ export class UntagError extends Error {
   override readonly name = 'UntagError';
 }
 
+/** What {@link ecrTagger} calls itself; the quarantine tag's PutImage is {@link putManifest}'s. */
+export const ecrTaggerPermissions: IamPermissions = [
+  {
+    actions: ['ecr:DescribeImages', 'ecr:BatchGetImage', 'ecr:BatchDeleteImage'],
+    resource: 'ecr-repository',
+  },
+];
+
 /**
  * {@link ImageTagger} on Amazon ECR. Never deletes an image:
  * - BatchDeleteImage with `{imageDigest, imageTag}` removes only that tag, and only while it still points to
@@ -44,7 +46,6 @@ export class UntagError extends Error {
  * Calls: DescribeImages; + BatchDeleteImage when a listed tag is on the image; + BatchGetImage and PutImage
  * when those were its last tags. Race left open: a tag removed by someone else between DescribeImages and
  * BatchDeleteImage could make ours the last one.
- * IAM: ecr:DescribeImages, ecr:BatchGetImage, ecr:PutImage, ecr:BatchDeleteImage.
  */
 export function ecrTagger(ecr: ECRClient): ImageTagger {
   return {
@@ -102,7 +103,7 @@ async function addQuarantineTag(ecr: ECRClient, repositoryName: string, imageDig
     new BatchGetImageCommand({
       repositoryName,
       imageIds: [{ imageDigest }],
-      acceptedMediaTypes: MANIFEST_MEDIA_TYPES,
+      acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
     }),
   );
   const image = got.images?.[0];

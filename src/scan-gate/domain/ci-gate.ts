@@ -23,14 +23,6 @@ export function withThresholdOverride(policy: EffectivePolicy, minimum: Threshol
   return { ...policy, thresholds };
 }
 
-/** Scan statuses that mean "not finished yet: wait". Anything else is final (and judged, failing closed). */
-const PENDING_SCAN_STATUSES = new Set(['IN_PROGRESS', 'PENDING', 'SCAN_NOT_FOUND']);
-
-/** Whether a scan with this status is still to finish. */
-export function isScanPending(status: string): boolean {
-  return PENDING_SCAN_STATUSES.has(status);
-}
-
 /** What a CI gate answers, and the process exit code for it: 0 PASS, 1 FAIL, 2 ERROR or timeout. */
 export type GateOutcome = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT';
 

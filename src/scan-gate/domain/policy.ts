@@ -44,13 +44,17 @@ export interface EffectivePolicy {
   source: { group?: string | undefined; environment?: string | undefined; application?: string | undefined };
 }
 
-const BUILT_IN: GateLayerSettings = {
+/**
+ * The gate when the configuration says nothing: no CRITICAL or HIGH finding allowed, alert on a change, never
+ * untag. The config schema fills `scanGate.defaults` from it and {@link policyFor} starts from it.
+ */
+export const DEFAULT_GATE = {
   thresholds: { CRITICAL: 0, HIGH: 0 },
   fixableOnly: false,
   enforcement: 'notify',
   untagTags: [],
   alertOn: 'change',
-};
+} as const satisfies Required<GateLayerSettings>;
 
 /**
  * Turn a repository template such as `{app}-{env}` into a regex for one environment: `{env}` becomes the
@@ -113,9 +117,9 @@ export function policyFor(config: PolicyConfig, repositoryName: string): Effecti
   ].filter((l): l is GateLayerSettings => l !== undefined);
 
   const thresholds: Record<Severity, number | null | undefined> = {
-    ...(config.scanGate.defaults.thresholds ?? BUILT_IN.thresholds),
+    ...(config.scanGate.defaults.thresholds ?? DEFAULT_GATE.thresholds),
   };
-  let merged: GateLayerSettings = { ...BUILT_IN, ...definedOnly(config.scanGate.defaults) };
+  let merged: GateLayerSettings = { ...DEFAULT_GATE, ...definedOnly(config.scanGate.defaults) };
   for (const layer of layers) {
     Object.assign(thresholds, layer.thresholds ?? {});
     merged = { ...merged, ...definedOnly(layer) };
@@ -123,13 +127,13 @@ export function policyFor(config: PolicyConfig, repositoryName: string): Effecti
   const limited = Object.entries(thresholds)
     .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
     .sort(([a], [b]) => compareSeverity(a, b));
-  const enforcement = merged.enforcement ?? 'notify';
+  const enforcement = merged.enforcement ?? DEFAULT_GATE.enforcement;
   return {
     thresholds: Object.fromEntries(limited),
-    fixableOnly: merged.fixableOnly ?? false,
+    fixableOnly: merged.fixableOnly ?? DEFAULT_GATE.fixableOnly,
     enforcement,
-    untagTags: enforcement === 'untag' ? [...new Set(merged.untagTags ?? [])] : [],
-    alertOn: merged.alertOn ?? 'change',
+    untagTags: enforcement === 'untag' ? [...new Set(merged.untagTags ?? DEFAULT_GATE.untagTags)] : [],
+    alertOn: merged.alertOn ?? DEFAULT_GATE.alertOn,
     source: { group, environment: env?.environment, application: env?.application },
   };
 }

@@ -4,11 +4,11 @@ import {
   type Severity,
   type SeverityCounts,
 } from '../../shared/severity.ts';
-import { isScanComplete } from '../events.ts';
 import { type ExceptionNote, exceptionsFor, noteOf, type ScanException } from './exceptions.ts';
 import { compareFindings, type Finding } from './findings.ts';
 import type { EffectivePolicy } from './policy.ts';
 import { policyHash } from './policy.ts';
+import { isScanComplete } from './scan-status.ts';
 
 /**
  * The scan gate verdict of one image. Rules:

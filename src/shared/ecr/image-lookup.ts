@@ -4,6 +4,7 @@ import {
   ImageNotFoundException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
+import type { IamPermissions } from '../iam.ts';
 
 /** What the registry tells us about one image, in our own terms. */
 export interface ImageFacts {
@@ -22,6 +23,11 @@ export interface ImageLookup {
   /** Facts about an image by digest, or undefined when the image (or its repository) no longer exists. */
   describeImage(repositoryName: string, imageDigest: string): Promise<ImageFacts | undefined>;
 }
+
+/** What {@link ecrImageLookup} calls. */
+export const ecrImageLookupPermissions: IamPermissions = [
+  { actions: ['ecr:DescribeImages'], resource: 'ecr-repository' },
+];
 
 /**
  * {@link ImageLookup} on Amazon ECR.

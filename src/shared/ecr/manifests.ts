@@ -1,101 +1,39 @@
 import { createHash } from 'node:crypto';
 import {
-  BatchCheckLayerAvailabilityCommand,
-  CompleteLayerUploadCommand,
   type ECRClient,
   ImageAlreadyExistsException,
-  InitiateLayerUploadCommand,
-  LayerAlreadyExistsException,
   PutImageCommand,
   type PutImageCommandInput,
-  UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
+import type { IamPermissions } from '../iam.ts';
+
+/**
+ * Manifest media types ECR stores: Docker image manifest V2 (schema 2) and manifest list, OCI image manifest
+ * and index, and the legacy Docker V2 schema 1 (signed and not).
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-manifest-formats.html
+ */
+export const MANIFEST_MEDIA_TYPES = {
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+} as const;
 
 /** `sha256:<hex>` of some bytes: how ECR and OCI name blobs and manifests. */
 export function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** ECR accepts parts of 5–10 MiB (the last may be smaller); 8 MiB keeps well inside. */
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
-
-/**
- * Upload a blob into a repository the way `docker push` does, unless it is already there:
- * BatchCheckLayerAvailability → InitiateLayerUpload → UploadLayerPart… → CompleteLayerUpload.
- * IAM: ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload.
- * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_InitiateLayerUpload.html
- * @returns whether bytes were uploaded (false when the repository already had the blob)
- */
-export async function uploadBlob(
-  ecr: ECRClient,
-  repositoryName: string,
-  bytes: Uint8Array,
-  partSize = DEFAULT_PART_SIZE,
-): Promise<{ digest: string; uploaded: boolean }> {
-  const digest = sha256Digest(bytes);
-  const check = await ecr.send(
-    new BatchCheckLayerAvailabilityCommand({ repositoryName, layerDigests: [digest] }),
-  );
-  if (check.layers?.[0]?.layerAvailability === 'AVAILABLE') return { digest, uploaded: false };
-
-  const { uploadId } = await ecr.send(new InitiateLayerUploadCommand({ repositoryName }));
-  for (let first = 0; first < bytes.length; first += partSize) {
-    const last = Math.min(first + partSize, bytes.length) - 1;
-    await ecr.send(
-      new UploadLayerPartCommand({
-        repositoryName,
-        uploadId,
-        partFirstByte: first,
-        partLastByte: last,
-        layerPartBlob: bytes.subarray(first, last + 1),
-      }),
-    );
-  }
-  try {
-    await ecr.send(new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [digest] }));
-  } catch (error) {
-    // A concurrent pusher finished the same blob first: the repository has it, which is all we wanted.
-    if (!(error instanceof LayerAlreadyExistsException)) throw error;
-  }
-  return { digest, uploaded: true };
-}
-
-/** An image as pushed: its blobs (config first, then layers) and the exact manifest text that names them. */
-export interface ImageToPush {
-  blobs: Uint8Array[];
-  manifest: string;
-  mediaType: string;
-}
-
-/**
- * Push an image the way `docker push` does: every blob through the layer APIs, then the manifest with PutImage.
- * Pushing the same manifest and tag again is not an error (ECR answers ImageAlreadyExistsException).
- * IAM: those of {@link uploadBlob} and ecr:PutImage.
- * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html
- */
-export async function pushImage(
-  ecr: ECRClient,
-  repositoryName: string,
-  image: ImageToPush,
-  imageTag?: string,
-): Promise<{ imageDigest: string; blobsUploaded: number }> {
-  let blobsUploaded = 0;
-  for (const blob of image.blobs) {
-    if ((await uploadBlob(ecr, repositoryName, blob)).uploaded) blobsUploaded++;
-  }
-  await putManifest(ecr, {
-    repositoryName,
-    imageManifest: image.manifest,
-    imageManifestMediaType: image.mediaType,
-    imageTag,
-  });
-  return { imageDigest: sha256Digest(image.manifest), blobsUploaded };
-}
+/** What {@link putManifest} calls. */
+export const putManifestPermissions: IamPermissions = [
+  { actions: ['ecr:PutImage'], resource: 'ecr-repository' },
+];
 
 /**
  * PutImage of exact manifest bytes (never re-serialised: the digest is their sha256). The same manifest under
  * the same tag is already done, so ECR's ImageAlreadyExistsException counts as success (retries, promotions).
- * IAM: ecr:PutImage.
  * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html
  */
 export async function putManifest(ecr: ECRClient, input: PutImageCommandInput): Promise<void> {

@@ -1,0 +1,70 @@
+import { type AlertDocument, alertSubject } from '../notifications/index.ts';
+import { worstSeverity } from '../shared/severity.ts';
+import type { AlertKind } from './domain/alerting.ts';
+import type { Verdict } from './domain/verdict.ts';
+
+/** Where the image lives and why we alert: what a verdict alone does not say. */
+export interface AlertContext {
+  kind: AlertKind;
+  accountId: string;
+  region: string;
+}
+
+/**
+ * The alert document of a verdict, complete: every tag, blocking id and exception. Notifications renders the
+ * email and the subscribers' JSON from it and cuts both to what one SNS message holds, so the email can still
+ * say how much it left out.
+ */
+export function verdictAlert(verdict: Verdict, context: AlertContext): AlertDocument {
+  const { kind, accountId, region } = context;
+  const { repositoryName, imageDigest } = verdict;
+  return {
+    type: 'ecr-sentinel.scan-verdict',
+    version: 1,
+    kind,
+    subject: alertSubject({ ...verdict, kind }),
+    status: verdict.status,
+    reason: verdict.reason,
+    repositoryName,
+    imageDigest,
+    imageTags: verdict.imageTags,
+    scanStatus: verdict.scanStatus,
+    accountId,
+    region,
+    consoleUrl: consoleUrl({ region, accountId, repositoryName, imageDigest }),
+    worstSeverity: worstSeverity(verdict.countsAfter) ?? 'NONE',
+    countsBefore: verdict.countsBefore,
+    countsAfter: verdict.countsAfter,
+    thresholds: verdict.thresholds,
+    fixableOnly: verdict.fixableOnly,
+    exceeded: verdict.exceeded,
+    blocking: {
+      count: verdict.blocking.ids.length,
+      ids: verdict.blocking.ids,
+      idsTruncated: false,
+      details: verdict.blocking.details,
+    },
+    exceptionsApplied: verdict.exceptionsApplied,
+    exceptionsExpired: verdict.exceptionsExpired,
+    policyHash: verdict.policyHash,
+    evaluatedAt: verdict.evaluatedAt,
+  };
+}
+
+/**
+ * Console page of one image. Repository names keep their `/` (the console separates name and image with `/_/`).
+ * https://REGION.console.aws.amazon.com/ecr/repositories/private/ACCOUNT/REPO/_/image/DIGEST/details?region=REGION
+ */
+export function consoleUrl(target: {
+  region: string;
+  accountId: string;
+  repositoryName: string;
+  imageDigest: string;
+}): string {
+  const region = encodeURIComponent(target.region);
+  const repository = target.repositoryName.split('/').map(encodeURIComponent).join('/');
+  return (
+    `https://${region}.console.aws.amazon.com/ecr/repositories/private/${encodeURIComponent(target.accountId)}/` +
+    `${repository}/_/image/${encodeURIComponent(target.imageDigest).replaceAll('%3A', ':')}/details?region=${region}`
+  );
+}

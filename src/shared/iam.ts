@@ -1,0 +1,52 @@
+/**
+ * IAM as data. Each adapter exports, next to the function that calls AWS, the actions that function calls and
+ * what they act on — `ecrRegistryPermissions` for `ecrRegistry`, as Cloud Custodian's actions declare
+ * `permissions`. serverless.yml grants each function's role exactly what its handler's imports declare, and
+ * test/deploy/iam.int.test.ts proves it on the packaged template.
+ */
+
+/** An IAM action, `service:Action`, e.g. `ecr:DescribeImages`. */
+export type IamAction = `${string}:${string}`;
+
+/**
+ * What a permission applies to, as a kind: serverless.yml writes each kind as one ARN of the stack (and the IAM
+ * test maps it the same way), so an adapter names the resource without knowing the stage or the account.
+ */
+export type IamResource =
+  /** Any repository of the account and region: the repositories a function acts on come from events. */
+  | 'ecr-repository'
+  /** The single table (inventory, verdicts, …). */
+  | 'sentinel-table'
+  /** Powertools idempotency records. */
+  | 'idempotency-table'
+  /** The SNS topic that carries alerts. */
+  | 'alerts-topic'
+  /** The SSM SecureString named by sentinel.config.yml `alerts.slack.webhookParameter`. */
+  | 'slack-webhook-parameter'
+  /**
+   * The KMS key that encrypts an SSM SecureString, used only through SSM (condition `kms:ViaService`): which key
+   * (aws/ssm or a customer key) is the parameter owner's choice, unknown at deploy.
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+   */
+  | 'secure-string-key'
+  /** Every resource: only for {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */
+  | '*';
+
+/**
+ * Actions that have no resource type in the Service Authorization Reference, so IAM grants them only on `"*"`.
+ * The only home of this list: the `'*'` resource accepts nothing else, and the IAM test allows `"*"` for nothing
+ * else.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+ */
+export const ACTIONS_ONLY_ON_ANY_RESOURCE = ['ecr:GetRegistryScanningConfiguration'] as const;
+
+/** One of {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */
+export type ActionOnlyOnAnyResource = (typeof ACTIONS_ONLY_ON_ANY_RESOURCE)[number];
+
+/** Actions and the one kind of resource they are granted on. */
+export type IamPermission =
+  | { readonly actions: readonly IamAction[]; readonly resource: Exclude<IamResource, '*'> }
+  | { readonly actions: readonly ActionOnlyOnAnyResource[]; readonly resource: '*' };
+
+/** What one exported function calls; empty when it calls no AWS API. */
+export type IamPermissions = readonly IamPermission[];

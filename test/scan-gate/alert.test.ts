@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { consoleUrl, verdictAlert } from '../../src/scan-gate/alert.ts';
+import { failingVerdict, NOW } from './verdict-fixtures.ts';
+
+const failing = failingVerdict;
+
+describe('verdict alert document', () => {
+  it('builds a JSON document for sqs and lambda subscribers', () => {
+    const document = verdictAlert(failing(), {
+      kind: 'changed',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+    });
+
+    expect(document).toMatchObject({
+      type: 'ecr-sentinel.scan-verdict',
+      version: 1,
+      kind: 'changed',
+      status: 'FAIL',
+      repositoryName: 'my-web-app',
+      worstSeverity: 'CRITICAL',
+      blocking: { count: 7, idsTruncated: false },
+      exceptionsApplied: [{ cve: 'CVE-2024-1234' }],
+      exceptionsExpired: [{ cve: 'CVE-2024-2000' }],
+      evaluatedAt: NOW.toISOString(),
+    });
+    expect(JSON.parse(JSON.stringify(document))).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+
+  it('links namespaced repositories to their console page', () => {
+    expect(
+      consoleUrl({
+        region: 'us-east-2',
+        accountId: '123456789012',
+        repositoryName: 'amazon/amazon-ecs-sample',
+        imageDigest: 'sha256:abc',
+      }),
+    ).toBe(
+      'https://us-east-2.console.aws.amazon.com/ecr/repositories/private/123456789012/amazon/amazon-ecs-sample/_/image/sha256:abc/details?region=us-east-2',
+    );
+  });
+});

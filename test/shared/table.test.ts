@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { imageKey, TABLE_ENTITIES, type TableEntity, verdictKeys } from '../../src/shared/table.ts';
+
+const entities: Array<[string, TableEntity]> = Object.entries(TABLE_ENTITIES);
+
+/** Pairs of distinct values where one starts with the other: such keys collide in a begins_with query. */
+function overlapping(values: readonly string[]): string[] {
+  return values.flatMap((a, i) =>
+    values.filter((b, j) => i !== j && b.startsWith(a)).map((b) => `${a} / ${b}`),
+  );
+}
+
+describe('single-table key registry', () => {
+  it('lists the entities in use and the ones reserved for the next capabilities', () => {
+    expect(Object.keys(TABLE_ENTITIES)).toEqual(['image', 'verdict', 'promotion', 'cleanup', 'compliance']);
+  });
+
+  it('gives no two entities partition prefixes that overlap', () => {
+    expect(overlapping(entities.map(([, entity]) => entity.pkPrefix))).toEqual([]);
+  });
+
+  it('ends every partition prefix with # (no name contains #, so no key reads as another entity)', () => {
+    expect(entities.filter(([, entity]) => !entity.pkPrefix.endsWith('#'))).toEqual([]);
+  });
+
+  it.each(entities)('gives %s sort keys that do not overlap one another', (_name, entity) => {
+    expect(overlapping(Object.values(entity.sk))).toEqual([]);
+  });
+
+  it('builds the keys stored today, byte for byte', () => {
+    const repository = 'team/orders-api-dev';
+    const digest = 'sha256:36c7b282abd0186e01419f2e58743e1bf0e2d6a2c8b2e2d5f4c1e1a8d2c3b4a5';
+
+    expect(imageKey(repository, digest)).toEqual({ pk: `REPO#${repository}`, sk: `IMAGE#${digest}` });
+    expect(verdictKeys.latest(repository, digest)).toEqual({
+      pk: `VERDICT#${repository}#${digest}`,
+      sk: 'LATEST',
+    });
+    expect(verdictKeys.history(repository, digest, '2026-11-26T10:00:00.000Z')).toEqual({
+      pk: `VERDICT#${repository}#${digest}`,
+      sk: 'EVAL#2026-11-26T10:00:00.000Z',
+    });
+    expect(verdictKeys.historyPrefix).toBe('EVAL#');
+  });
+
+  it('finds an overlap when there is one (the check can fail)', () => {
+    expect(overlapping(['REPO#', 'REPO#TAG#', 'VERDICT#'])).toEqual(['REPO# / REPO#TAG#']);
+  });
+});
