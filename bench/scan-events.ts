@@ -18,7 +18,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startLambdaRuntime } from '../src/sandbox/runtime/index.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_REGION, startSandbox } from '../src/sandbox/server.ts';
-import { sha256Digest } from '../src/shared/ecr/manifests.ts';
+import { sha256Digest } from '../src/shared/ecr/digest.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../src/shared/project-root.ts';
 import { uploadBlob } from '../test/support/images.ts';
 

@@ -6,12 +6,13 @@ import {
   LayerAlreadyExistsException,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
-import { putManifest, sha256Digest } from '../shared/ecr/manifests.ts';
+import { sha256Digest } from '../shared/ecr/digest.ts';
+import { putManifest } from '../shared/ecr/manifests.ts';
 import type { IamPermissions } from '../shared/iam.ts';
 
 /**
  * Pushing images the way `docker push` does, for the demo, the benchmarks and the tests. No deployed function
- * imports this: production code shares only putManifest and sha256Digest (src/shared/ecr/manifests.ts).
+ * imports this: production code shares only putManifest (src/shared/ecr/manifests.ts) and sha256Digest (digest.ts).
  */
 
 /** ECR accepts parts of 5–10 MiB (the last may be smaller); 8 MiB keeps well inside. */

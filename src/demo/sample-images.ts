@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { MANIFEST_MEDIA_TYPES, sha256Digest } from '../shared/ecr/manifests.ts';
+import { sha256Digest } from '../shared/ecr/digest.ts';
+import { MANIFEST_MEDIA_TYPES } from '../shared/ecr/manifests.ts';
 import type { ImageToPush } from './push.ts';
 
 const DOCKER_MANIFEST = MANIFEST_MEDIA_TYPES.dockerManifest;

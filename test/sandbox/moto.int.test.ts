@@ -15,7 +15,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sha256Digest } from '../../src/shared/ecr/manifests.ts';
+import { sha256Digest } from '../../src/shared/ecr/digest.ts';
 import { type ImageToPush, pushImage } from '../support/images.ts';
 import { awsClientConfig, uniqueName } from '../support/sandbox.ts';
 

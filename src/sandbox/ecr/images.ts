@@ -9,7 +9,7 @@ import type {
   ListImagesResponse,
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
-import { sha256Digest } from '../../shared/ecr/manifests.ts';
+import { sha256Digest } from '../../shared/ecr/digest.ts';
 import type { EventEntry } from '../contracts.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';

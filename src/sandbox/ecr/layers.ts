@@ -7,7 +7,7 @@ import type {
   InitiateLayerUploadResponse,
   UploadLayerPartResponse,
 } from '@aws-sdk/client-ecr';
-import { sha256Digest } from '../../shared/ecr/manifests.ts';
+import { sha256Digest } from '../../shared/ecr/digest.ts';
 import { blobUrl } from '../contracts.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type ECRClient,
   ImageAlreadyExistsException,
@@ -20,11 +19,6 @@ export const MANIFEST_MEDIA_TYPES = {
   dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
   dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
 } as const;
-
-/** `sha256:<hex>` of some bytes: how ECR and OCI name blobs and manifests. */
-export function sha256Digest(bytes: Uint8Array | string): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
 
 /** What {@link putManifest} calls. */
 export const putManifestPermissions: IamPermissions = [

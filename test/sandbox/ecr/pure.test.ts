@@ -10,7 +10,7 @@ import {
   severityCounts,
 } from '../../../src/sandbox/ecr/scanner.ts';
 import { isImageTag, maxResultsOf, validateRepositoryName } from '../../../src/sandbox/ecr/validation.ts';
-import { sha256Digest } from '../../../src/shared/ecr/manifests.ts';
+import { sha256Digest } from '../../../src/shared/ecr/digest.ts';
 import { wildcardMatch } from '../../../src/shared/wildcard.ts';
 
 function codeOf(fn: () => unknown): string | undefined {
