@@ -238,7 +238,7 @@ async function admin(
 ): Promise<unknown> {
   const response = await fetch(`${endpoint}/_sandbox/${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -23,6 +23,7 @@ import { Outbox } from './taps/outbox.ts';
 import { type SlackPost, seedSlackWebhook } from './taps/slack.ts';
 import { type EmailDelivery, SnsEmailTap } from './taps/sns-email.ts';
 
+export { isLoopbackAddress } from './edge/guard.ts';
 export { SandboxListenError } from './edge/listener.ts';
 export { MotoUnavailableError } from './moto/launcher.ts';
 
@@ -219,7 +220,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
 
-  edge.serve(createEdgeRouter({ admin, counters, faults, emulator, proxy, emailTap, log, verbose }));
+  edge.serve(createEdgeRouter({ admin, counters, faults, emulator, proxy, emailTap, host, log, verbose }));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

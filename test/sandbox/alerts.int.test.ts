@@ -92,7 +92,10 @@ describe('sandbox alert wiring from the config', () => {
   });
 
   it('seeds the parameter again after a reset', async () => {
-    const reset = await fetch(`${sandbox.url}/_sandbox/reset`, { method: 'POST' });
+    const reset = await fetch(`${sandbox.url}/_sandbox/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(reset.status).toBe(200);
 
     const { ssm } = clients();

@@ -30,7 +30,8 @@ export async function admin(
 ): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${sandboxUrl()}/_sandbox/${path.replace(/^\//, '')}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    // Every admin POST must say it is JSON, even without a body (the sandbox refuses it otherwise).
+    headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -7,6 +7,7 @@ import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
+  isLoopbackAddress,
   type Sandbox,
   SandboxListenError,
   startSandbox,
@@ -32,6 +33,12 @@ export function parseHost(value: string): string | { error: string } {
   return { error: `--host must be an IP address or host name such as 127.0.0.1 or 0.0.0.0, got "${value}"` };
 }
 
+/** The warning printed when the sandbox listens on `host`, or undefined for a loopback address. */
+export function exposureWarning(host: string, port: number): string | undefined {
+  if (isLoopbackAddress(host)) return undefined;
+  return `sandbox: warning: listening on ${host}, which is not a loopback address: anyone who can reach this machine on port ${port} can use the admin API (reset, faults, outboxes) and every emulated service; use --host 127.0.0.1 unless that is what you want`;
+}
+
 const HELP = `
 The sandbox is one endpoint for every AWS service the project uses:
   ECR                   the built-in emulator (X-Amz-Target AmazonEC2ContainerRegistry_V20150921.*)
@@ -43,7 +50,7 @@ Point clients at it:
   aws --endpoint-url http://127.0.0.1:4566 ecr describe-repositories      (AWS CLI)
   any credentials work; account 123456789012, region us-east-1.
 
-Admin API (JSON), under http://HOST:PORT/_sandbox/:
+Admin API (JSON; every POST needs content-type: application/json), under http://HOST:PORT/_sandbox/:
   GET  health                     status, moto pid, event counts
   POST reset                      empty every service, outbox, fault, counter; clock back to real time
   GET|DELETE requests             request counts per service and action
@@ -56,6 +63,10 @@ Admin API (JSON), under http://HOST:PORT/_sandbox/:
   GET  functions                  the local Lambda runtime's functions, stats and recent invocations
   POST invoke                     {"function":"onImagePushed","event":{...}} (or: ecr-sentinel invoke)
   POST idle                       wait until the functions have handled every queued event
+
+Requests a web page could have sent are refused with 403, on every path: a Host other than localhost, an IP
+address or --host (DNS rebinding), another site's Origin or Sec-Fetch-Site. A --host other than a loopback
+address exposes the admin API and every service to the network (a warning is printed).
 
 Local Lambda runtime (on unless --no-runtime): the functions of serverless.yml run in-process on the same
 code that is deployed. Their EventBridge rules, schedules, SNS/SQS sources and resources (tables, queues,
@@ -151,6 +162,9 @@ export function registerSandboxCommand(program: Command): void {
         }
         throw error;
       }
+
+      const warning = exposureWarning(host, sandbox.port);
+      if (warning) process.stderr.write(`${warning}\n`);
 
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         const onSignal = (received: NodeJS.Signals) => {

@@ -1,7 +1,11 @@
 /**
  * The sandbox admin API: JSON in and out, under `/_sandbox/` on the sandbox's one endpoint
  * (default `http://127.0.0.1:4566`). Errors answer `{"message": "..."}` with 400 (bad input, the message
- * names the field), 404 (unknown route) or 405 (wrong method).
+ * names the field), 404 (unknown route), 405 (wrong method) or 415 (a POST without
+ * `content-type: application/json`, which every POST but the stand-in webhook needs, even with no body).
+ * The edge answers 403 before any of this to a request a web page may have sent: a `Host` that is not a
+ * localhost name, an IP address or the bound address; an `Origin` other than the sandbox's own; a
+ * `Sec-Fetch-Site` other than same-origin (see guard.ts).
  *
  * | Method & path | Body | Answer |
  * | --- | --- | --- |
@@ -38,6 +42,7 @@ import { AdminInputError, parseJsonBody } from './admin-input.ts';
 import { parseClockCommand, type SandboxClock } from './clock.ts';
 import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, parseFaultRule } from './faults.ts';
+import { nonJsonRefusal } from './guard.ts';
 import { sendJson } from './http.ts';
 
 /** What the admin API works on. */
@@ -307,6 +312,13 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
         { message: `${method} is not allowed on ${path}` },
         { allow: Object.keys(methods).join(', ') },
       );
+      return;
+    }
+    // The stand-in webhook takes what Slack takes (form posts too); the edge's Origin and Host checks guard it.
+    const notJson =
+      path === SLACK_WEBHOOK_ROUTE ? undefined : nonJsonRefusal(method, path, req.headers['content-type']);
+    if (notJson !== undefined) {
+      sendJson(res, 415, { message: notJson });
       return;
     }
     try {

@@ -4,7 +4,8 @@ import { changesSubscriptions, isPublish, type SnsEmailTap } from '../taps/sns-e
 import type { AdminHandler } from './admin.ts';
 import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, faultResponse } from './faults.ts';
-import { readBody, sendBody } from './http.ts';
+import { refusal } from './guard.ts';
+import { readBody, sendBody, sendJson } from './http.ts';
 import { identifyRequest, isEcrTarget } from './identify.ts';
 import type { RequestHandler } from './listener.ts';
 import { downstreamHeaders, type MotoProxy } from './proxy.ts';
@@ -17,21 +18,31 @@ export interface EdgeRoutes {
   emulator: EcrEmulator;
   proxy: MotoProxy;
   emailTap: SnsEmailTap;
+  /** The address the edge is bound to (`--host`): a request's Host may name it. */
+  host: string;
   log: (line: string) => void;
   /** Log every request (`service action status ms`). */
   verbose: boolean;
 }
 
 /**
- * The edge's request handler: `/_sandbox/…` goes to the admin API; an AWS request is identified, counted and
+ * The edge's request handler: a request a web page may have sent (foreign Host or Origin, see guard.ts) is
+ * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted and
  * perhaps failed by a fault rule, then served by the ECR emulator or proxied to moto (an SNS publish on its way
  * through feeds the email tap).
  */
 export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
-  const { admin, counters, faults, emulator, proxy, emailTap, log, verbose } = routes;
+  const { admin, counters, faults, emulator, proxy, emailTap, host, log, verbose } = routes;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = verbose ? performance.now() : 0;
     const url = req.url ?? '/';
+    const refused = refusal(req.headers, host);
+    if (refused !== undefined) {
+      // Before the body is read: node drains what is left of it once the answer is sent.
+      sendJson(res, 403, { __type: 'Forbidden', message: refused });
+      log(`edge: refused ${req.method} ${url}: ${refused}`);
+      return;
+    }
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const body = await readBody(req);
