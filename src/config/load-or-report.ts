@@ -1,9 +1,11 @@
+import { EXIT } from '../shared/cli.ts';
 import { ConfigError, formatProblems, loadConfig } from './load.ts';
 import type { SentinelConfig } from './schema.ts';
 
 /**
- * Load the configuration a command runs with. An invalid or missing file is reported on stderr with every
- * problem and sets `exitCode`; the command then gets undefined and stops.
+ * Load the configuration a command runs with. An invalid or missing file is reported on stderr with its problems
+ * and sets `exitCode` (a file that cannot be read always sets {@link EXIT.usage}: a missing prerequisite); the
+ * command then gets undefined and stops.
  */
 export async function loadConfigOrReport(
   file: string,
@@ -14,7 +16,7 @@ export async function loadConfigOrReport(
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${file} is not valid:\n${formatProblems(error.problems)}\n`);
-    process.exitCode = exitCode;
+    process.exitCode = error.unreadable ? EXIT.usage : exitCode;
     return undefined;
   }
 }

@@ -1,6 +1,15 @@
-import { readFile } from 'node:fs/promises';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { Composer, type Document, isMap, LineCounter, Parser } from 'yaml';
 import type * as z from 'zod';
+import {
+  boundedProblems,
+  CONFIG_LIMITS,
+  decodeUtf8,
+  documentProblems,
+  formatPath,
+  nestingProblem,
+  readBounded,
+  sizeProblem,
+} from './limits.ts';
 import { type SentinelConfig, sentinelConfigSchema } from './schema.ts';
 
 /** Where the configuration is read from when no path is given. */
@@ -15,32 +24,35 @@ export interface ConfigProblem {
   line?: number;
 }
 
-/** A configuration file that could not be read or does not validate; `problems` lists every issue found. */
+/**
+ * A configuration file that could not be read or does not validate; `problems` lists every issue found.
+ * `unreadable` marks a file that is missing or cannot be opened: a missing prerequisite, not an invalid file.
+ */
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: ConfigProblem[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; unreadable?: boolean },
   ) {
     super(`${file} is not a valid ecr-sentinel configuration:\n${formatProblems(problems)}`, options);
     this.name = 'ConfigError';
+    this.unreadable = options?.unreadable === true;
   }
+
+  readonly unreadable: boolean;
 }
 
-/** `environments[2].name` style path of a zod issue. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
-  }
-  return out || '(top level)';
-}
-
-/** One line per problem, `line N: path: message`. */
+/**
+ * One line per problem, `line N: path: message`, bounded: at most {@link CONFIG_LIMITS.maxPrintedProblems}
+ * lines of limited length, then how many more there are.
+ */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems
-    .map((p) => `  ${p.line === undefined ? '' : `line ${p.line}: `}${p.path}: ${p.message}`)
-    .join('\n');
+  const { shown, omitted } = boundedProblems(problems);
+  const lines = shown.map(
+    (p) => `  ${p.line === undefined ? '' : `line ${p.line}: `}${p.path}: ${p.message}`,
+  );
+  if (omitted > 0) lines.push(`  … and ${omitted} more problem${omitted === 1 ? '' : 's'}`);
+  return lines.join('\n');
 }
 
 /**
@@ -49,8 +61,26 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
  * @param file name used in error messages
  */
 export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): SentinelConfig {
+  // Text that did not come through loadConfig is held to the same limit.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > CONFIG_LIMITS.maxBytes) throw new ConfigError(file, [sizeProblem(bytes)]);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const tooDeep = nestingProblem(tokens, lineCounter);
+  if (tooDeep) throw new ConfigError(file, [tooDeep]);
+  // What parseDocument does, on tokens already checked. Its duplicate-key check is quadratic in the keys of a
+  // mapping (minutes for 1 MB of keys), so documentProblems does that instead.
+  const docs = Array.from(new Composer({ uniqueKeys: false }).compose(tokens, true, text.length));
+  const doc = docs[0] as Document.Parsed;
+  if (docs.length > 1) {
+    throw new ConfigError(file, [
+      {
+        path: '(yaml)',
+        line: lineCounter.linePos(docs[1]?.range[0] ?? 0).line,
+        message: 'a second YAML document (after ---); the configuration is one document',
+      },
+    ]);
+  }
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
@@ -61,7 +91,11 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): SentinelC
       })),
     );
   }
-  const raw: unknown = doc.toJS();
+  const structural = documentProblems(doc, lineCounter);
+  if (structural.length > 0) throw new ConfigError(file, structural);
+  // documentProblems has bounded alias expansion, naming the line; the library's own count (maxAliasCount) would
+  // refuse a different, unlocated set of documents, so it is off.
+  const raw: unknown = doc.toJS({ maxAliasCount: -1 });
   if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(file, [
       { path: '(file)', message: 'expected a YAML mapping with at least `version: 1`' },
@@ -77,11 +111,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): SentinelC
   return result.data;
 }
 
-function toProblem(
-  issue: z.core.$ZodIssue,
-  doc: ReturnType<typeof parseDocument>,
-  lineCounter: LineCounter,
-): ConfigProblem {
+function toProblem(issue: z.core.$ZodIssue, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem {
   // An unrecognised key is reported on its parent; point the path (and line) at the key itself.
   const path =
     issue.code === 'unrecognized_keys' && issue.keys.length === 1
@@ -92,7 +122,7 @@ function toProblem(
 
 /** The line of the deepest node on `path` that exists in the document. */
 function lineOf(
-  doc: ReturnType<typeof parseDocument>,
+  doc: Document.Parsed,
   path: readonly PropertyKey[],
   lineCounter: LineCounter,
 ): number | undefined {
@@ -114,14 +144,21 @@ function lineOf(
   return undefined;
 }
 
-/** Read and validate a configuration file; a missing or unreadable file is a {@link ConfigError} too. */
+/**
+ * Read and validate a configuration file; a missing or unreadable file is a {@link ConfigError} too (marked
+ * `unreadable`). A file over {@link CONFIG_LIMITS.maxBytes} is refused before it is read, and one that is not
+ * UTF-8 before it is parsed.
+ */
 export async function loadConfig(file = DEFAULT_CONFIG_PATH): Promise<SentinelConfig> {
-  let text: string;
+  let bytes: Awaited<ReturnType<typeof readBounded>>;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readBounded(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
-    throw new ConfigError(file, [{ path: '(file)', message: reason }], { cause: error });
+    throw new ConfigError(file, [{ path: '(file)', message: reason }], { cause: error, unreadable: true });
   }
+  if (!(bytes instanceof Uint8Array)) throw new ConfigError(file, [bytes]);
+  const text = decodeUtf8(bytes);
+  if (typeof text !== 'string') throw new ConfigError(file, [text]);
   return parseConfig(text, file);
 }

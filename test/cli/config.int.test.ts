@@ -41,6 +41,31 @@ describe('ecr-sentinel config validate', () => {
     expect(parsed.problems.map((p) => p.path)).toEqual(['version']);
   });
 
+  it('refuses an alias bomb and an oversized file as invalid (exit 1), briefly, and a missing file with 2', async () => {
+    const levels = Array.from(
+      { length: 9 },
+      (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`,
+    );
+    const bomb = await configFile(
+      `version: 1\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n${levels.join('\n')}\n`,
+    );
+    const oversized = await configFile(`version: 1\n${'k: v\n'.repeat(300_000)}`);
+
+    const [bombed, tooBig, missing] = await Promise.all([
+      runCli(['config', 'validate', bomb]),
+      runCli(['config', 'validate', oversized]),
+      runCli(['config', 'validate', `${bomb}.absent`]),
+    ]);
+
+    expect(bombed.code).toBe(1);
+    expect(bombed.stderr).toMatch(/line 5: a3\[7\]: too many alias expansions \(YAML anchors, at \*a2\)/);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toMatch(/file is 1\.43 MB \(1500011 bytes\); a configuration may be at most 1 MB/);
+    expect(tooBig.stderr.length).toBeLessThan(1000);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/absent[\s\S]*file not found/);
+  });
+
   it('exits 2 and names the command for an unknown command', async () => {
     const result = await runCli(['config', 'frobnicate']);
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { boundedProblems } from '../../config/limits.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, formatProblems, loadConfig } from '../../config/load.ts';
 import { EXIT } from '../../shared/cli.ts';
 import { applicationRepositories } from '../../shared/environments.ts';
@@ -10,12 +11,13 @@ export function registerConfigCommand(program: Command): void {
     .command('validate')
     .description(
       'Check a configuration file. Prints every problem with its line and key path and exits 1 when\n' +
-        'there is any; exits 0 and prints a summary (environments, repositories) when the file is valid.',
+        'there is any (2 when the file cannot be read); exits 0 and prints a summary (environments,\n' +
+        'repositories) when the file is valid. Files over 1 MB are refused.',
     )
     .argument('[file]', 'configuration file', DEFAULT_CONFIG_PATH)
     .option(
       '--json',
-      'print the result as JSON: {valid, file, problems} or {valid, file, config, repositories}',
+      'print the result as JSON: {valid, file, problems, omittedProblems} or {valid, file, config, repositories}',
     )
     .action(async (file: string, options: { json?: boolean }) => {
       try {
@@ -38,13 +40,15 @@ export function registerConfigCommand(program: Command): void {
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         if (options.json) {
+          const { shown, omitted } = boundedProblems(error.problems);
           process.stdout.write(
-            `${JSON.stringify({ valid: false, file, problems: error.problems }, null, 2)}\n`,
+            `${JSON.stringify({ valid: false, file, problems: shown, omittedProblems: omitted }, null, 2)}\n`,
           );
         } else {
           process.stderr.write(`${file} is not valid:\n${formatProblems(error.problems)}\n`);
         }
-        process.exitCode = EXIT.failed;
+        // A file that is not there was never checked: a missing prerequisite, as README's exit codes say.
+        process.exitCode = error.unreadable ? EXIT.usage : EXIT.failed;
       }
     });
 }
