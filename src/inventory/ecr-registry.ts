@@ -21,8 +21,27 @@ export const ecrRegistryPermissions: IamPermissions = [
   { actions: ['ecr:GetRegistryScanningConfiguration'], resource: '*' },
 ];
 
-/** {@link ImageRegistry} on Amazon ECR. */
-export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): ImageRegistry {
+/**
+ * What the client for StartImageScan is built with (see {@link ecrRegistry}): one attempt, no SDK retries.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ */
+export const scanClientConfig = { maxAttempts: 1 } as const;
+
+/**
+ * {@link ImageRegistry} on Amazon ECR.
+ * @param ecr for every call but StartImageScan, with the SDK's retries.
+ * @param options.scanClient for StartImageScan: a client built with {@link scanClientConfig}. ECR refuses a
+ *   second basic scan of an image within 24 hours with LimitExceededException, which the SDK classes as
+ *   throttling and would send twice more before {@link ImageRegistry.startScan} sees it; a real throttle then
+ *   fails the invocation and Lambda retries it.
+ * @param options.now the clock the registry-wide scanning configuration is cached by.
+ */
+export function ecrRegistry(
+  ecr: ECRClient,
+  options: { scanClient: ECRClient; now?: () => number },
+): ImageRegistry {
+  const { scanClient, now = Date.now } = options;
+
   let registryCache: { at: number; value: GetRegistryScanningConfigurationCommandOutput } | undefined;
 
   async function registrySettings() {
@@ -54,7 +73,7 @@ export function ecrRegistry(ecr: ECRClient, now: () => number = Date.now): Image
     /** @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_StartImageScan.html */
     async startScan(repositoryName, imageDigest) {
       try {
-        await ecr.send(new StartImageScanCommand({ repositoryName, imageId: { imageDigest } }));
+        await scanClient.send(new StartImageScanCommand({ repositoryName, imageId: { imageDigest } }));
         return 'started';
       } catch (error) {
         // Basic scanning allows one scan per image per 24 hours: a duplicate event lands here.

@@ -7,6 +7,7 @@ export interface PushedImage {
   eventId: string;
   repositoryName: string;
   imageDigest: string;
+  /** The tag the event names; only reported against the registry's tags, never recorded from the event. */
   imageTag?: string;
 }
 
@@ -15,7 +16,13 @@ export interface PushedImageSummary {
   repositoryName: string;
   imageDigest: string;
   outcome: 'recorded' | 'image-gone';
+  /** The image's tags as ECR reports them (DescribeImages). */
   tags: string[];
+  /**
+   * The event's `image-tag` against ECR's answer: `not-on-image` when the image lacks it (the tag moved or was
+   * deleted since the push, or the event is not genuine); `none` for an untagged push or an image gone.
+   */
+  eventTag: 'on-image' | 'not-on-image' | 'none';
   scan: 'scans-on-push' | 'started' | 'already-scanned' | 'unsupported' | 'not-scannable' | 'skipped';
 }
 
@@ -31,10 +38,22 @@ export function recordPushedImage(deps: {
   return async (pushed: PushedImage): Promise<PushedImageSummary> => {
     const { repositoryName, imageDigest } = pushed;
     const facts = await deps.registry.describeImage(repositoryName, imageDigest);
-    if (!facts) return { repositoryName, imageDigest, outcome: 'image-gone', tags: [], scan: 'skipped' };
+    if (!facts) {
+      return {
+        repositoryName,
+        imageDigest,
+        outcome: 'image-gone',
+        tags: [],
+        eventTag: 'none',
+        scan: 'skipped',
+      };
+    }
 
-    // The event names one tag; the registry may know more (pushed earlier or since). Merge both.
-    const tags = [...new Set([...(pushed.imageTag ? [pushed.imageTag] : []), ...facts.tags])];
+    // Tags come from ECR only: an event's tag may be stale (moved since) or made up, and the inventory must not
+    // claim an image carries a tag it doesn't.
+    const tags = facts.tags;
+    const eventTag =
+      pushed.imageTag === undefined ? 'none' : tags.includes(pushed.imageTag) ? 'on-image' : 'not-on-image';
     await deps.inventory.recordImage({
       repositoryName,
       imageDigest,
@@ -50,6 +69,6 @@ export function recordPushedImage(deps: {
     const decision = scanDecision(await deps.registry.scanSettings(repositoryName), repositoryName);
     const scan =
       decision === 'start-scan' ? await deps.registry.startScan(repositoryName, imageDigest) : decision;
-    return { repositoryName, imageDigest, outcome: 'recorded', tags, scan };
+    return { repositoryName, imageDigest, outcome: 'recorded', tags, eventTag, scan };
   };
 }
