@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { consoleUrlSchema, fittedConsoleUrl, isWebLink, LINK_MAX, webLinkSchema } from './links.ts';
 import { truncateEnd } from './text.ts';
 
 /**
@@ -9,7 +10,8 @@ import { truncateEnd } from './text.ts';
  * accepted and dropped: a newer producer may add some, and no rendering reads them.
  */
 
-const alertKindSchema = z.enum(['new', 'changed', 'resolved', 'repeat', 'unchanged']);
+// `enforcement-failed`: the verdict's enforcement (e.g. untag) failed; `reason` says what and why.
+const alertKindSchema = z.enum(['new', 'changed', 'resolved', 'repeat', 'unchanged', 'enforcement-failed']);
 const alertStatusSchema = z.enum(['PASS', 'FAIL', 'ERROR']);
 const countsSchema = z.record(z.string(), z.number().int().min(0));
 
@@ -22,7 +24,8 @@ const alertFindingSchema = z.object({
   /** true/false when the scanner says; absent when it does not know. */
   fixAvailable: z.boolean().optional(),
   title: z.string().optional(),
-  link: z.string().optional(),
+  /** Rendered as a link, so only http(s) (links.ts). */
+  link: webLinkSchema.optional(),
 });
 
 const alertExceptionNoteSchema = z.object({
@@ -45,7 +48,8 @@ export const alertDocumentSchema = z.object({
   scanStatus: z.string(),
   accountId: z.string(),
   region: z.string(),
-  consoleUrl: z.string(),
+  /** Rendered as a button, so only the AWS console (links.ts). */
+  consoleUrl: consoleUrlSchema,
   /** Worst severity among counted findings (after exceptions), `NONE` when there is none. */
   worstSeverity: z.string(),
   /** All findings per severity. */
@@ -78,11 +82,25 @@ export const truncatedAlertDocumentSchema = z.object({
   status: alertStatusSchema,
   repositoryName: z.string().min(1),
   imageDigest: z.string().min(1),
-  consoleUrl: z.string(),
+  consoleUrl: consoleUrlSchema,
 });
 
-/** Either form; `truncated: true` tells them apart. */
-export const anyAlertDocumentSchema = z.union([truncatedAlertDocumentSchema, alertDocumentSchema]);
+/**
+ * Either form; `truncated: true` tells them apart. Chosen by that key rather than a `z.union`, whose error for
+ * a document matching neither form is a bare "Invalid input": this way each issue names the field that is wrong.
+ */
+export const anyAlertDocumentSchema = z
+  .unknown()
+  .transform((value, ctx): TruncatedAlertDocument | AlertDocument => {
+    const cut =
+      typeof value === 'object' && value !== null && 'truncated' in value && value.truncated === true;
+    const result = (cut ? truncatedAlertDocumentSchema : alertDocumentSchema).safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: issue.input });
+    }
+    return z.NEVER;
+  });
 
 export type AlertDocument = z.output<typeof alertDocumentSchema>;
 export type AlertFinding = z.output<typeof alertFindingSchema>;
@@ -108,9 +126,27 @@ export const FULL_LIMITS: AlertLimits = { ids: 200, details: 20, exceptions: 10,
 /** What they get when the full alert would not fit in one SNS message. */
 export const COMPACT_LIMITS: AlertLimits = { ids: 20, details: 5, exceptions: 5, tags: 5, field: 100 };
 
+/** Longest a name may be where AWS bounds it (ECR repository names ≤ 256, tags ≤ 300): real ones are never cut. */
+const NAME_MAX = 256;
+const TAG_MAX = 300;
+/** Digests, account ids, Regions, severities, times, hashes: short when real. */
+const ID_MAX = 100;
+const SEVERITIES_MAX = 20;
+
+function cutCounts(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts)
+      .slice(0, SEVERITIES_MAX)
+      .map(([severity, n]) => [truncateEnd(severity, 40), n]),
+  );
+}
+
 /**
- * The document cut to `limits`, as subscribers receive it. Keys are written out in the published order, so the
- * JSON is the same whatever order a producer built the document in; `blocking.count` still counts every id.
+ * The document cut to `limits`, as subscribers receive it: every field bounded, whatever a producer put in, and
+ * links only where notify-slack accepts them (a console URL that does not fit becomes its console's front page;
+ * a finding link that is not http(s) or does not fit is left out rather than cut into a broken one). Keys are
+ * written out in the published order, so the JSON is the same whatever order a producer built the document in;
+ * `blocking.count` still counts every id.
  */
 export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): AlertDocument {
   const cut = (s: string | undefined, max = limits.field) =>
@@ -125,22 +161,24 @@ export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): A
     type: alert.type,
     version: alert.version,
     kind: alert.kind,
-    subject: alert.subject,
+    subject: truncateEnd(alert.subject, 200),
     status: alert.status,
     reason: truncateEnd(alert.reason, 500),
-    repositoryName: alert.repositoryName,
-    imageDigest: alert.imageDigest,
-    imageTags: alert.imageTags.slice(0, limits.tags),
+    repositoryName: truncateEnd(alert.repositoryName, NAME_MAX),
+    imageDigest: truncateEnd(alert.imageDigest, ID_MAX),
+    imageTags: alert.imageTags.slice(0, limits.tags).map((t) => truncateEnd(t, TAG_MAX)),
     scanStatus: truncateEnd(alert.scanStatus, limits.field),
-    accountId: alert.accountId,
-    region: alert.region,
-    consoleUrl: alert.consoleUrl,
-    worstSeverity: alert.worstSeverity,
-    countsBefore: alert.countsBefore,
-    countsAfter: alert.countsAfter,
-    thresholds: alert.thresholds,
+    accountId: truncateEnd(alert.accountId, ID_MAX),
+    region: truncateEnd(alert.region, ID_MAX),
+    consoleUrl: fittedConsoleUrl(alert.consoleUrl, LINK_MAX),
+    worstSeverity: truncateEnd(alert.worstSeverity, 40),
+    countsBefore: cutCounts(alert.countsBefore),
+    countsAfter: cutCounts(alert.countsAfter),
+    thresholds: cutCounts(alert.thresholds),
     fixableOnly: alert.fixableOnly,
-    exceeded: alert.exceeded,
+    exceeded: alert.exceeded
+      .slice(0, SEVERITIES_MAX)
+      .map((e) => ({ severity: truncateEnd(e.severity, 40), count: e.count, limit: e.limit })),
     blocking: {
       count: alert.blocking.count,
       ids: alert.blocking.ids.slice(0, limits.ids).map((id) => truncateEnd(id, 100)),
@@ -153,26 +191,26 @@ export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): A
         fixedVersion: cut(f.fixedVersion),
         fixAvailable: f.fixAvailable,
         title: cut(f.title),
-        link: cut(f.link, 500),
+        link: f.link !== undefined && f.link.length <= 500 && isWebLink(f.link) ? f.link : undefined,
       })),
     },
     exceptionsApplied: alert.exceptionsApplied.slice(0, limits.exceptions).map(cutNote),
     exceptionsExpired: alert.exceptionsExpired.slice(0, limits.exceptions).map(cutNote),
-    policyHash: alert.policyHash,
-    evaluatedAt: alert.evaluatedAt,
+    policyHash: truncateEnd(alert.policyHash, ID_MAX),
+    evaluatedAt: truncateEnd(alert.evaluatedAt, ID_MAX),
   };
 }
 
-/** The least that is still useful: what the alert is about and where to look. */
+/** The least that is still useful: what the alert is about and where to look, each field bounded. */
 export function truncatedAlertDocument(alert: AlertDocument): TruncatedAlertDocument {
   return {
     type: alert.type,
     version: alert.version,
     kind: alert.kind,
     status: alert.status,
-    repositoryName: alert.repositoryName,
-    imageDigest: alert.imageDigest,
-    consoleUrl: alert.consoleUrl,
+    repositoryName: truncateEnd(alert.repositoryName, NAME_MAX),
+    imageDigest: truncateEnd(alert.imageDigest, ID_MAX),
+    consoleUrl: fittedConsoleUrl(alert.consoleUrl, LINK_MAX),
     truncated: true,
   };
 }

@@ -6,6 +6,7 @@ import {
   FULL_LIMITS,
 } from './alert-document.ts';
 import { alertLabel } from './alert-subject.ts';
+import { fittedConsoleUrl, LINK_MAX } from './links.ts';
 import { severityTableText } from './severity-table.ts';
 import { oneLine, truncateEnd } from './text.ts';
 
@@ -47,13 +48,14 @@ export function alertEmailText(alert: AlertDocument, limits: AlertLimits = FULL_
   const cut = (s: string, max = limits.field) => truncateEnd(oneLine(s), max);
   const tags = alert.imageTags.slice(0, limits.tags).map((t) => cut(t));
   const moreTags = alert.imageTags.length - tags.length;
+  const digest = cut(alert.imageDigest, 100);
   const lines = [
-    `${alertLabel(alert)}: ${cut(alert.repositoryName, 256)}@${alert.imageDigest}`,
+    `${alertLabel(alert)}: ${cut(alert.repositoryName, 256)}@${digest}`,
     '',
     `Verdict:     ${alert.status} — ${cut(alert.reason, 500)}`,
     `Alert:       ${alert.kind}`,
     `Repository:  ${cut(alert.repositoryName, 256)}`,
-    `Digest:      ${alert.imageDigest}`,
+    `Digest:      ${digest}`,
     `Tags:        ${tags.length > 0 ? tags.join(', ') : '(untagged)'}${moreTags > 0 ? ` and ${moreTags} more` : ''}`,
     `Scan status: ${cut(alert.scanStatus)}`,
     `Evaluated:   ${alert.evaluatedAt}`,
@@ -97,6 +99,6 @@ export function alertEmailText(alert: AlertDocument, limits: AlertLimits = FULL_
     'expired after',
     limits,
   );
-  lines.push('', `Console: ${alert.consoleUrl}`);
+  lines.push('', `Console: ${fittedConsoleUrl(alert.consoleUrl, LINK_MAX)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 import type { AnyAlertDocument } from './alert-document.ts';
+import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
 import { type SlackMessage, slackMessage, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
 
@@ -24,12 +25,15 @@ export type SlackAlertSummary =
       attempts: number;
     };
 
-/** The webhook parameter holds something that is not an http(s) URL (its value is not repeated here). */
+/**
+ * The webhook parameter holds something that is not a plain http(s) URL (http for a local stand-in webhook;
+ * no spaces, no credentials); its value is not repeated here.
+ */
 export class InvalidWebhookUrlError extends Error {
   override readonly name = 'InvalidWebhookUrlError';
   constructor(readonly parameterName: string) {
     super(
-      `SSM parameter ${parameterName} does not hold an http(s) URL (expected a Slack incoming-webhook URL)`,
+      `SSM parameter ${parameterName} does not hold an http(s) URL without spaces or credentials (expected a Slack incoming-webhook URL)`,
     );
   }
 }
@@ -58,7 +62,7 @@ export function notifySlack(deps: {
     }
     const message = slackMessageFor(alert);
     const url = await deps.secrets.get(parameter);
-    if (!/^https?:\/\/\S+$/.test(url)) {
+    if (!isWebLink(url)) {
       deps.secrets.invalidate(parameter);
       throw new InvalidWebhookUrlError(parameter);
     }

@@ -5,6 +5,7 @@ import type {
   TruncatedAlertDocument,
 } from './alert-document.ts';
 import { alertLabel } from './alert-subject.ts';
+import { isConsoleUrl, isWebLink, LINK_MAX } from './links.ts';
 import { severityRows } from './severity-table.ts';
 import { charLength, oneLine, truncateEnd } from './text.ts';
 
@@ -21,7 +22,7 @@ export const SLACK_LIMITS = {
   headerText: 150,
   contextElements: 10,
   buttonText: 75,
-  url: 3000,
+  url: LINK_MAX,
   fallbackText: 3000,
 } as const;
 
@@ -60,9 +61,9 @@ function md(text: string, max: number): string {
   return escapeMrkdwn(truncateEnd(oneLine(text), max));
 }
 
-/** `<url|label>` for an http(s) URL that fits, else just the label. */
-function link(url: string | undefined, label: string): string {
-  if (url === undefined || !/^https?:\/\/\S+$/.test(url) || url.length > 500) return label;
+/** `<url|label>` for a URL `allowed` (links.ts) that fits, else just the label. */
+function link(url: string | undefined, label: string, allowed = isWebLink): string {
+  if (url === undefined || !allowed(url) || url.length > 500) return label;
   const safe = url.replaceAll('|', '%7C').replaceAll('<', '%3C').replaceAll('>', '%3E');
   return `<${safe}|${label.replaceAll('|', '¦')}>`;
 }
@@ -150,7 +151,7 @@ export function slackMessageFromTruncatedAlert(
     },
     section(
       `${ICON[label] ?? ''} *${label}* — ${md(alert.repositoryName, 256)} \`${md(alert.imageDigest, 200)}\`\n` +
-        `The alert was too large to send in full: ${link(alert.consoleUrl, 'open the image in the ECR console')}.`,
+        `The alert was too large to send in full: ${link(alert.consoleUrl, 'open the image in the ECR console', isConsoleUrl)}.`,
     ),
   ];
   return { text: truncateEnd(subject, SLACK_LIMITS.fallbackText), blocks };
@@ -228,7 +229,8 @@ export function slackMessage(alert: AlertDocument): SlackMessage {
         ` · evaluated ${md(alert.evaluatedAt, 40)} · alert ${alert.kind}`,
     ),
   );
-  if (url.length <= SLACK_LIMITS.url) {
+  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
+  if (url.length <= SLACK_LIMITS.url && isConsoleUrl(url)) {
     blocks.push({
       type: 'actions',
       elements: [

@@ -54,7 +54,8 @@ describe('notify-slack on the sandbox', () => {
   let onFailureUrl = '';
 
   beforeAll(async () => {
-    // The webhook: repositories named rl-* get one 429 (Retry-After: 1) then ok; rej-* always 400 invalid_blocks.
+    // The webhook: repositories named rl-* get one 429 (Retry-After: 1) then ok; rej-* always 400 invalid_blocks;
+    // echo-* always 404 with a body that echoes the request path (the secret), as some proxies do.
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -69,6 +70,9 @@ describe('notify-slack on the sandbox', () => {
         } else if (repository.startsWith(`rej-${id}`)) {
           status = 400;
           res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_blocks');
+        } else if (repository.startsWith(`echo-${id}`)) {
+          status = 404;
+          res.writeHead(404, { 'content-type': 'text/plain' }).end(`no_service ${req.url}`);
         } else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         received.push({ repository, status, body });
       });
@@ -229,6 +233,27 @@ describe('notify-slack on the sandbox', () => {
     expect(record?.responsePayload?.errorMessage).toMatch(
       /Records\.0\.Sns\.Message: expected a JSON alert document/,
     );
+  });
+
+  it('keeps the webhook path out of the error when the webhook echoes it', async () => {
+    const repositoryName = `echo-${id}`;
+    await publish(
+      snsAlertMessage(
+        verdictAlert(verdictOf({ repositoryName, findings: findings(1, 'CRITICAL') }), context),
+      ),
+    );
+
+    const records = await eventually(failures, (found) =>
+      found.some((r) => r.requestPayload?.Records?.[0]?.Sns?.Message?.includes(repositoryName)),
+    );
+    const record = records.find((r) =>
+      r.requestPayload?.Records?.[0]?.Sns?.Message?.includes(repositoryName),
+    );
+
+    expect(record?.responsePayload).toMatchObject({
+      errorType: 'SlackWebhookRejectedError',
+      errorMessage: 'Slack rejected the message: HTTP 404 no_service [redacted]',
+    });
   });
 
   it('never writes the webhook URL to the logs', async () => {

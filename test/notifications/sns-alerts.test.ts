@@ -1,11 +1,19 @@
+import type { PublishCommand, PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import {
+  SNS_ATTRIBUTE_VALUE_MAX,
   SNS_MESSAGE_MAX_BYTES,
   snsAlertMessage,
+  snsAlerts,
   snsMessageAttributes,
   snsMessageJson,
 } from '../../src/notifications/adapters/sns-alerts.ts';
-import { FULL_LIMITS, limitAlertDocument } from '../../src/notifications/alert-document.ts';
+import {
+  type AlertDocument,
+  anyAlertDocumentSchema,
+  FULL_LIMITS,
+  limitAlertDocument,
+} from '../../src/notifications/alert-document.ts';
 import { alertEmailText } from '../../src/notifications/alert-email.ts';
 import { SUBJECT_MAX } from '../../src/notifications/alert-subject.ts';
 import { exception, failingVerdict, finding, verdictOf } from '../scan-gate/verdict-fixtures.ts';
@@ -82,5 +90,84 @@ describe('SNS alert message', () => {
     expect(Buffer.byteLength(alert.Message, 'utf8')).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
     expect([...alert.Subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
     expect(alert.MessageStructure).toBe('json');
+  });
+});
+
+/** Bytes SNS counts against its message size: the body and every attribute's name, data type and value. */
+function publishBytes(input: {
+  Message?: string | undefined;
+  MessageAttributes?: Record<string, { DataType?: string; StringValue?: string }> | undefined;
+}): number {
+  let bytes = Buffer.byteLength(input.Message ?? '', 'utf8');
+  for (const [name, value] of Object.entries(input.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(`${name}${value.DataType ?? ''}${value.StringValue ?? ''}`, 'utf8');
+  }
+  return bytes;
+}
+
+describe('SNS alert message with absurd field sizes', () => {
+  const HUGE = `${'x'.repeat(150_000)}\n${'é'.repeat(75_000)}`; // ~300 KB as UTF-8, with a line break
+  const base = alertOf(verdictOf({ scanStatus: 'FAILED' }));
+  const cases: Array<[string, Partial<AlertDocument>]> = [
+    ['reason', { reason: HUGE }],
+    ['scanStatus', { scanStatus: HUGE }],
+    ['repositoryName', { repositoryName: HUGE }],
+    ['imageDigest', { imageDigest: `sha256:${HUGE}` }],
+    ['subject', { subject: HUGE }],
+    ['worstSeverity', { worstSeverity: HUGE }],
+    ['consoleUrl', { consoleUrl: `${base.consoleUrl}${'x'.repeat(300_000)}` }],
+    ['accountId', { accountId: HUGE }],
+    ['region', { region: HUGE }],
+    ['policyHash', { policyHash: HUGE }],
+    ['evaluatedAt', { evaluatedAt: HUGE }],
+    ['imageTags', { imageTags: [HUGE] }],
+    ['countsBefore', { countsBefore: { [HUGE]: 1 } }],
+    [
+      'every one of them at once',
+      {
+        reason: HUGE,
+        scanStatus: HUGE,
+        repositoryName: HUGE,
+        imageDigest: HUGE,
+        subject: HUGE,
+        worstSeverity: HUGE,
+        consoleUrl: `${base.consoleUrl}${HUGE}`,
+      },
+    ],
+  ];
+
+  it.each(cases)('keeps the whole Publish input within SNS limits with a 300 KB %s', async (_field, over) => {
+    const published: PublishCommandInput[] = [];
+    // A stand-in for the client (not an SDK mock): it records what would be sent and answers like SNS.
+    const sns = {
+      send: async (command: PublishCommand) => {
+        published.push(command.input);
+        return { MessageId: 'm-1' };
+      },
+    } as unknown as SNSClient;
+
+    await snsAlerts(sns, 'arn:aws:sns:us-east-1:123456789012:alerts').publish({ ...base, ...over });
+
+    const [input] = published;
+    if (!input) throw new Error('nothing published');
+    expect(publishBytes(input)).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+    const subject = input.Subject ?? '';
+    expect([...subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
+    expect(subject).toMatch(/^[^\p{Cc}]+$/u);
+    for (const value of Object.values(input.MessageAttributes ?? {})) {
+      expect(value.StringValue?.length ?? 0).toBeGreaterThan(0);
+      expect(value.StringValue?.length ?? 0).toBeLessThanOrEqual(SNS_ATTRIBUTE_VALUE_MAX);
+    }
+    // What is sent is what notify-slack accepts: the subscriber's document still parses.
+    const body = JSON.parse(input.Message ?? '') as Record<string, string>;
+    expect(anyAlertDocumentSchema.safeParse(JSON.parse(body.lambda ?? '')).error).toBeUndefined();
+  });
+
+  it('still sends the full document when only the reason is absurd (it is cut, not dropped)', () => {
+    const message = snsAlertMessage({ ...base, reason: HUGE });
+    const body = JSON.parse(message.Message) as Record<string, string>;
+    const document = JSON.parse(body.lambda ?? '') as Record<string, unknown>;
+    expect(document.truncated).toBeUndefined();
+    expect(String(document.reason).length).toBeLessThanOrEqual(500);
   });
 });

@@ -12,8 +12,9 @@ import type { WebhookPoster } from '../ports.ts';
  * `Retry-After`), 5xx and network errors are retried with jittered exponential backoff within the time left
  * (see src/shared/backoff.ts); any other 4xx is final.
  *
- * The webhook URL is a secret (whoever has it can post to the channel): it is never logged and never part of
- * an error (messages, causes) — network errors, whose causes name the host, are reduced to their code.
+ * The webhook URL is a secret (whoever has it can post to the channel), its path above all: it is never logged
+ * and never part of an error (messages, causes) — whatever fetch throws is reduced to its code, and response
+ * bodies that echo the URL, its path or its token are redacted ({@link redactWebhook}).
  */
 
 /** Slack answered 4xx (not 429): the message or the webhook is wrong; retrying will not help. */
@@ -62,21 +63,59 @@ export interface SlackWebhookOptions {
 
 const ERROR_TEXT_MAX = 200;
 
-/** Slack's error text from a response body: one line, short, and with the URL (should it appear) removed. */
+/** A path segment this long is an id or the token (`T…`, `B…`, 24 characters); shorter ones are words. */
+const SECRET_SEGMENT_MIN = 8;
+
+/**
+ * What would give a webhook away: the URL, its path (the secret: whoever has it can post), each long path
+ * segment, and their percent-encoded forms, longest first so a part never leaves a longer one half-replaced.
+ */
+function secretParts(url: string): string[] {
+  const parts = new Set<string>([url]);
+  let path = '';
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    // Not a URL: only the whole string can be recognised.
+  }
+  if (path.length > 1) {
+    parts.add(path);
+    for (const segment of path.split('/')) {
+      if (segment.length >= SECRET_SEGMENT_MIN && segment !== 'services') parts.add(segment);
+    }
+  }
+  for (const part of [...parts]) parts.add(encodeURIComponent(part));
+  return [...parts].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every trace of the webhook URL (see {@link secretParts}) replaced by `[redacted]`. */
+export function redactWebhook(text: string, url: string): string {
+  if (!url) return text;
+  let redacted = text;
+  for (const part of secretParts(url)) redacted = redacted.replaceAll(part, '[redacted]');
+  return redacted;
+}
+
+/**
+ * Slack's error text from a response body: one line, short, and without the webhook (a proxy or Slack may
+ * echo the URL or just its path) or any other URL.
+ */
 export function slackErrorText(body: string, url: string): string {
-  let text = body.replace(/\p{Cc}+/gu, ' ').trim();
-  if (url) text = text.replaceAll(url, '[webhook URL]');
+  let text = redactWebhook(body.replace(/\p{Cc}+/gu, ' ').trim(), url);
   text = text.replace(/https?:\/\/\S+/g, '[URL]');
   return text.length > ERROR_TEXT_MAX ? `${text.slice(0, ERROR_TEXT_MAX - 1)}…` : text;
 }
 
-/** The code of a fetch network failure (`ECONNREFUSED`, `UND_ERR_SOCKET`, `TimeoutError`…), nothing else. */
-function networkCode(error: TypeError | DOMException): string {
+/**
+ * The code of a failed fetch (`ECONNREFUSED`, `UND_ERR_SOCKET`, `TimeoutError`…), nothing else: messages and
+ * causes of network errors name the URL.
+ */
+function networkCode(error: unknown): string {
   if (error instanceof DOMException) return error.name;
-  const cause = (error as { cause?: { code?: unknown; name?: unknown } }).cause;
+  const cause = (error as { cause?: { code?: unknown; name?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string' && /^[A-Z0-9_]+$/.test(cause.code)) return cause.code;
   if (typeof cause?.name === 'string' && /^\w+$/.test(cause.name)) return cause.name;
-  return 'NetworkError';
+  return error instanceof TypeError ? 'NetworkError' : 'FetchError';
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -114,8 +153,8 @@ export function slackWebhook(options: SlackWebhookOptions = {}): WebhookPoster {
           };
           if (!response.ok) errorText = slackErrorText(text, url);
         } catch (error) {
-          // fetch rejects with a TypeError for network failures and a DOMException on timeout/abort.
-          if (!(error instanceof TypeError) && !(error instanceof DOMException)) throw error;
+          // fetch rejects with a TypeError for network failures and a DOMException on timeout/abort; anything
+          // else it throws is treated the same way, so no error that names the URL ever leaves this adapter.
           outcome = { kind: 'network', code: networkCode(error) };
         }
 

@@ -17,6 +17,31 @@ export class SecretNotFoundError extends Error {
 }
 
 /**
+ * Reading the parameter failed (access denied, throttling, KMS, a response that could not be read…). Named by
+ * the parameter and the error's name only, without the SDK error as its cause: an error about a response may
+ * quote the response, and that holds the secret value.
+ */
+export class SecretReadError extends Error {
+  override readonly name = 'SecretReadError';
+  constructor(
+    readonly parameterName: string,
+    /** The SDK error's name, e.g. `AccessDeniedException`, `ThrottlingException`. */
+    readonly errorName: string,
+    /** HTTP status of SSM's answer, when there was one. */
+    readonly httpStatus: number | undefined,
+  ) {
+    super(`could not read SSM parameter ${parameterName}: ${errorName}`);
+  }
+}
+
+function secretReadError(name: string, error: unknown): SecretReadError {
+  const raw = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  const errorName = typeof raw?.name === 'string' && /^\w{1,100}$/.test(raw.name) ? raw.name : 'Error';
+  const status = raw?.$metadata?.httpStatusCode;
+  return new SecretReadError(name, errorName, typeof status === 'number' ? status : undefined);
+}
+
+/**
  * What {@link ssmSecrets} calls: GetParameter on the webhook's parameter, and the decryption SSM asks KMS for on
  * our behalf when it reads a SecureString WithDecryption.
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
@@ -47,7 +72,8 @@ export function ssmSecrets(
       return value;
     } catch (error) {
       if (error instanceof ParameterNotFound) throw new SecretNotFoundError(name, { cause: error });
-      throw error;
+      if (error instanceof SecretNotFoundError) throw error;
+      throw secretReadError(name, error);
     }
   }
 
