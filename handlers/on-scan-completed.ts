@@ -14,7 +14,7 @@ import { ecrFindingsReader } from '../src/scan-gate/adapters/ecr-findings-reader
 import { ecrTagger } from '../src/scan-gate/adapters/ecr-tagger.ts';
 import { onScanCompletedEnvSchema } from '../src/scan-gate/env.ts';
 import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/scan-gate/events.ts';
-import { judgeScan } from '../src/scan-gate/judge-scan.ts';
+import { EnforcementError, judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
@@ -26,12 +26,14 @@ const env = parseFunctionEnv(onScanCompletedEnvSchema, process.env);
 const config = await loadConfig(resolve(process.cwd(), env.SENTINEL_CONFIG));
 const { logger, metrics } = observability('on-scan-completed');
 const ecr = new ECRClient({ region: env.AWS_REGION });
+const verdicts = dynamoVerdicts(
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION })),
+  env.SENTINEL_TABLE,
+);
 const judge = judgeScan({
   reader: ecrFindingsReader(ecr),
-  store: dynamoVerdicts(
-    DynamoDBDocumentClient.from(new DynamoDBClient({ region: env.AWS_REGION })),
-    env.SENTINEL_TABLE,
-  ),
+  store: verdicts,
+  claims: verdicts,
   publisher: snsAlerts(new SNSClient({ region: env.AWS_REGION }), env.ALERTS_TOPIC_ARN),
   tagger: ecrTagger(ecr),
   config,
@@ -40,8 +42,10 @@ const judge = judgeScan({
 
 /**
  * `ECR Image Scan` (basic) and `Inspector2 Scan` (enhanced) → verdict by digest, stored; an SNS alert when it
- * changed; `untag` enforcement of a failing image. No Powertools idempotency: the verdict store's change
- * detection already makes a redelivered event a no-op for alerts (and keeps calls per event low).
+ * changed; `untag` enforcement of a failing image. No Powertools idempotency: judge-scan's alert claims make a
+ * redelivered or concurrent copy of an event a no-op for alerts (and keep calls per event low), and a failed
+ * enforcement must run again on the retry. A failed enforcement counts in `EnforcementFailures` and is thrown,
+ * so that Lambda retries it.
  */
 export const handler = middy<ScanCompletedEvent>()
   .use(injectLambdaContext(logger))
@@ -49,7 +53,16 @@ export const handler = middy<ScanCompletedEvent>()
   .use(logFailures(logger))
   .use(parseEvent(scanCompletedEventSchema))
   .handler(async (event) => {
-    const summary = await judge(event);
+    let summary: Awaited<ReturnType<typeof judge>>;
+    try {
+      summary = await judge(event);
+    } catch (error) {
+      if (error instanceof EnforcementError) {
+        metrics.addMetric('EnforcementFailures', MetricUnit.Count, 1);
+        logger.error('scan event handled, enforcement failed', { eventId: event.id, ...error.summary });
+      }
+      throw error;
+    }
     metrics.addMetric('ScanVerdicts', MetricUnit.Count, summary.outcome === 'judged' ? 1 : 0);
     metrics.addMetric('ScanAlerts', MetricUnit.Count, summary.alert === 'none' ? 0 : 1);
     metrics.addMetric('TagsRemoved', MetricUnit.Count, summary.untagged.length);

@@ -5,7 +5,7 @@ import type { Verdict } from './domain/verdict.ts';
 
 /** Where the image lives and why we alert: what a verdict alone does not say. */
 export interface AlertContext {
-  kind: AlertKind;
+  kind: AlertKind | 'enforcement-failed';
   accountId: string;
   region: string;
 }
@@ -48,6 +48,24 @@ export function verdictAlert(verdict: Verdict, context: AlertContext): AlertDocu
     exceptionsExpired: verdict.exceptionsExpired,
     policyHash: verdict.policyHash,
     evaluatedAt: verdict.evaluatedAt,
+  };
+}
+
+/**
+ * The alert that a verdict's enforcement failed, e.g. `could not remove tag latest: ThrottlingException, will
+ * retry`: the verdict's document with `problem` as its reason, and a subject that leads with the problem (as an
+ * ERROR's does) so nobody reads it as a second copy of the verdict alert. `status` stays the verdict's.
+ */
+export function enforcementFailedAlert(
+  verdict: Verdict,
+  context: Omit<AlertContext, 'kind'>,
+  problem: string,
+): AlertDocument {
+  const kind = 'enforcement-failed';
+  return {
+    ...verdictAlert(verdict, { ...context, kind }),
+    subject: alertSubject({ ...verdict, kind, status: 'ERROR', reason: problem }),
+    reason: problem,
   };
 }
 

@@ -1,14 +1,21 @@
-import type { AlertPublisher } from '../notifications/index.ts';
+import type { AlertDocument, AlertPublisher } from '../notifications/index.ts';
 import type { Clock } from '../shared/clock.ts';
-import { ImageGoneError } from '../shared/errors.ts';
-import { verdictAlert } from './alert.ts';
-import { type AlertKind, alertDecision } from './domain/alerting.ts';
+import { ImageGoneError, SentinelError } from '../shared/errors.ts';
+import { enforcementFailedAlert, verdictAlert } from './alert.ts';
+import { type AlertKind, alertDecision, isAlertKind } from './domain/alerting.ts';
 import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
 import { isScanComplete, isScanRunning } from './domain/scan-status.ts';
-import { evaluate, gateBlocks, type Verdict, type VerdictStatus } from './domain/verdict.ts';
+import { evaluate, evaluationId, gateBlocks, type Verdict, type VerdictStatus } from './domain/verdict.ts';
 import { normaliseScanEvent, type ScanCompletedEvent } from './events.ts';
-import type { ImageTagger, ScanFindingsReader, ScanResult, VerdictStore } from './ports.ts';
+import type {
+  AlertClaims,
+  AlertKey,
+  ImageTagger,
+  ScanFindingsReader,
+  ScanResult,
+  VerdictStore,
+} from './ports.ts';
 
 /** What happened to one scan event, returned by the handler and logged. */
 export interface JudgeScanSummary {
@@ -23,6 +30,7 @@ export interface JudgeScanSummary {
   outcome: 'judged' | 'image-gone' | 'scan-in-progress' | 'stale';
   status?: VerdictStatus;
   reason?: string;
+  /** The verdict alert this invocation published; `none` when it had none to send or another one sent it. */
   alert: AlertKind | 'none';
   alertMessageId?: string;
   untagged: string[];
@@ -31,32 +39,91 @@ export interface JudgeScanSummary {
 }
 
 /**
+ * How long an alert claim keeps other invocations from publishing while its holder publishes: longer than
+ * on-scan-completed's timeout (30 s), so a live holder is never overtaken, and shorter than Lambda's first
+ * retry delay (about a minute), so the retry of an invocation that died holding it publishes the alert.
+ */
+export const ALERT_CLAIM_LEASE_MS = 45_000;
+
+/**
+ * Enforcement of a blocking verdict failed (e.g. ECR throttled the untag). Thrown after the verdict is stored
+ * and the failure alerted, so that Lambda retries the enforcement; `summary` is what was done meanwhile.
+ */
+export class EnforcementError extends SentinelError {
+  override readonly name = 'EnforcementError';
+
+  constructor(
+    message: string,
+    readonly summary: JudgeScanSummary,
+    options: { cause: unknown },
+  ) {
+    super(message, { retryable: true, cause: options.cause });
+  }
+}
+
+/**
  * Judge a finished scan: read the findings, evaluate them against the repository's policy, alert when the
- * verdict (or its blocking findings) changed, enforce `untag`, and store the verdict.
+ * verdict (or its blocking findings) changed, store the verdict, and enforce `untag`.
  *
- * Ordering — publish, then enforce, then save (the save is the commit point):
- * - a crash or error before the save leaves the previous latest in place, so Lambda's retry decides again
- *   and re-sends the alert: an alert is never lost, and is sent at least once (a retry after a successful
- *   publish sends it again — the only duplicate);
- * - saving first would lose the alert for good if the publish then failed (the retry would find the same
- *   verdict stored and stay silent);
- * - two evaluations of one image at the same instant are not serialised (last writer wins): at worst both
- *   alert, which at-least-once delivery allows anyway; a transaction to prevent it would cost twice the write
- *   capacity on every event for a race that needs two scans of one digest finishing together.
- * Untagging is idempotent, so retrying it is harmless.
+ * Exactly one alert per change, whatever fails and however often the event arrives:
+ * - the alert is claimed before it is published: a conditional write on a claim keyed by the evaluation's
+ *   identity ({@link evaluationId}), so of concurrent copies of one event exactly one publishes, and a retry
+ *   after a successful publish finds the claim published and stays silent;
+ * - a failed publish gives the claim up and is thrown at the end: the retry takes the claim over and
+ *   publishes (an alert is never lost); an invocation that dies holding the claim is overtaken when its lease
+ *   ({@link ALERT_CLAIM_LEASE_MS}) ends. An evaluation already stored (a redelivery, a retry, or a concurrent
+ *   copy that stored it first) may only take over such an unpublished claim, never start a new alert. A
+ *   failed claim throws before anything else: nothing is stored, so the retry decides again;
+ * - then the verdict is stored, and then enforced, each attempted even when the publish or the other fails:
+ *   a failed untag leaves the verdict stored, is alerted once per evaluation (`enforcement-failed`) and thrown
+ *   as an {@link EnforcementError} so that Lambda retries it (untagging is idempotent);
+ * - the one duplicate left: SNS accepted a publish but recording the claim as published failed, and the
+ *   evaluation is judged again after the lease.
+ * The history item of an evaluation is keyed by its identity, so a replay stores it once.
  *
  * AWS calls per event: DescribeImageScanFindings (one page up to 1000 findings; none when the event reports a
- * failed scan), GetItem, BatchWriteItem (latest + history), and Publish only when alerting; `untag` enforcement of a failing
- * image adds DescribeImages (+ BatchDeleteImage, + BatchGetImage and PutImage when the tags were its last).
+ * failed scan), GetItem, BatchWriteItem (latest + history); when alerting, UpdateItem (claim), Publish and
+ * UpdateItem (published); a redelivery of a stored evaluation adds one UpdateItem (take-over check). `untag`
+ * enforcement of a failing image adds DescribeImages (+ BatchDeleteImage, + BatchGetImage and PutImage when the
+ * tags were its last).
  */
 export function judgeScan(deps: {
   reader: ScanFindingsReader;
   store: VerdictStore;
+  claims: AlertClaims;
   publisher: AlertPublisher;
   tagger: ImageTagger;
   config: PolicyConfig & { exceptions: readonly ScanException[] };
   clock: Clock;
 }) {
+  /**
+   * Claim the alert `key` and publish it; undefined when another invocation has or does. A failed claim
+   * throws before anything is published; a failed publish gives the claim up and comes back as `error`, so
+   * that the caller still stores and enforces (a retry then takes the given-up claim over).
+   */
+  async function alertOnce(
+    key: AlertKey,
+    request: { kind: string; takeOverOnly?: boolean },
+    document: (claimedKind: string) => AlertDocument,
+  ): Promise<{ sent?: { kind: string; messageId: string }; error?: unknown }> {
+    const claim = await deps.claims.claim(key, {
+      ...request,
+      now: deps.clock.now(),
+      leaseMs: ALERT_CLAIM_LEASE_MS,
+    });
+    if (claim === undefined) return {};
+    let messageId: string;
+    try {
+      ({ messageId } = await deps.publisher.publish(document(claim.kind)));
+    } catch (error) {
+      // Best effort, whatever failed: a claim not given up is overtaken when its lease ends.
+      await deps.claims.release(claim).catch(() => undefined);
+      return { error };
+    }
+    await deps.claims.published(claim, messageId);
+    return { sent: { kind: claim.kind, messageId } };
+  }
+
   return async (event: ScanCompletedEvent): Promise<JudgeScanSummary> => {
     const scan = normaliseScanEvent(event);
     const { repositoryName, imageDigest } = scan;
@@ -105,33 +172,83 @@ export function judgeScan(deps: {
     const previous = await deps.store.latest(repositoryName, imageDigest);
     if (!isScanComplete(scan.scanStatus) && isNewer(previous, verdict)) return skip('stale');
 
+    const id = evaluationId(verdict);
+    const key: AlertKey = { repositoryName, imageDigest, evaluationId: id };
+    // Stored already: its alert, if it had one, was decided when it was first judged.
+    const stored = previous !== undefined && evaluationId(previous) === id;
     const decision = alertDecision(previous, verdict, policy.alertOn);
-    const sent = decision.send
-      ? {
-          kind: decision.kind,
-          ...(await deps.publisher.publish(verdictAlert(verdict, { kind: decision.kind, ...context }))),
-        }
-      : undefined;
+    // A failed claim throws here, before anything is stored: storing would make the retry's evaluation one
+    // already stored, which never starts an alert.
+    const { sent, error: publishError } =
+      decision.send || stored
+        ? await alertOnce(key, { kind: decision.kind, takeOverOnly: stored }, (claimed) =>
+            verdictAlert(verdict, { kind: isAlertKind(claimed) ? claimed : decision.kind, ...context }),
+          )
+        : {};
 
-    const untag =
-      gateBlocks(verdict) && policy.enforcement === 'untag' && policy.untagTags.length > 0
-        ? await deps.tagger.untag(repositoryName, imageDigest, policy.untagTags)
-        : { removed: [], skipped: [] };
-
-    await deps.store.save(verdict);
-
-    return {
+    const summary: JudgeScanSummary = {
       repositoryName,
       imageDigest,
       outcome: 'judged',
       status: verdict.status,
       reason: verdict.reason,
-      alert: sent?.kind ?? 'none',
+      alert: sent !== undefined && isAlertKind(sent.kind) ? sent.kind : 'none',
       ...(sent === undefined ? {} : { alertMessageId: sent.messageId }),
-      untagged: untag.removed,
-      untagSkipped: untag.skipped,
+      untagged: [],
+      untagSkipped: [],
     };
+
+    // Stored and enforced even when the publish failed (its claim, given up, is taken over by the retry), and
+    // each even when the other fails.
+    let saveError: unknown;
+    try {
+      await deps.store.save(verdict);
+    } catch (error) {
+      saveError = error;
+    }
+
+    if (gateBlocks(verdict) && policy.enforcement === 'untag' && policy.untagTags.length > 0) {
+      try {
+        const untag = await deps.tagger.untag(repositoryName, imageDigest, policy.untagTags);
+        summary.untagged = untag.removed;
+        summary.untagSkipped = untag.skipped;
+      } catch (error) {
+        const problem = `could not remove tag ${policy.untagTags.join(', ')}: ${errorCode(error)}, will retry`;
+        let alertProblem: unknown;
+        try {
+          alertProblem = (
+            await alertOnce({ ...key, what: 'ENFORCEMENT' }, { kind: 'enforcement-failed' }, () =>
+              enforcementFailedAlert(verdict, context, problem),
+            )
+          ).error;
+        } catch (claimError) {
+          // The EnforcementError thrown below makes Lambda retry, and the retry alerts: report this one in
+          // its message rather than mask the enforcement failure.
+          alertProblem = claimError;
+        }
+        const also = [
+          alertProblem === undefined ? '' : `; alerting it failed: ${errorCode(alertProblem)}`,
+          publishError === undefined
+            ? ''
+            : `; the verdict alert was not published: ${errorCode(publishError)}`,
+          saveError === undefined ? '' : `; the verdict was not stored: ${errorCode(saveError)}`,
+        ].join('');
+        throw new EnforcementError(`${problem}${also}`, summary, { cause: error });
+      }
+    }
+    if (publishError !== undefined) throw publishError;
+    if (saveError !== undefined) throw saveError;
+
+    return summary;
   };
+}
+
+/** An error's code for a one-line report: the AWS error name (`ThrottlingException`) or an adapter's code. */
+function errorCode(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code;
+  return error.name === 'Error' ? error.message : error.name;
 }
 
 function eventTime(time: string | undefined): Date | undefined {

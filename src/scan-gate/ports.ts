@@ -21,10 +21,49 @@ export interface ScanFindingsReader {
 export interface VerdictStore {
   latest(repositoryName: string, imageDigest: string): Promise<Verdict | undefined>;
   /**
-   * Store a new evaluation as the latest and in the history. Last writer wins: two evaluations of one image
-   * at the same instant can at worst both alert, which at-least-once delivery allows anyway.
+   * Store an evaluation as the latest and in the history. The history item is keyed by the evaluation's
+   * identity (`evaluationId`), so storing the same evaluation of the same scan again leaves one item. Last
+   * writer wins for the latest; who alerts is decided by {@link AlertClaims}, not here.
    */
   save(verdict: Verdict): Promise<void>;
+}
+
+/** Which alert: the one about an evaluation, or (`what`) another one about it. */
+export interface AlertKey {
+  repositoryName: string;
+  imageDigest: string;
+  evaluationId: string;
+  what?: 'ENFORCEMENT';
+}
+
+/** An alert this invocation holds the right to publish. */
+export interface AlertClaim {
+  key: AlertKey;
+  /** Who holds it (unique per claim attempt). */
+  owner: string;
+  /** The alert kind recorded by whoever claimed it first: a take-over publishes that one. */
+  kind: string;
+}
+
+/**
+ * At most one publisher per alert, whatever the number of concurrent or retried invocations: a conditional
+ * write decides who publishes, and the claim records whether the publish succeeded.
+ */
+export interface AlertClaims {
+  /**
+   * Claim `key` when nobody has, or when its claim was never published and was given up or its lease ran out
+   * (its holder failed or died). `takeOverOnly`: only the latter — for an evaluation already stored, which
+   * must not start a new alert but may finish one a failed invocation left unpublished.
+   * @returns the claim, or undefined when the alert is published or another invocation holds it.
+   */
+  claim(
+    key: AlertKey,
+    request: { kind: string; now: Date; leaseMs: number; takeOverOnly?: boolean },
+  ): Promise<AlertClaim | undefined>;
+  /** Record the claimed alert as published: nobody publishes it again. */
+  published(claim: AlertClaim, messageId: string): Promise<void>;
+  /** Give up a claim whose publish failed, so that the next attempt publishes at once. */
+  release(claim: AlertClaim): Promise<void>;
 }
 
 /** Removes tags from an image without ever deleting the image. */

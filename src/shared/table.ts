@@ -8,14 +8,18 @@
  * |----------------------------|---------------------------------|----------------------|
  * | image (inventory)          | `REPO#<repository>`             | `IMAGE#<digest>`     |
  * | verdict (scan-gate)        | `VERDICT#<repository>#<digest>` | `LATEST`             |
- * | verdict history (scan-gate)| `VERDICT#<repository>#<digest>` | `EVAL#<evaluatedAt>` |
+ * | verdict history (scan-gate)| `VERDICT#<repository>#<digest>` | `EVAL#<scanTime>#<id>` |
+ * | alert claim (scan-gate)    | `VERDICT#<repository>#<digest>` | `ALERT#<id>[#<what>]`  |
  * | promotion (reserved)       | `PROMOTION#…`                   |                      |
  * | cleanup (reserved)         | `CLEANUP#…`                     |                      |
  * | compliance (reserved)      | `COMPLIANCE#…`                  |                      |
  *
  * Verdicts have a partition per image rather than items in the inventory's `REPO#<repository>` partition:
  * a repository's inventory query stays free of verdicts, and a busy repository's writes spread out. Neither a
- * repository name nor a digest can contain `#`, so every key is unambiguous.
+ * repository name nor a digest can contain `#`, so every key is unambiguous. `<id>` is an evaluation's
+ * identity (scan-gate's `evaluationId`): the same evaluation of the same scan always has the same one, so a
+ * redelivered event overwrites its history item instead of adding one, and its copies contend for one alert
+ * claim. `<scanTime>` (when the scan finished) keeps history in scan order.
  */
 
 /** One entity (or family of items sharing a partition) in the table. */
@@ -40,11 +44,13 @@ export const TABLE_ENTITIES = {
   verdict: {
     owner: 'scan-gate',
     pkPrefix: 'VERDICT#',
-    sk: { latest: 'LATEST', history: 'EVAL#' },
+    sk: { latest: 'LATEST', history: 'EVAL#', alertClaim: 'ALERT#' },
     accessPatterns: [
       "an image's latest verdict: GetItem sk LATEST (consistent read)",
-      'store an evaluation: BatchWriteItem of LATEST and EVAL#<evaluatedAt>',
-      "an image's evaluations, oldest first: Query begins_with(sk, EVAL#)",
+      'store an evaluation: BatchWriteItem of LATEST and EVAL#<scanTime>#<id> (the same evaluation: same item)',
+      "an image's evaluations, oldest scan first: Query begins_with(sk, EVAL#)",
+      'claim the alert of an evaluation: UpdateItem ALERT#<id> if absent, or unpublished and its lease expired',
+      'record the claimed alert published, or give the claim up: UpdateItem ALERT#<id> (conditional on owner)',
     ],
   },
   promotion: { owner: 'promotion', pkPrefix: 'PROMOTION#', sk: {}, accessPatterns: [] },
@@ -73,10 +79,29 @@ export const verdictKeys = {
     pk: verdictKeys.partition(repositoryName, imageDigest),
     sk: verdict.sk.latest,
   }),
-  history: (repositoryName: string, imageDigest: string, evaluatedAt: string): TableKey => ({
+  /** One evaluation: `scanTime` orders the history, `evaluationId` makes a repeated evaluation one item. */
+  history: (
+    repositoryName: string,
+    imageDigest: string,
+    scanTime: string,
+    evaluationId: string,
+  ): TableKey => ({
     pk: verdictKeys.partition(repositoryName, imageDigest),
-    sk: `${verdict.sk.history}${evaluatedAt}`,
+    sk: `${verdict.sk.history}${scanTime}#${evaluationId}`,
   }),
   /** What every history item's sk begins with (for a Query). */
   historyPrefix: verdict.sk.history,
+  /**
+   * The claim on the one alert about an evaluation; `what` tells apart several alerts about one evaluation
+   * (e.g. `ENFORCEMENT` for a failed enforcement).
+   */
+  alertClaim: (
+    repositoryName: string,
+    imageDigest: string,
+    evaluationId: string,
+    what?: string,
+  ): TableKey => ({
+    pk: verdictKeys.partition(repositoryName, imageDigest),
+    sk: `${verdict.sk.alertClaim}${evaluationId}${what === undefined ? '' : `#${what}`}`,
+  }),
 };

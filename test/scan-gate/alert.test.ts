@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { consoleUrl, verdictAlert } from '../../src/scan-gate/alert.ts';
+import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
+import { consoleUrl, enforcementFailedAlert, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { failingVerdict, NOW } from './verdict-fixtures.ts';
 
 const failing = failingVerdict;
@@ -25,6 +26,24 @@ describe('verdict alert document', () => {
       evaluatedAt: NOW.toISOString(),
     });
     expect(JSON.parse(JSON.stringify(document))).toEqual(JSON.parse(JSON.stringify(document)));
+  });
+
+  it('reports a failed enforcement as its own alert, valid for every subscriber, with the problem up front', () => {
+    const problem = 'could not remove tag latest: ThrottlingException, will retry';
+
+    const document = enforcementFailedAlert(
+      failing(),
+      { accountId: '123456789012', region: 'eu-west-1' },
+      problem,
+    );
+
+    expect(alertDocumentSchema.parse(document)).toMatchObject({
+      kind: 'enforcement-failed',
+      status: 'FAIL',
+      reason: problem,
+      repositoryName: 'my-web-app',
+    });
+    expect(document.subject).toMatch(/^\[ERROR\] my-web-app@sha256:.*: could not remove tag latest/);
   });
 
   it('links namespaced repositories to their console page', () => {

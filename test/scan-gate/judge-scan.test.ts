@@ -4,8 +4,14 @@ import type { Finding } from '../../src/scan-gate/domain/findings.ts';
 import type { PolicyConfig } from '../../src/scan-gate/domain/policy.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
 import type { ScanCompletedEvent } from '../../src/scan-gate/events.ts';
-import { judgeScan } from '../../src/scan-gate/judge-scan.ts';
-import type { ScanFindingsReader, ScanResult, VerdictStore } from '../../src/scan-gate/ports.ts';
+import { EnforcementError, judgeScan } from '../../src/scan-gate/judge-scan.ts';
+import type {
+  AlertClaim,
+  AlertClaims,
+  ScanFindingsReader,
+  ScanResult,
+  VerdictStore,
+} from '../../src/scan-gate/ports.ts';
 import { ImageGoneError } from '../../src/shared/errors.ts';
 import { DIGEST, finding, NOW } from './verdict-fixtures.ts';
 
@@ -39,10 +45,52 @@ function event(over: { repository?: string; status?: string; time?: string } = {
   };
 }
 
+/** An AWS SDK error as the SDK raises it: the error code is its name. */
+function awsError(code: string): Error {
+  return Object.assign(new Error(`Rate exceeded (${code})`), { name: code, $metadata: {} });
+}
+
+/**
+ * {@link AlertClaims} in memory, with the conditional write's semantics: a claim is taken when absent, or when
+ * unpublished and its lease is over (a released claim's lease is 0).
+ */
+function memoryClaims(calls: string[]) {
+  const items = new Map<string, { owner: string; kind: string; leaseUntil: number; published: boolean }>();
+  let owners = 0;
+  const id = (claim: Pick<AlertClaim, 'key'>) => JSON.stringify(claim.key);
+  const claims: AlertClaims = {
+    async claim(key, request) {
+      calls.push('claim');
+      const now = request.now.getTime();
+      const item = items.get(id({ key }));
+      const takeOver = item !== undefined && !item.published && item.leaseUntil < now;
+      if (request.takeOverOnly ? !takeOver : item !== undefined && !takeOver) return undefined;
+      const owner = `owner-${++owners}`;
+      const kind = item?.kind ?? request.kind;
+      items.set(id({ key }), { owner, kind, leaseUntil: now + request.leaseMs, published: false });
+      return { key, owner, kind };
+    },
+    async published(claim) {
+      calls.push('published');
+      const item = items.get(id(claim));
+      if (item) item.published = true;
+    },
+    async release(claim) {
+      calls.push('release');
+      const item = items.get(id(claim));
+      if (item?.owner === claim.owner && !item.published) item.leaseUntil = 0;
+    },
+  };
+  return { claims, items };
+}
+
 function fakes(scan: ScanResult | Error, stored?: Verdict) {
   const calls: string[] = [];
   const saved: Verdict[] = [];
   let latest = stored;
+  let failSave: Error | undefined;
+  let failUntag: Error | undefined;
+  const { claims, items: claimItems } = memoryClaims(calls);
   const reader: ScanFindingsReader = {
     async read() {
       calls.push('read');
@@ -57,6 +105,7 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
     },
     async save(verdict) {
       calls.push('save');
+      if (failSave) throw failSave;
       latest = verdict;
       saved.push(verdict);
     },
@@ -66,6 +115,7 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
   const deps = {
     reader,
     store,
+    claims,
     publisher: {
       async publish(alert: AlertDocument) {
         calls.push('publish');
@@ -77,6 +127,7 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
     tagger: {
       async untag(_repository: string, _digest: string, tags: readonly string[]) {
         calls.push('untag');
+        if (failUntag) throw failUntag;
         return { removed: [...tags], skipped: [] };
       },
     },
@@ -91,6 +142,14 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
     failPublishing: (fail: boolean) => {
       failPublish = fail;
     },
+    failSaving: (error: Error | undefined) => {
+      failSave = error;
+    },
+    failUntagging: (error: Error | undefined) => {
+      failUntag = error;
+    },
+    latest: () => latest,
+    claimItems,
   };
 }
 
@@ -101,27 +160,30 @@ const complete = (findings: Finding[]): ScanResult => ({
 });
 
 describe('judgeScan', () => {
-  it('publishes, then stores: 4 calls for a new failing image', async () => {
+  it('claims the alert, publishes, records it published, then stores', async () => {
     const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
 
     const summary = await f.judge(event());
 
     expect(summary).toMatchObject({ outcome: 'judged', status: 'FAIL', alert: 'new', alertMessageId: 'm1' });
-    expect(f.calls).toEqual(['read', 'latest', 'publish', 'save']);
+    expect(f.calls).toEqual(['read', 'latest', 'claim', 'publish', 'published', 'save']);
     expect(f.saved[0]?.scanCompletedAt).toBe('2026-06-01T11:58:00.000Z');
   });
 
-  it('does not lose the alert when publishing fails: nothing is stored, the retry sends it', async () => {
+  it('stores and enforces even when publishing fails, and does not lose the alert: the retry sends it, once', async () => {
     const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
     f.failPublishing(true);
 
-    await expect(f.judge(event())).rejects.toThrow('SNS throttled');
+    await expect(f.judge(event({ repository: 'web-prod' }))).rejects.toThrow('SNS throttled');
+    const firstAttempt = [...f.calls];
     f.failPublishing(false);
-    const retry = await f.judge(event());
+    const retry = await f.judge(event({ repository: 'web-prod' }));
+    const replay = await f.judge(event({ repository: 'web-prod' }));
 
-    expect(f.saved).toHaveLength(1);
-    expect(retry.alert).toBe('new');
-    expect(f.published).toHaveLength(1);
+    expect(firstAttempt).toEqual(['read', 'latest', 'claim', 'publish', 'release', 'save', 'untag']);
+    expect(f.latest()?.status).toBe('FAIL');
+    expect([retry.alert, replay.alert]).toEqual(['new', 'none']);
+    expect(f.published.map((a) => a.kind)).toEqual(['new']);
   });
 
   it('sends nothing for an identical re-evaluation but still records it', async () => {
@@ -171,8 +233,101 @@ describe('judgeScan', () => {
     const pass = await passing.judge(event({ repository: 'web-prod' }));
 
     expect(fail.untagged).toEqual(['latest']);
-    expect(failing.calls).toEqual(['read', 'latest', 'publish', 'untag', 'save']);
+    expect(failing.calls).toEqual(['read', 'latest', 'claim', 'publish', 'published', 'save', 'untag']);
     expect(pass.untagged).toEqual([]);
     expect(passing.calls).not.toContain('untag');
+  });
+
+  describe('exactly one alert per change, whatever fails after the publish', () => {
+    const failing = () => complete([finding('CVE-1', 'HIGH')]);
+
+    it('alerts once across three attempts when the untag keeps failing, stores the verdict, and alerts the failure once', async () => {
+      const f = fakes(failing());
+      f.failUntagging(awsError('ThrottlingException'));
+
+      const attempts = [];
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        attempts.push(await f.judge(event({ repository: 'web-prod' })).catch((error: unknown) => error));
+      }
+
+      expect(attempts.every((e) => e instanceof EnforcementError)).toBe(true);
+      expect((attempts[0] as Error).message).toBe(
+        'could not remove tag latest: ThrottlingException, will retry',
+      );
+      expect(f.published.map((a) => a.kind)).toEqual(['new', 'enforcement-failed']);
+      expect(f.published[1]).toMatchObject({
+        status: 'FAIL',
+        reason: 'could not remove tag latest: ThrottlingException, will retry',
+      });
+      expect(f.published[1]?.subject).toContain('could not remove tag latest');
+      expect(f.latest()?.status).toBe('FAIL');
+      expect(f.calls.filter((c) => c === 'untag')).toHaveLength(3);
+      expect((attempts[2] as EnforcementError).summary).toMatchObject({ outcome: 'judged', alert: 'none' });
+    });
+
+    it('alerts once across three attempts when storing keeps failing, and still enforces', async () => {
+      const f = fakes(failing());
+      f.failSaving(awsError('ProvisionedThroughputExceededException'));
+
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await expect(f.judge(event({ repository: 'web-prod' }))).rejects.toThrow('Rate exceeded');
+      }
+
+      expect(f.published.map((a) => a.kind)).toEqual(['new']);
+      expect(f.calls.filter((c) => c === 'untag')).toHaveLength(3);
+    });
+
+    it('sends one alert for three concurrent copies of one event', async () => {
+      const f = fakes(failing());
+
+      const copies = await Promise.all([f.judge(event()), f.judge(event()), f.judge(event())]);
+
+      expect(f.published).toHaveLength(1);
+      expect(copies.map((c) => c.alert).sort()).toEqual(['new', 'none', 'none']);
+    });
+
+    it('gives the claim up when publishing fails, so the retry publishes it, once', async () => {
+      const f = fakes(failing());
+      f.failPublishing(true);
+
+      await expect(f.judge(event())).rejects.toThrow('SNS throttled');
+      f.failPublishing(false);
+      const retry = await f.judge(event());
+      const again = await f.judge(event());
+
+      expect(f.calls.slice(0, 5)).toEqual(['read', 'latest', 'claim', 'publish', 'release']);
+      expect([retry.alert, again.alert]).toEqual(['new', 'none']);
+      expect(f.published).toHaveLength(1);
+    });
+
+    it('publishes an alert a failed copy left unpublished when a concurrent copy stored the verdict first', async () => {
+      // Prepare: one copy claims and fails to publish, the other loses the claim; both store the verdict.
+      const f = fakes(failing());
+      f.failPublishing(true);
+      const [first, second] = await Promise.allSettled([f.judge(event()), f.judge(event())]);
+      expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+      expect(f.latest()?.status).toBe('FAIL');
+      f.failPublishing(false);
+
+      // Act: the failed copy's retry finds the evaluation stored.
+      const retry = await f.judge(event());
+      const replay = await f.judge(event());
+
+      // Assess: it takes the given-up claim over and sends the alert (kind as first decided); a replay does not.
+      expect(retry.alert).toBe('new');
+      expect(replay.alert).toBe('none');
+      expect(f.published.map((a) => a.kind)).toEqual(['new']);
+    });
+
+    it('starts no alert for a replay of a stored evaluation that needed none', async () => {
+      const f = fakes(complete([]));
+      await f.judge(event());
+
+      const replay = await f.judge(event());
+
+      expect(replay.alert).toBe('none');
+      expect(f.published).toHaveLength(0);
+      expect(f.claimItems.size).toBe(0);
+    });
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isExceptionActive } from '../../src/scan-gate/domain/exceptions.ts';
 import { policyHash } from '../../src/scan-gate/domain/policy.ts';
-import { BLOCKING_DETAILS_MAX, evaluate, gateBlocks } from '../../src/scan-gate/domain/verdict.ts';
+import {
+  BLOCKING_DETAILS_MAX,
+  evaluate,
+  evaluationId,
+  gateBlocks,
+} from '../../src/scan-gate/domain/verdict.ts';
 import { exception, finding, findings, input, NOW, policy, verdictOf } from './verdict-fixtures.ts';
 
 describe('scan gate verdict: thresholds', () => {
@@ -267,5 +272,33 @@ describe('scan gate verdict: record', () => {
     const given = input({ findings: findings(3, 'HIGH'), exceptions: [exception('CVE-2024-1001')] });
 
     expect(evaluate(given)).toEqual(evaluate(given));
+  });
+});
+
+describe('evaluation identity', () => {
+  const SCANNED = '2026-06-01T11:58:00.000Z';
+  const base = () => verdictOf({ findings: [finding('CVE-1', 'HIGH')], scanCompletedAt: SCANNED });
+
+  it('is the same for the same scan judged again later, with its tags in another order', () => {
+    const later = verdictOf({
+      findings: [finding('CVE-1', 'HIGH')],
+      scanCompletedAt: SCANNED,
+      now: new Date('2026-06-02T00:00:00Z'),
+      imageTags: ['latest', 'v1.2.3'],
+    });
+
+    expect(evaluationId(later)).toBe(evaluationId(base()));
+    expect(evaluationId(base())).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it.each([
+    ['another scan of the image', { scanCompletedAt: '2026-06-02T11:58:00.000Z' }],
+    ['other blocking findings', { findings: [finding('CVE-2', 'HIGH')] }],
+    ['another policy', { policy: policy({ thresholds: { HIGH: 5 } }) }],
+    ['a failed scan', { scanStatus: 'FAILED' }],
+  ])('differs for %s', (_case, over) => {
+    const other = verdictOf({ findings: [finding('CVE-1', 'HIGH')], scanCompletedAt: SCANNED, ...over });
+
+    expect(evaluationId(other)).not.toBe(evaluationId(base()));
   });
 });

@@ -36,11 +36,18 @@ describe('single-table key registry', () => {
       pk: `VERDICT#${repository}#${digest}`,
       sk: 'LATEST',
     });
-    expect(verdictKeys.history(repository, digest, '2026-11-26T10:00:00.000Z')).toEqual({
+    expect(verdictKeys.history(repository, digest, '2026-11-26T10:00:00.000Z', 'e1d2')).toEqual({
       pk: `VERDICT#${repository}#${digest}`,
-      sk: 'EVAL#2026-11-26T10:00:00.000Z',
+      sk: 'EVAL#2026-11-26T10:00:00.000Z#e1d2',
     });
     expect(verdictKeys.historyPrefix).toBe('EVAL#');
+    expect(verdictKeys.alertClaim(repository, digest, 'e1d2')).toEqual({
+      pk: `VERDICT#${repository}#${digest}`,
+      sk: 'ALERT#e1d2',
+    });
+    expect(verdictKeys.alertClaim(repository, digest, 'e1d2', 'ENFORCEMENT').sk).toBe(
+      'ALERT#e1d2#ENFORCEMENT',
+    );
   });
 
   it('finds an overlap when there is one (the check can fail)', () => {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
@@ -5,11 +7,12 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { IamPermissions } from '../../shared/iam.ts';
 import { verdictKeys } from '../../shared/table.ts';
-import type { Verdict } from '../domain/verdict.ts';
-import type { VerdictStore } from '../ports.ts';
+import { evaluationId, type Verdict } from '../domain/verdict.ts';
+import type { AlertClaim, AlertClaims, AlertKey, VerdictStore } from '../ports.ts';
 
 /**
  * The item of one evaluation, keyed by {@link verdictKeys} (one partition per image): a few top-level
@@ -35,18 +38,22 @@ function itemOf(verdict: Verdict, key: { pk: string; sk: string }, entity: strin
 const BATCH_ATTEMPTS = 4;
 
 /**
- * What {@link dynamoVerdicts} calls as a {@link VerdictStore}: GetItem (`latest`), BatchWriteItem (`save`).
- * `history`, not part of the port, also calls dynamodb:Query: only tests and tools call it, and no function is
- * granted it.
+ * What {@link dynamoVerdicts} calls as a {@link VerdictStore} and {@link AlertClaims}: GetItem (`latest`),
+ * BatchWriteItem (`save`), UpdateItem (`claim`, `published`, `release`). `history`, not part of the ports,
+ * also calls dynamodb:Query: only tests and tools call it, and no function is granted it.
  */
 export const dynamoVerdictsPermissions: IamPermissions = [
-  { actions: ['dynamodb:GetItem', 'dynamodb:BatchWriteItem'], resource: 'sentinel-table' },
+  {
+    actions: ['dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+    resource: 'sentinel-table',
+  },
 ];
 
 /**
- * {@link VerdictStore} on the single DynamoDB table. `save` writes the latest and a history item in one
- * BatchWriteItem: one call, one write unit per item (a TransactWriteItems would cost twice that on every
- * event, to serialise a race that can at worst send a duplicate alert).
+ * {@link VerdictStore} and {@link AlertClaims} on the single DynamoDB table. `save` writes the latest and a
+ * history item in one BatchWriteItem: one call, one write unit per item. Who alerts is serialised by the alert
+ * claim's conditional UpdateItem instead of a transaction around the save: that costs a write only when there
+ * is something to alert, where a TransactWriteItems would double the cost of every event.
  */
 export function dynamoVerdicts(
   doc: DynamoDBDocumentClient,
@@ -78,7 +85,12 @@ export function dynamoVerdicts(
             PutRequest: {
               Item: itemOf(
                 verdict,
-                verdictKeys.history(repositoryName, imageDigest, evaluatedAt),
+                verdictKeys.history(
+                  repositoryName,
+                  imageDigest,
+                  verdict.scanCompletedAt ?? evaluatedAt,
+                  evaluationId(verdict),
+                ),
                 'VerdictHistory',
               ),
             },
@@ -101,7 +113,77 @@ export function dynamoVerdicts(
       }
     },
 
-    /** Every stored evaluation of one image, oldest first (for tools and tests). */
+    /**
+     * One UpdateItem whose condition is the decision: absent, or unpublished with its lease over (given up
+     * claims have a lease of 0). A lost race is ConditionalCheckFailed, the expected answer for all but one.
+     * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+     */
+    async claim(key, request): Promise<AlertClaim | undefined> {
+      const owner = randomUUID();
+      const now = request.now.getTime();
+      const takeOver = 'published = :false AND leaseUntil < :now';
+      try {
+        const out = await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: claimKey(key),
+            UpdateExpression:
+              'SET entity = :entity, #owner = :owner, leaseUntil = :lease, published = :false, ' +
+              'kind = if_not_exists(kind, :kind), claimedAt = :claimedAt',
+            ConditionExpression: request.takeOverOnly
+              ? `attribute_exists(pk) AND ${takeOver}`
+              : `attribute_not_exists(pk) OR (${takeOver})`,
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: {
+              ':entity': 'AlertClaim',
+              ':owner': owner,
+              ':lease': now + request.leaseMs,
+              ':now': now,
+              ':false': false,
+              ':kind': request.kind,
+              ':claimedAt': request.now.toISOString(),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { key, owner, kind: String(out.Attributes?.kind ?? request.kind) };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
+    },
+
+    /** Unconditional: the alert went out, whoever else may have taken the claim over meanwhile. */
+    async published(claim, messageId): Promise<void> {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: claimKey(claim.key),
+          UpdateExpression: 'SET published = :true, messageId = :messageId',
+          ExpressionAttributeValues: { ':true': true, ':messageId': messageId },
+        }),
+      );
+    },
+
+    /** Only our own, unpublished claim; someone else's take-over is left alone. */
+    async release(claim): Promise<void> {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: claimKey(claim.key),
+            UpdateExpression: 'SET leaseUntil = :zero',
+            ConditionExpression: '#owner = :owner AND published = :false',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':zero': 0, ':owner': claim.owner, ':false': false },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    /** Every stored evaluation of one image, oldest scan first (for tools and tests). */
     async history(repositoryName: string, imageDigest: string): Promise<Verdict[]> {
       const items: Verdict[] = [];
       let start: Record<string, unknown> | undefined;
@@ -122,5 +204,9 @@ export function dynamoVerdicts(
       } while (start);
       return items;
     },
-  } satisfies VerdictStore & Record<string, unknown>;
+  } satisfies VerdictStore & AlertClaims & Record<string, unknown>;
+}
+
+function claimKey(key: AlertKey) {
+  return verdictKeys.alertClaim(key.repositoryName, key.imageDigest, key.evaluationId, key.what);
 }

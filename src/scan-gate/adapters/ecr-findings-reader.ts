@@ -2,10 +2,9 @@ import {
   DescribeImageScanFindingsCommand,
   type DescribeImageScanFindingsResponse,
   type ECRClient,
-  ImageNotFoundException,
-  RepositoryNotFoundException,
   ScanNotFoundException,
 } from '@aws-sdk/client-ecr';
+import { isImageGone } from '../../shared/ecr/gone.ts';
 import { ImageGoneError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import { isScanComplete, SCAN_NOT_FOUND } from '../domain/scan-status.ts';
@@ -54,7 +53,7 @@ export function ecrFindingsReader(ecr: ECRClient): ScanFindingsReader {
           };
         }
         // Deleted between the scan and now: a real race, not a failure.
-        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException) {
+        if (isImageGone(error)) {
           throw new ImageGoneError(`${repositoryName}@${imageDigest} no longer exists`, { cause: error });
         }
         throw error;

@@ -3,9 +3,8 @@ import {
   BatchGetImageCommand,
   DescribeImagesCommand,
   type ECRClient,
-  ImageNotFoundException,
-  RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
+import { isImageGone } from '../../shared/ecr/gone.ts';
 import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import type { ImageTagger } from '../ports.ts';
@@ -25,6 +24,14 @@ export function quarantineTag(imageDigest: string): string {
 /** A BatchDeleteImage failure we can't explain as a race: retrying the invocation is the right answer. */
 export class UntagError extends Error {
   override readonly name = 'UntagError';
+
+  /** @param code ECR's failure code (e.g. `ImageReferencedByManifestList`), for one-line reports. */
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 /** What {@link ecrTagger} calls itself; the quarantine tag's PutImage is {@link putManifest}'s. */
@@ -61,8 +68,7 @@ export function ecrTagger(ecr: ECRClient): ImageTagger {
         current = out.imageDetails?.[0]?.imageTags ?? [];
       } catch (error) {
         // The image is gone: nothing deploys it by tag any more.
-        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException)
-          return { removed: [], skipped: wanted };
+        if (isImageGone(error)) return { removed: [], skipped: wanted };
         throw error;
       }
       const remove = wanted.filter((tag) => current.includes(tag));
@@ -89,6 +95,7 @@ export function ecrTagger(ecr: ECRClient): ImageTagger {
         } else {
           throw new UntagError(
             `could not remove tag ${tag ?? '?'} from ${repositoryName}@${imageDigest}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
+            failure.failureCode ?? 'UnknownFailure',
           );
         }
       }
@@ -111,6 +118,7 @@ async function addQuarantineTag(ecr: ECRClient, repositoryName: string, imageDig
     const failure = got.failures?.[0];
     throw new UntagError(
       `could not read the manifest of ${repositoryName}@${imageDigest} to quarantine it: ${failure?.failureCode ?? 'no image'}`,
+      failure?.failureCode ?? 'ImageNotFound',
     );
   }
   // Already there (a retry after the quarantine tag was added) is success.

@@ -15,7 +15,14 @@ import type { VerdictStatus } from './verdict.ts';
  * otherwise page people. Blocking ids are compared as sets (order and duplicates do not matter).
  */
 
-export type AlertKind = 'new' | 'changed' | 'resolved' | 'repeat' | 'unchanged';
+export const ALERT_KINDS = ['new', 'changed', 'resolved', 'repeat', 'unchanged'] as const;
+
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** True for a verdict alert's kind (e.g. as stored with an alert claim). */
+export function isAlertKind(kind: string): kind is AlertKind {
+  return (ALERT_KINDS as readonly string[]).includes(kind);
+}
 
 export interface AlertDecision {
   send: boolean;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   compareSeverity,
   countBySeverity,
@@ -7,7 +8,7 @@ import {
 import { type ExceptionNote, exceptionsFor, noteOf, type ScanException } from './exceptions.ts';
 import { compareFindings, type Finding } from './findings.ts';
 import type { EffectivePolicy } from './policy.ts';
-import { policyHash } from './policy.ts';
+import { canonicalJson, policyHash } from './policy.ts';
 import { isScanComplete } from './scan-status.ts';
 
 /**
@@ -82,6 +83,27 @@ export interface Verdict {
   scanCompletedAt?: string | undefined;
   /** `now`, ISO 8601. */
   evaluatedAt: string;
+}
+
+/**
+ * What makes two evaluations "the same evaluation of the same scan": the scan (when it finished, its status),
+ * the policy (its hash) and everything the verdict concluded that alerts and enforcement depend on. A
+ * redelivered event, or a concurrent copy of it, yields the same id; a new scan, another policy or an expired
+ * exception yields another. Stored data keys history items and alert claims, so its inputs never change
+ * meaning. When the scan's time is unknown the evaluation's own time stands in (no two are then the same).
+ */
+export function evaluationId(verdict: Verdict): string {
+  const identity = {
+    scan: verdict.scanCompletedAt ?? `evaluated ${verdict.evaluatedAt}`,
+    scanStatus: verdict.scanStatus,
+    status: verdict.status,
+    policyHash: verdict.policyHash,
+    countsAfter: verdict.countsAfter,
+    blocking: [...new Set(verdict.blocking.ids)].sort(),
+    exceptionsApplied: verdict.exceptionsApplied.map((e) => e.cve).sort(),
+  };
+  // 128 bits keep a sort key short; collisions would need a deliberate attack on sha256.
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 32);
 }
 
 /** True when the verdict stops the image (promotion, deployment): FAIL and ERROR both do. */

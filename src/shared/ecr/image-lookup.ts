@@ -1,10 +1,6 @@
-import {
-  DescribeImagesCommand,
-  type ECRClient,
-  ImageNotFoundException,
-  RepositoryNotFoundException,
-} from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, type ECRClient, ImageNotFoundException } from '@aws-sdk/client-ecr';
 import type { IamPermissions } from '../iam.ts';
+import { isImageGone } from './gone.ts';
 
 /** What the registry tells us about one image, in our own terms. */
 export interface ImageFacts {
@@ -61,8 +57,7 @@ export function ecrImageLookup(ecr: ECRClient): ImageLookup {
         };
       } catch (error) {
         // Image (or its whole repository) deleted between the event and now: a real race, not a failure.
-        if (error instanceof ImageNotFoundException || error instanceof RepositoryNotFoundException)
-          return undefined;
+        if (isImageGone(error)) return undefined;
         throw error;
       }
     },
