@@ -9,11 +9,11 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
-import { PROJECT_ROOT } from '../support/cli.ts';
+import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
+import { startFunctionUnderTest } from '../support/runtime.ts';
+import { awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 /**
  * The on-image-pushed flow on the sandbox: ECR emits the push event, moto's EventBridge routes it through the
@@ -37,15 +37,7 @@ describe('on-image-pushed on the sandbox', () => {
   const runtimeLog: string[] = [];
 
   beforeAll(async () => {
-    runtime = await startLambdaRuntime({
-      endpoint: sandboxUrl(),
-      serverlessFile: `${PROJECT_ROOT}serverless.yml`,
-      projectRoot: PROJECT_ROOT,
-      stage: uniqueName('pushed').slice(0, 20),
-      // Only the function under test: the others would also handle every event of the shared sandbox.
-      functions: ['onImagePushed'],
-      pollWaitSeconds: 1,
-      retryDelaysMs: [50, 50],
+    runtime = await startFunctionUnderTest('onImagePushed', 'pushed', {
       log: (line) => runtimeLog.push(line),
     });
     table = runtime.resources.SentinelTable?.ref ?? '';

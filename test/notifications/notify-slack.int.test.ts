@@ -9,12 +9,13 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SnsAlertMessage, snsAlertMessage } from '../../src/notifications/adapters/sns-alerts.ts';
 import { SLACK_LIMITS, type SlackMessage } from '../../src/notifications/slack-blocks.ts';
-import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
+import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { type AlertContext, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { exception, finding, findings, verdictOf } from '../scan-gate/verdict-fixtures.ts';
 import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
-import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
+import { startFunctionUnderTest } from '../support/runtime.ts';
+import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 /**
  * notify-slack on the shared sandbox: an alert published to the runtime's AlertsTopic (MessageStructure json, as
@@ -90,15 +91,7 @@ describe('notify-slack on the sandbox', () => {
       config,
       `${example.slice(0, example.indexOf('\nalerts:'))}\nalerts:\n  email: [${email}]\n  slack:\n    webhookParameter: ${parameter}\n`,
     );
-    runtime = await startLambdaRuntime({
-      endpoint: sandboxUrl(),
-      serverlessFile: `${PROJECT_ROOT}serverless.yml`,
-      projectRoot: PROJECT_ROOT,
-      stage: uniqueName('ns').slice(0, 20),
-      // Only the function under test: the others would also handle every event of the shared sandbox.
-      functions: ['notifySlack'],
-      pollWaitSeconds: 1,
-      retryDelaysMs: [50, 50],
+    runtime = await startFunctionUnderTest('notifySlack', 'ns', {
       variables: { SENTINEL_CONFIG: config },
       functionEnvironment: { SENTINEL_CONFIG: config },
       log: (line) => runtimeLog.push(line),

@@ -4,16 +4,12 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type InvokeOutcome,
-  type LambdaRuntime,
-  startLambdaRuntime,
-} from '../../src/sandbox/runtime/index.ts';
+import type { InvokeOutcome, LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { malformedPushEvents, pushEvent } from '../inventory/malformed-push-events.ts';
-import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
+import { startFunctionUnderTest } from '../support/runtime.ts';
 
 /**
  * on-image-pushed under hostile input and ECR's scan quota, through the real handler as the local runtime runs
@@ -44,15 +40,7 @@ beforeAll(async () => {
   ecr = new ECRClient(config);
   doc = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   sqs = new SQSClient(config);
-  runtime = await startLambdaRuntime({
-    endpoint: sandbox.url,
-    serverlessFile: `${PROJECT_ROOT}serverless.yml`,
-    projectRoot: PROJECT_ROOT,
-    functions: ['onImagePushed'],
-    pollWaitSeconds: 1,
-    retryDelaysMs: [50, 50],
-    log: () => {},
-  });
+  runtime = await startFunctionUnderTest('onImagePushed', 'hostile', { endpoint: sandbox.url });
 }, 90_000);
 
 afterAll(async () => {

@@ -18,14 +18,14 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDocument } from '../../src/notifications/index.ts';
-import { type LambdaRuntime, startLambdaRuntime } from '../../src/sandbox/runtime/index.ts';
+import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
 import type { JudgeScanSummary } from '../../src/scan-gate/judge-scan.ts';
-import { PROJECT_ROOT } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
+import { startFunctionUnderTest } from '../support/runtime.ts';
+import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 /**
  * The on-scan-completed flow on the shared sandbox: an image pushed with catalogue findings is scanned, ECR
@@ -75,17 +75,7 @@ describe('on-scan-completed on the sandbox', () => {
   const alerts: AlertDocument[] = [];
 
   beforeAll(async () => {
-    runtime = await startLambdaRuntime({
-      endpoint: sandboxUrl(),
-      serverlessFile: `${PROJECT_ROOT}serverless.yml`,
-      projectRoot: PROJECT_ROOT,
-      stage: uniqueName('scan').slice(0, 20),
-      // Only the function under test: the others would also handle every event of the shared sandbox.
-      functions: ['onScanCompleted'],
-      pollWaitSeconds: 1,
-      retryDelaysMs: [50, 50],
-      log: () => {},
-    });
+    runtime = await startFunctionUnderTest('onScanCompleted', 'scan');
     store = dynamoVerdicts(doc, runtime.resources.SentinelTable?.ref ?? '');
     onFailureUrl = runtime.resources.OnFailureQueue?.url ?? '';
     const topicArn = runtime.resources.AlertsTopic?.arn ?? runtime.resources.AlertsTopic?.ref ?? '';
