@@ -1,5 +1,6 @@
 import { Composer, type Document, isMap, LineCounter, Parser } from 'yaml';
 import type * as z from 'zod';
+import { SentinelError } from '../shared/errors.ts';
 import {
   boundedProblems,
   CONFIG_LIMITS,
@@ -28,13 +29,16 @@ export interface ConfigProblem {
  * A configuration file that could not be read or does not validate; `problems` lists every issue found.
  * `unreadable` marks a file that is missing or cannot be opened: a missing prerequisite, not an invalid file.
  */
-export class ConfigError extends Error {
+export class ConfigError extends SentinelError {
   constructor(
     readonly file: string,
     readonly problems: ConfigProblem[],
     options?: { cause?: unknown; unreadable?: boolean },
   ) {
-    super(`${file} is not a valid ecr-sentinel configuration:\n${formatProblems(problems)}`, options);
+    super(`${file} is not a valid ecr-sentinel configuration:\n${formatProblems(problems)}`, {
+      retryable: false,
+      cause: options?.cause,
+    });
     this.name = 'ConfigError';
     this.unreadable = options?.unreadable === true;
   }

@@ -1,3 +1,4 @@
+import { SentinelError } from '../shared/errors.ts';
 import type { AnyAlertDocument } from './alert-document.ts';
 import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
@@ -29,7 +30,7 @@ export type SlackAlertSummary =
  * The webhook parameter holds something that is not a plain http(s) URL (http for a local stand-in webhook;
  * no spaces, no credentials); its value is not repeated here.
  */
-export class InvalidWebhookUrlError extends Error {
+export class InvalidWebhookUrlError extends SentinelError {
   override readonly name = 'InvalidWebhookUrlError';
   constructor(readonly parameterName: string) {
     super(

@@ -4,6 +4,7 @@ import {
   type RetryPolicy,
   retryDecision,
 } from '../../shared/backoff.ts';
+import { SentinelError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import type { WebhookPoster } from '../ports.ts';
 
@@ -18,7 +19,7 @@ import type { WebhookPoster } from '../ports.ts';
  */
 
 /** Slack answered 4xx (not 429): the message or the webhook is wrong; retrying will not help. */
-export class SlackWebhookRejectedError extends Error {
+export class SlackWebhookRejectedError extends SentinelError {
   override readonly name = 'SlackWebhookRejectedError';
   constructor(
     readonly status: number,
@@ -30,7 +31,7 @@ export class SlackWebhookRejectedError extends Error {
 }
 
 /** Slack could not be reached or kept failing (429/5xx/network) until attempts or time ran out. */
-export class SlackWebhookUnavailableError extends Error {
+export class SlackWebhookUnavailableError extends SentinelError {
   override readonly name = 'SlackWebhookUnavailableError';
   constructor(
     readonly attempts: number,
@@ -41,6 +42,7 @@ export class SlackWebhookUnavailableError extends Error {
     super(
       `Slack webhook unavailable after ${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${lastFailure}; ` +
         `${reason === 'time' ? 'no time left for another attempt' : 'attempts used up'})`,
+      { retryable: true },
     );
   }
 }

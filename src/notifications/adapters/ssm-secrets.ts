@@ -1,4 +1,5 @@
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import { SentinelError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import type { SecretReader } from '../ports.ts';
 
@@ -6,13 +7,16 @@ import type { SecretReader } from '../ports.ts';
 export const SECRET_TTL_MS = 5 * 60_000;
 
 /** The parameter does not exist (or was deleted): a configuration problem, named in the message. */
-export class SecretNotFoundError extends Error {
+export class SecretNotFoundError extends SentinelError {
   override readonly name = 'SecretNotFoundError';
   constructor(
     readonly parameterName: string,
     options?: { cause?: unknown },
   ) {
-    super(`SSM parameter ${parameterName} not found: create it as a SecureString`, options);
+    super(`SSM parameter ${parameterName} not found: create it as a SecureString`, {
+      retryable: false,
+      cause: options?.cause,
+    });
   }
 }
 

@@ -1,15 +1,20 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { SentinelError } from '../errors.ts';
 
 /** An event that does not have the shape the function handles: final, retrying will not fix it. */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends SentinelError {
   constructor(
     readonly eventId: string | undefined,
     readonly problems: string[],
     options?: { cause?: unknown },
   ) {
-    super(`invalid event${eventId ? ` ${eventId}` : ''}: ${problems.join('; ')}`, options);
+    // Not retryable: the same event fails the same way (Lambda's retries then put it on the onFailure queue).
+    super(`invalid event${eventId ? ` ${eventId}` : ''}: ${problems.join('; ')}`, {
+      retryable: false,
+      cause: options?.cause,
+    });
     this.name = 'InvalidEventError';
   }
 }
