@@ -9,6 +9,7 @@ import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/shared/project-root.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
+import { awsClientConfig } from '../support/sandbox.ts';
 
 /**
  * Exactly one alert per verdict change, whatever fails after the publish: a sandbox of its own (fault rules
@@ -66,12 +67,7 @@ describe('alerts under faults: one per verdict change', () => {
         configFile: CONFIG_FILE,
       },
     });
-    const config = {
-      endpoint: sandbox.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      maxAttempts: 1,
-    };
+    const config = awsClientConfig(sandbox.url);
     ecr = new ECRClient(config);
     sqs = new SQSClient(config);
     const runtime = sandbox.runtime();

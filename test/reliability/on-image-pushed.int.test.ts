@@ -10,6 +10,7 @@ import { malformedPushEvents, pushEvent } from '../inventory/malformed-push-even
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { startFunctionUnderTest } from '../support/runtime.ts';
+import { awsClientConfig } from '../support/sandbox.ts';
 
 /**
  * on-image-pushed under hostile input and ECR's scan quota, through the real handler as the local runtime runs
@@ -31,12 +32,7 @@ let sqs: SQSClient;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, scanDelayMs: 50, quiet: true });
-  const config = {
-    endpoint: sandbox.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  };
+  const config = awsClientConfig(sandbox.url);
   ecr = new ECRClient(config);
   doc = DynamoDBDocumentClient.from(new DynamoDBClient(config));
   sqs = new SQSClient(config);

@@ -10,6 +10,7 @@ import {
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
+import { awsClientConfig } from '../support/sandbox.ts';
 
 // Every admin endpoint changes state the whole sandbox shares (reset, faults, clock, counters), so this file
 // runs its own sandbox instead of the run-wide one other test files use in parallel.
@@ -28,12 +29,7 @@ beforeEach(async () => {
 });
 
 function clientConfig() {
-  return {
-    endpoint: sandbox.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  };
+  return awsClientConfig(sandbox.url);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: admin answers are loosely typed JSON

@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcrEmulator, EcrEmulatorOptions } from '../../src/sandbox/contracts.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
+import { awsClientConfig } from '../support/sandbox.ts';
 
 // A stand-in emulator: every request emits `count` numbered events, so ordering and batching are observable.
 let sandbox: Sandbox;
@@ -33,12 +34,7 @@ const stub: EcrEmulator = {
   close: async () => {},
 };
 
-const config = () => ({
-  endpoint: sandbox.url,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  maxAttempts: 1,
-});
+const config = () => awsClientConfig(sandbox.url);
 
 beforeAll(async () => {
   sandbox = await startSandbox({

@@ -12,10 +12,10 @@ export function sandboxUrl(): string {
   return inject('sandboxUrl');
 }
 
-/** Client settings for any AWS SDK v3 client pointed at the sandbox. */
-export function awsClientConfig() {
+/** Client settings for any AWS SDK v3 client pointed at the shared sandbox, or at `endpoint` (a test's own). */
+export function awsClientConfig(endpoint: string = sandboxUrl()) {
   return {
-    endpoint: sandboxUrl(),
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     maxAttempts: 1,

@@ -7,6 +7,7 @@ import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/sandbox/moto/launcher.ts';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
+import { awsClientConfig } from '../../support/sandbox.ts';
 
 // These requests would reset the sandbox and inject faults if they got through, so this file runs its own
 // sandbox rather than the run-wide one other test files share.
@@ -181,12 +182,7 @@ describe('what keeps working', () => {
   });
 
   it('serves the AWS SDK (the emulator and moto)', async () => {
-    const config = {
-      endpoint: sandbox.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      maxAttempts: 1,
-    };
+    const config = awsClientConfig(sandbox.url);
     const ecr = new ECRClient(config);
     const sqs = new SQSClient(config);
     try {
