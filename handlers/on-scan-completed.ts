@@ -13,9 +13,14 @@ import { dynamoVerdicts } from '../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { ecrFindingsReader } from '../src/scan-gate/adapters/ecr-findings-reader.ts';
 import { ecrTagger } from '../src/scan-gate/adapters/ecr-tagger.ts';
 import { onScanCompletedEnvSchema } from '../src/scan-gate/env.ts';
-import { type ScanCompletedEvent, scanCompletedEventSchema } from '../src/scan-gate/events.ts';
+import {
+  type HomeRegistry,
+  type ScanCompletedEvent,
+  scanCompletedEventSchema,
+} from '../src/scan-gate/events.ts';
 import { EnforcementError, judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
+import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
@@ -41,21 +46,35 @@ const judge = judgeScan({
 });
 
 /**
+ * The registry this function judges: its own account (from the ARN it was invoked by, Lambda's only source of
+ * it) and Region. A scan event of any other registry is refused (ForeignRegistryError).
+ */
+function homeRegistry(invokedFunctionArn: string): HomeRegistry {
+  const accountId = invokedFunctionArn.split(':')[4] ?? '';
+  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
+    throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
+  }
+  return { accountId, region: env.AWS_REGION };
+}
+
+/**
  * `ECR Image Scan` (basic) and `Inspector2 Scan` (enhanced) → verdict by digest, stored; an SNS alert when it
  * changed; `untag` enforcement of a failing image. No Powertools idempotency: judge-scan's alert claims make a
  * redelivered or concurrent copy of an event a no-op for alerts (and keep calls per event low), and a failed
  * enforcement must run again on the retry. A failed enforcement counts in `EnforcementFailures` and is thrown,
- * so that Lambda retries it.
+ * so that Lambda retries it. An event that is not a scan event of this account and Region's registry, or that
+ * names a repository, digest or tag ECR could not hold, fails (InvalidEventError naming the field, or
+ * ForeignRegistryError), so after Lambda's retries it reaches the onFailure queue with its payload.
  */
 export const handler = middy<ScanCompletedEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(logFailures(logger))
   .use(parseEvent(scanCompletedEventSchema))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     let summary: Awaited<ReturnType<typeof judge>>;
     try {
-      summary = await judge(event);
+      summary = await judge(event, homeRegistry(context.invokedFunctionArn));
     } catch (error) {
       if (error instanceof EnforcementError) {
         metrics.addMetric('EnforcementFailures', MetricUnit.Count, 1);

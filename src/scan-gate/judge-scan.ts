@@ -7,10 +7,16 @@ import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
 import { isScanComplete, isScanRunning } from './domain/scan-status.ts';
 import { evaluate, evaluationId, gateBlocks, type Verdict, type VerdictStatus } from './domain/verdict.ts';
-import { normaliseScanEvent, type ScanCompletedEvent } from './events.ts';
+import {
+  assertHomeRegistry,
+  type HomeRegistry,
+  normaliseScanEvent,
+  type ScanCompletedEvent,
+} from './events.ts';
 import type {
   AlertClaims,
   AlertKey,
+  ImageChecker,
   ImageTagger,
   ScanFindingsReader,
   ScanResult,
@@ -23,9 +29,9 @@ export interface JudgeScanSummary {
   imageDigest: string;
   /**
    * `judged`: a verdict was evaluated and stored (or found identical to the stored one under a concurrent
-   * writer); `image-gone`: the image was deleted since the scan; `scan-in-progress`: the event says complete
-   * but a newer scan of the image is running (its own event follows); `stale`: a failed-scan event older than
-   * the scan the stored verdict judged.
+   * writer); `image-gone`: the image was deleted since the scan, or the registry never held it;
+   * `scan-in-progress`: the event says complete but a newer scan of the image is running (its own event
+   * follows); `stale`: a failed-scan event older than the scan the stored verdict judged.
    */
   outcome: 'judged' | 'image-gone' | 'scan-in-progress' | 'stale';
   status?: VerdictStatus;
@@ -81,14 +87,17 @@ export class EnforcementError extends SentinelError {
  *   evaluation is judged again after the lease.
  * The history item of an evaluation is keyed by its identity, so a replay stores it once.
  *
- * AWS calls per event: DescribeImageScanFindings (one page up to 1000 findings; none when the event reports a
- * failed scan), GetItem, BatchWriteItem (latest + history); when alerting, UpdateItem (claim), Publish and
- * UpdateItem (published); a redelivery of a stored evaluation adds one UpdateItem (take-over check). `untag`
- * enforcement of a failing image adds DescribeImages (+ BatchDeleteImage, + BatchGetImage and PutImage when the
- * tags were its last).
+ * A scan of another account's or Region's registry than `home` (the function's own) is refused with a
+ * ForeignRegistryError before any call.
+ *
+ * AWS calls per event: DescribeImageScanFindings (one page up to 1000 findings; when the event reports a failed
+ * scan, one call of one finding that confirms the image exists), GetItem, BatchWriteItem (latest + history);
+ * when alerting, UpdateItem (claim), Publish and UpdateItem (published); a redelivery of a stored evaluation
+ * adds one UpdateItem (take-over check). `untag` enforcement of a failing image adds DescribeImages
+ * (+ BatchDeleteImage, + BatchGetImage and PutImage when the tags were its last).
  */
 export function judgeScan(deps: {
-  reader: ScanFindingsReader;
+  reader: ScanFindingsReader & ImageChecker;
   store: VerdictStore;
   claims: AlertClaims;
   publisher: AlertPublisher;
@@ -124,8 +133,9 @@ export function judgeScan(deps: {
     return { sent: { kind: claim.kind, messageId } };
   }
 
-  return async (event: ScanCompletedEvent): Promise<JudgeScanSummary> => {
+  return async (event: ScanCompletedEvent, home: HomeRegistry): Promise<JudgeScanSummary> => {
     const scan = normaliseScanEvent(event);
+    assertHomeRegistry(scan, home);
     const { repositoryName, imageDigest } = scan;
     const skip = (outcome: JudgeScanSummary['outcome']): JudgeScanSummary => ({
       repositoryName,
@@ -136,7 +146,8 @@ export function judgeScan(deps: {
       untagSkipped: [],
     });
 
-    // A failed scan is judged from the event alone (fail closed): its findings would say nothing more.
+    // A failed scan is judged from the event alone (fail closed): its findings would say nothing more. The
+    // image must exist though: a verdict and an alert for an image ECR doesn't hold would be the event's word.
     let result: ScanResult;
     if (isScanComplete(scan.scanStatus)) {
       try {
@@ -147,6 +158,7 @@ export function judgeScan(deps: {
       }
       if (isScanRunning(result.scanStatus)) return skip('scan-in-progress');
     } else {
+      if (!(await deps.reader.exists(repositoryName, imageDigest))) return skip('image-gone');
       result = {
         scanStatus: scan.scanStatus,
         findings: undefined,

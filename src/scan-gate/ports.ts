@@ -17,6 +17,15 @@ export interface ScanFindingsReader {
   read(repositoryName: string, imageDigest: string): Promise<ScanResult>;
 }
 
+/** Tells whether an image is in the registry. */
+export interface ImageChecker {
+  /**
+   * Whether the image exists in the registry, in one call: for an event that is judged without its findings (a
+   * failed scan), so that an event naming an image ECR never held is not stored or alerted.
+   */
+  exists(repositoryName: string, imageDigest: string): Promise<boolean>;
+}
+
 /** Verdicts by repository + digest: the latest in one read, every evaluation kept as history. */
 export interface VerdictStore {
   latest(repositoryName: string, imageDigest: string): Promise<Verdict | undefined>;

@@ -24,8 +24,11 @@ export type IamResource =
   /** The SSM SecureString named by sentinel.config.yml `alerts.slack.webhookParameter`. */
   | 'slack-webhook-parameter'
   /**
-   * The KMS key that encrypts an SSM SecureString, used only through SSM (condition `kms:ViaService`): which key
-   * (aws/ssm or a customer key) is the parameter owner's choice, unknown at deploy.
+   * The KMS key of the account that encrypts the Slack webhook's SecureString — aws/ssm or a customer managed key,
+   * the parameter owner's choice, unknown at deploy — used only through SSM (condition `kms:ViaService`) and only
+   * for that parameter (condition `kms:EncryptionContext:PARAMETER_ARN`: SSM names the parameter's ARN in the
+   * encryption context of every Decrypt it asks for).
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html
    * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
    */
   | 'secure-string-key'
@@ -37,8 +40,12 @@ export type IamResource =
  * The only home of this list: the `'*'` resource accepts nothing else, and the IAM test allows `"*"` for nothing
  * else.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoninspector2.html
  */
-export const ACTIONS_ONLY_ON_ANY_RESOURCE = ['ecr:GetRegistryScanningConfiguration'] as const;
+export const ACTIONS_ONLY_ON_ANY_RESOURCE = [
+  'ecr:GetRegistryScanningConfiguration',
+  'inspector2:ListFindings',
+] as const;
 
 /** One of {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */
 export type ActionOnlyOnAnyResource = (typeof ACTIONS_ONLY_ON_ANY_RESOURCE)[number];

@@ -44,6 +44,8 @@ interface Template {
 /** A function of the template, with what its role grants. */
 interface DeployedFunction {
   name: string;
+  /** The Lambda function's name, e.g. `ecr-sentinel-ci-onImagePushed`. */
+  functionName: string;
   /** `handlers/<fn>.ts` */
   handlerFile: string;
   roleId: string;
@@ -57,11 +59,12 @@ const alertWiring = require(join(PROJECT_ROOT, 'deploy/alert-subscriptions.cjs')
   slackWebhookParameterArnPath: string;
 };
 
-/** Logs: the managed policy, and nothing else, for every function. */
-const BASIC_EXECUTION_ROLE = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
-
 /** How serverless.yml writes each resource kind of src/shared/iam.ts in a statement. */
 // biome-ignore-start lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, as in the template.
+/** A log group's ARN up to its name: the ARN of its streams is `${this}${name}:log-stream:…`. */
+const LOG_GROUP_ARN_PREFIX = 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:';
+/** KMS used by SSM in the stack's region, on the caller's behalf. */
+const VIA_SSM = { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' };
 const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn }> = {
   'ecr-repository': {
     Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' },
@@ -75,8 +78,15 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
     },
   },
   'secure-string-key': {
-    Resource: '*',
-    Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' },
+    Condition: {
+      StringEquals: {
+        'kms:ViaService': VIA_SSM,
+        'kms:EncryptionContext:PARAMETER_ARN': {
+          'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${alertWiring().slackWebhookParameterArnPath}`,
+        },
+      },
+    },
   },
   '*': { Resource: '*' },
 };
@@ -186,12 +196,28 @@ async function expectationOf(handlerFile: string, readSource?: ReadSource): Prom
 }
 
 /**
- * Lambda's own needs from the function's configuration: sending a failed asynchronous invocation to its
- * destination needs the permission on the execution role.
+ * Lambda's own needs from the function's configuration: writing its logs to the log group the stack declares for
+ * it (the group exists before the function, so no logs:CreateLogGroup), and sending a failed asynchronous
+ * invocation to its destination.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-permissions.html
  * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
  */
 function runtimeGrantsOf(template: Template, functionId: string): string[] {
   const grants: string[] = [];
+  const functionName = template.Resources[functionId]?.Properties.FunctionName;
+  const logGroups = Object.entries(template.Resources).filter(
+    ([, resource]) =>
+      resource.Type === 'AWS::Logs::LogGroup' &&
+      typeof functionName === 'string' &&
+      resource.Properties.LogGroupName === `/aws/lambda/${functionName}`,
+  );
+  if (logGroups.length !== 1) {
+    throw new Error(`${functionId}: expected the stack to declare its log group, found ${logGroups.length}`);
+  }
+  for (const [, { Properties }] of logGroups) {
+    const logGroup = { 'Fn::Sub': `${LOG_GROUP_ARN_PREFIX}${Properties.LogGroupName}:*` };
+    grants.push(grant('logs:CreateLogStream', logGroup), grant('logs:PutLogEvents', logGroup));
+  }
   for (const resource of Object.values(template.Resources)) {
     const targetsFunction = canonical(resource.Properties.FunctionName) === canonical({ Ref: functionId });
     if (!targetsFunction) continue;
@@ -225,6 +251,7 @@ function deployedFunctions(template: Template): DeployedFunction[] {
       const roleId = roleRef?.['Fn::GetAtt']?.[0] ?? `(no role of its own: ${canonical(roleRef)})`;
       return {
         name: id.replace(/LambdaFunction$/, ''),
+        functionName: String(resource.Properties.FunctionName),
         handlerFile: `${handler.slice(0, handler.lastIndexOf('.'))}.ts`,
         roleId,
         role: (template.Resources[roleId]?.Properties ?? {}) as Role,
@@ -276,24 +303,42 @@ describe('IAM as data: each function role grants exactly what its code declares'
     );
   });
 
-  it('gives logs through the basic execution policy alone', () => {
+  it("attaches no managed policy: logs only to the function's own log group, which it cannot create", () => {
     for (const fn of functions) {
-      expect(fn.role.ManagedPolicyArns, fn.name).toEqual([BASIC_EXECUTION_ROLE]);
+      expect(fn.role.ManagedPolicyArns ?? [], fn.name).toEqual([]);
+      const logGrants = grantsOf(fn.role).filter((g) => g.startsWith('logs:'));
+      expect(logGrants.sort(), fn.name).toEqual(fn.runtimeGrants.filter((g) => g.startsWith('logs:')).sort());
+      expect(logGrants.join('\n'), fn.name).toContain(`log-group:/aws/lambda/${fn.functionName}:*`);
+      expect(logGrants.join('\n'), fn.name).not.toContain('logs:CreateLogGroup');
     }
   });
 
-  it('grants on "*" only actions AWS grants on "*" alone, or KMS use through SSM', () => {
+  it('decrypts only the Slack webhook parameter, only through SSM, with keys of the account', () => {
+    const kms = functions.flatMap((fn) =>
+      statementsOf(fn.role)
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith('kms:')))
+        .map((statement) => ({ fn: fn.name, statement })),
+    );
+    expect(kms.map(({ fn }) => fn)).toEqual(['NotifySlack']);
+    const statement = kms[0]?.statement;
+    expect(statement?.Action).toEqual(['kms:Decrypt']);
+    expect(statement?.Resource).toEqual(RESOURCE_IN_TEMPLATE['secure-string-key'].Resource);
+    expect(statement?.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': VIA_SSM,
+        'kms:EncryptionContext:PARAMETER_ARN': RESOURCE_IN_TEMPLATE['slack-webhook-parameter'].Resource,
+      },
+    });
+  });
+
+  it('grants on "*" only actions AWS grants on "*" alone, unconditionally', () => {
     const onAny = new Set<string>(ACTIONS_ONLY_ON_ANY_RESOURCE);
-    const narrowed = RESOURCE_IN_TEMPLATE['secure-string-key'];
     const wrong: string[] = [];
     for (const fn of functions) {
       for (const statement of statementsOf(fn.role)) {
         if (!asList(statement.Resource).includes('*')) continue;
         const allowed =
-          statement.Condition === undefined
-            ? asList(statement.Action).every((action) => onAny.has(action))
-            : canonical(statement.Condition) === canonical(narrowed.Condition) &&
-              asList(statement.Action).every((action) => action.startsWith('kms:'));
+          statement.Condition === undefined && asList(statement.Action).every((action) => onAny.has(action));
         if (!allowed) wrong.push(`${fn.name}: ${canonical(statement)}`);
       }
       for (const { at, permission } of expectationFor(fn).declarations) {

@@ -3,11 +3,12 @@ import type { AlertDocument } from '../../src/notifications/index.ts';
 import type { Finding } from '../../src/scan-gate/domain/findings.ts';
 import type { PolicyConfig } from '../../src/scan-gate/domain/policy.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
-import type { ScanCompletedEvent } from '../../src/scan-gate/events.ts';
+import { ForeignRegistryError, type ScanCompletedEvent } from '../../src/scan-gate/events.ts';
 import { EnforcementError, judgeScan } from '../../src/scan-gate/judge-scan.ts';
 import type {
   AlertClaim,
   AlertClaims,
+  ImageChecker,
   ScanFindingsReader,
   ScanResult,
   VerdictStore,
@@ -84,18 +85,25 @@ function memoryClaims(calls: string[]) {
   return { claims, items };
 }
 
-function fakes(scan: ScanResult | Error, stored?: Verdict) {
+/** The account and Region the fake function runs in, those of {@link event}. */
+const HOME = { accountId: '123456789012', region: 'us-east-1' };
+
+function fakes(scan: ScanResult | Error, stored?: Verdict, options: { imageExists?: boolean } = {}) {
   const calls: string[] = [];
   const saved: Verdict[] = [];
   let latest = stored;
   let failSave: Error | undefined;
   let failUntag: Error | undefined;
   const { claims, items: claimItems } = memoryClaims(calls);
-  const reader: ScanFindingsReader = {
+  const reader: ScanFindingsReader & ImageChecker = {
     async read() {
       calls.push('read');
       if (scan instanceof Error) throw scan;
       return scan;
+    },
+    async exists() {
+      calls.push('exists');
+      return options.imageExists ?? true;
     },
   };
   const store: VerdictStore = {
@@ -134,8 +142,9 @@ function fakes(scan: ScanResult | Error, stored?: Verdict) {
     config: CONFIG,
     clock: { now: () => NOW },
   };
+  const judge = judgeScan(deps);
   return {
-    judge: judgeScan(deps),
+    judge: (scanEvent: ScanCompletedEvent, home = HOME) => judge(scanEvent, home),
     calls,
     saved,
     published,
@@ -204,6 +213,68 @@ describe('judgeScan', () => {
 
     expect(summary).toMatchObject({ status: 'ERROR', reason: 'scan FAILED', alert: 'new' });
     expect(f.calls).not.toContain('read');
+    expect(f.calls[0]).toBe('exists');
+  });
+
+  it.each(['FAILED', 'UNSUPPORTED_IMAGE'])(
+    'skips a %s scan event of an image the registry does not hold: nothing stored, no alert',
+    async (status) => {
+      const f = fakes(new Error('must not be called'), undefined, { imageExists: false });
+
+      const summary = await f.judge(event({ status, repository: 'no-such-repository' }));
+
+      expect(summary).toMatchObject({ outcome: 'image-gone', alert: 'none' });
+      expect(f.calls).toEqual(['exists']);
+      expect(f.saved).toEqual([]);
+      expect(f.published).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      'another account',
+      { accountId: '999999999999', region: 'us-east-1' },
+      'account 123456789012 region us-east-1',
+    ],
+    [
+      'another Region',
+      { accountId: '123456789012', region: 'eu-west-1' },
+      'account 123456789012 region us-east-1',
+    ],
+  ])('refuses a scan of %s than its own before any call', async (_case, home, named) => {
+    const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
+
+    const judged = f.judge(event(), home);
+
+    await expect(judged).rejects.toThrow(ForeignRegistryError);
+    await expect(judged).rejects.toThrow(named);
+    expect(f.calls).toEqual([]);
+  });
+
+  it('refuses an Inspector2 scan whose repository ARN names another account or Region, naming it', async () => {
+    const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
+    const enhanced = (arn: string): ScanCompletedEvent => ({
+      account: '123456789012',
+      region: 'us-east-1',
+      source: 'aws.inspector2',
+      'detail-type': 'Inspector2 Scan',
+      detail: {
+        'scan-status': 'INITIAL_SCAN_COMPLETE',
+        'repository-name': arn,
+        'image-digest': DIGEST,
+        'image-tags': [],
+        'finding-severity-counts': {},
+      },
+    });
+
+    const foreignAccount = f.judge(enhanced('arn:aws:ecr:us-east-1:210987654321:repository/web'));
+    const foreignRegion = f.judge(enhanced('arn:aws:ecr:eu-west-1:123456789012:repository/web'));
+    const own = await f.judge(enhanced('arn:aws:ecr:us-east-1:123456789012:repository/web'));
+
+    await expect(foreignAccount).rejects.toThrow('account 210987654321 region us-east-1');
+    await expect(foreignRegion).rejects.toThrow('account 123456789012 region eu-west-1');
+    expect(own).toMatchObject({ outcome: 'judged', status: 'FAIL' });
+    expect(f.published.map((alert) => alert.accountId)).toEqual(['123456789012']);
   });
 
   it('skips a failed-scan event older than the scan the stored verdict judged', async () => {

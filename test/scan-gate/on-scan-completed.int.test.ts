@@ -21,7 +21,6 @@ import type { AlertDocument } from '../../src/notifications/index.ts';
 import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
-import type { JudgeScanSummary } from '../../src/scan-gate/judge-scan.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { startFunctionUnderTest } from '../support/runtime.ts';
@@ -294,27 +293,35 @@ describe('on-scan-completed on the sandbox', () => {
     expect((await store.latest(repositoryName, imageDigest))?.status).toBe('PASS');
   });
 
-  it('handles every AWS scan sample without a crash (their images do not exist here)', async () => {
+  it('handles every AWS scan sample without a crash: its own registry samples are gone here, the others refused', async () => {
     const files = readdirSync(SAMPLES_DIR).filter(
       (f) => f === 'ecr-image-scan-basic.json' || /^inspector2-scan-.*\.json$/.test(f),
     );
     expect(files.length).toBeGreaterThanOrEqual(3);
 
-    const outcomes = [];
+    const outcomes: Record<string, unknown> = {};
     for (const file of files) {
       const event = JSON.parse(readFileSync(`${SAMPLES_DIR}${file}`, 'utf8')) as unknown;
-      outcomes.push(await runtime.invoke('onScanCompleted', event));
+      outcomes[file] = await runtime.invoke('onScanCompleted', event);
     }
 
-    for (const outcome of outcomes) {
-      expect(outcome).toMatchObject({ ok: true, result: { outcome: 'image-gone', alert: 'none' } });
-    }
-    // Inspector's repository ARN is reduced to the repository name.
-    expect(outcomes.map((o) => (o.result as JudgeScanSummary | undefined)?.repositoryName).sort()).toEqual([
-      'amazon/amazon-ecs-sample',
-      'inspector2',
-      'my-repository-name',
-    ]);
+    // The function runs in account 123456789012, us-east-1: the basic sample's registry, whose image doesn't exist.
+    expect(outcomes['ecr-image-scan-basic.json']).toMatchObject({
+      ok: true,
+      result: { outcome: 'image-gone', alert: 'none', repositoryName: 'my-repository-name' },
+    });
+    // Inspector's samples name repositories of another Region and of another account.
+    expect(outcomes['inspector2-scan-ecr.json']).toMatchObject({
+      ok: false,
+      error: { errorType: 'ForeignRegistryError', errorMessage: expect.stringContaining('region us-east-2') },
+    });
+    expect(outcomes['inspector2-scan-ecr-inspector-guide.json']).toMatchObject({
+      ok: false,
+      error: {
+        errorType: 'ForeignRegistryError',
+        errorMessage: expect.stringContaining('account 111122223333'),
+      },
+    });
   });
 
   it('sends a malformed scan event to the onFailure queue with its payload after the retries', async () => {

@@ -47,8 +47,11 @@ function secretReadError(name: string, error: unknown): SecretReadError {
 
 /**
  * What {@link ssmSecrets} calls: GetParameter on the webhook's parameter, and the decryption SSM asks KMS for on
- * our behalf when it reads a SecureString WithDecryption.
+ * our behalf when it reads a SecureString WithDecryption — of that parameter only (its ARN is the encryption
+ * context). With the AWS managed key aws/ssm the key policy already allows it to the account's principals through
+ * SSM; a customer managed key needs the grant.
  * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+ * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html
  */
 export const ssmSecretsPermissions: IamPermissions = [
   { actions: ['ssm:GetParameter'], resource: 'slack-webhook-parameter' },

@@ -8,15 +8,21 @@ import { isImageGone } from '../../shared/ecr/gone.ts';
 import { ImageGoneError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import { isScanComplete, SCAN_NOT_FOUND } from '../domain/scan-status.ts';
-import type { ScanFindingsReader, ScanResult } from '../ports.ts';
+import type { ImageChecker, ScanFindingsReader, ScanResult } from '../ports.ts';
 import { fromDescribeImageScanFindings } from './ecr-findings-mapping.ts';
 
 /** DescribeImageScanFindings allows up to 1000 findings per page (default 100): fewer calls per image. */
 const PAGE_SIZE = 1000;
 
-/** What {@link ecrFindingsReader} calls. */
+/**
+ * What {@link ecrFindingsReader} calls. With enhanced scanning, ECR answers DescribeImageScanFindings from Amazon
+ * Inspector as the caller, so the caller needs `inspector2:ListFindings` too (an action without resource types:
+ * only on `"*"`).
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced-iam.html
+ */
 export const ecrFindingsReaderPermissions: IamPermissions = [
   { actions: ['ecr:DescribeImageScanFindings'], resource: 'ecr-repository' },
+  { actions: ['inspector2:ListFindings'], resource: '*' },
 ];
 
 /**
@@ -24,10 +30,24 @@ export const ecrFindingsReaderPermissions: IamPermissions = [
  * enhanced `enhancedFindings`), normalised. Findings are `undefined` unless the scan completed with findings
  * (the verdict is then ERROR: fail closed). No scan at all (ScanNotFoundException) is reported as the status
  * {@link SCAN_NOT_FOUND}; an image or repository that no longer exists throws {@link ImageGoneError}.
+ * `exists` asks for one finding (one call, the same action): ECR answers ImageNotFound or RepositoryNotFound
+ * for an image it doesn't hold, ScanNotFound for one it holds but never scanned.
  * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImageScanFindings.html
  */
-export function ecrFindingsReader(ecr: ECRClient): ScanFindingsReader {
+export function ecrFindingsReader(ecr: ECRClient): ScanFindingsReader & ImageChecker {
   return {
+    async exists(repositoryName, imageDigest): Promise<boolean> {
+      try {
+        await ecr.send(
+          new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest }, maxResults: 1 }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ScanNotFoundException) return true;
+        if (isImageGone(error)) return false;
+        throw error;
+      }
+    },
     async read(repositoryName, imageDigest): Promise<ScanResult> {
       const pages: DescribeImageScanFindingsResponse[] = [];
       let nextToken: string | undefined;
