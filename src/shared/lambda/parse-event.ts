@@ -19,6 +19,15 @@ export class InvalidEventError extends SentinelError {
   }
 }
 
+/** Bounds on what an invalid event puts in its error: EventBridge ids are UUIDs, field paths are short. */
+const MAX_ID_CHARS = 128;
+const MAX_PROBLEMS = 20;
+const MAX_PROBLEM_CHARS = 300;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 /**
  * Validate the event with a zod schema (in place of Powertools' parser middleware, whose error only says
  * "Failed to parse schema") so the error, the log line and the onFailure record name the bad fields.
@@ -31,10 +40,19 @@ export function parseEvent<S extends z.ZodType>(
       const result = schema.safeParse(request.event);
       if (!result.success) {
         const raw = request.event as { id?: unknown } | undefined;
+        // A hostile event must not make the error, the log line and the onFailure record as large as itself.
+        const problems = result.error.issues
+          .slice(0, MAX_PROBLEMS)
+          .map((i) => clip(`${clip(i.path.join('.'), 200) || '(event)'}: ${i.message}`, MAX_PROBLEM_CHARS));
+        if (result.error.issues.length > MAX_PROBLEMS) {
+          problems.push(`and ${result.error.issues.length - MAX_PROBLEMS} more problems`);
+        }
         throw new InvalidEventError(
-          typeof raw?.id === 'string' ? raw.id : undefined,
-          result.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-          { cause: result.error },
+          typeof raw?.id === 'string' ? clip(raw.id, MAX_ID_CHARS) : undefined,
+          problems,
+          {
+            cause: result.error,
+          },
         );
       }
       request.event = result.data;
