@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeOutcome, LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
@@ -9,7 +9,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { malformedPushEvents, pushEvent } from '../inventory/malformed-push-events.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { startFunctionUnderTest } from '../support/runtime.ts';
+import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
 import { awsClientConfig } from '../support/sandbox.ts';
 
 /**
@@ -17,12 +17,6 @@ import { awsClientConfig } from '../support/sandbox.ts';
  * it. This file counts AWS calls with the sandbox's request counters, which every client of a sandbox shares, so
  * it runs a sandbox of its own instead of the run-wide one other files use in parallel.
  */
-
-interface DestinationRecord {
-  requestContext?: { condition?: string; approximateInvokeCount?: number };
-  requestPayload?: { id?: unknown };
-  responsePayload?: { errorType?: string; errorMessage?: string };
-}
 
 let sandbox: Sandbox;
 let runtime: LambdaRuntime;
@@ -192,20 +186,7 @@ describe('the malformed push event corpus', () => {
 
     await runtime.invoke('onImagePushed', event, 'Event');
 
-    const records = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: runtime.resources.OnFailureQueue?.url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-          }),
-        );
-        return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
-      },
-      (found) => found.some((r) => r.requestPayload?.id === 'delete-event'),
-    );
-    const record = records.find((r) => r.requestPayload?.id === 'delete-event');
+    const record = await onFailureRecord(runtime, sqs, 'delete-event');
     expect(record?.requestContext).toMatchObject({
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,

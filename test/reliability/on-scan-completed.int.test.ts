@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeOutcome, LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
@@ -12,9 +12,8 @@ import {
   enhancedScanEvent,
   malformedScanEvents,
 } from '../scan-gate/malformed-scan-events.ts';
-import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { startFunctionUnderTest } from '../support/runtime.ts';
+import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
 
 /**
  * on-scan-completed under hostile input, through the real handler as the local runtime runs it (account
@@ -22,12 +21,6 @@ import { startFunctionUnderTest } from '../support/runtime.ts';
  * another account's or Region's registry. This file counts AWS calls with the sandbox's request counters, which
  * every client of a sandbox shares, so it runs a sandbox of its own.
  */
-
-interface DestinationRecord {
-  requestContext?: { condition?: string; approximateInvokeCount?: number };
-  requestPayload?: { id?: unknown };
-  responsePayload?: { errorType?: string; errorMessage?: string };
-}
 
 const OTHER_DIGEST = `sha256:${'0'.repeat(64)}`;
 
@@ -212,20 +205,7 @@ describe('a scan of another registry', () => {
 
     await runtime.invoke('onScanCompleted', event, 'Event');
 
-    const records = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: runtime.resources.OnFailureQueue?.url,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-          }),
-        );
-        return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
-      },
-      (found) => found.some((r) => r.requestPayload?.id === 'foreign-account'),
-    );
-    const record = records.find((r) => r.requestPayload?.id === 'foreign-account');
+    const record = await onFailureRecord(runtime, sqs, 'foreign-account');
     expect(record?.requestContext).toMatchObject({
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,

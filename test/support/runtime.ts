@@ -1,9 +1,11 @@
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   type LambdaRuntime,
   type LambdaRuntimeOptions,
   startLambdaRuntime,
 } from '../../src/sandbox/runtime/index.ts';
 import { PROJECT_ROOT } from '../../src/shared/project-root.ts';
+import { eventually } from './eventually.ts';
 import { sandboxUrl, uniqueName } from './sandbox.ts';
 
 /**
@@ -28,4 +30,33 @@ export function startFunctionUnderTest(
     log: () => {},
     ...options,
   });
+}
+
+/** The Lambda destination record the runtime (like Lambda) sends to a function's onFailure queue. */
+export interface DestinationRecord {
+  requestContext?: { condition?: string; approximateInvokeCount?: number };
+  requestPayload?: { id?: unknown };
+  responsePayload?: { errorType?: string; errorMessage?: string };
+}
+
+/** Wait for the onFailure record of the event with this `id` on the runtime's OnFailureQueue, and return it. */
+export async function onFailureRecord(
+  runtime: LambdaRuntime,
+  sqs: SQSClient,
+  eventId: string,
+): Promise<DestinationRecord | undefined> {
+  const records = await eventually(
+    async () => {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: runtime.resources.OnFailureQueue?.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
+    },
+    (found) => found.some((r) => r.requestPayload?.id === eventId),
+  );
+  return records.find((r) => r.requestPayload?.id === eventId);
 }
