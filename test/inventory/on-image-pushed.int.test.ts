@@ -6,26 +6,19 @@ import {
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { startFunctionUnderTest } from '../support/runtime.ts';
+import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
 import { awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 /**
  * The on-image-pushed flow on the sandbox: ECR emits the push event, moto's EventBridge routes it through the
  * rule from serverless.yml, the runtime invokes the handler, and the inventory row lands in DynamoDB.
  */
-/** The Lambda destination record the runtime (like Lambda) sends to the onFailure queue. */
-interface DestinationRecord {
-  requestContext?: { condition?: string; approximateInvokeCount?: number };
-  requestPayload?: { detail?: Record<string, unknown> };
-  responsePayload?: { errorMessage?: string };
-}
-
 describe('on-image-pushed on the sandbox', () => {
   let runtime: LambdaRuntime;
   const ecr = new ECRClient(awsClientConfig());
@@ -33,7 +26,6 @@ describe('on-image-pushed on the sandbox', () => {
   const sqs = new SQSClient(awsClientConfig());
   const events = new EventBridgeClient(awsClientConfig());
   let table = '';
-  let onFailureUrl = '';
   const runtimeLog: string[] = [];
 
   beforeAll(async () => {
@@ -41,7 +33,6 @@ describe('on-image-pushed on the sandbox', () => {
       log: (line) => runtimeLog.push(line),
     });
     table = runtime.resources.SentinelTable?.ref ?? '';
-    onFailureUrl = runtime.resources.OnFailureQueue?.url ?? '';
   }, 60_000);
 
   afterAll(async () => {
@@ -157,16 +148,7 @@ describe('on-image-pushed on the sandbox', () => {
       }),
     );
 
-    const records = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: onFailureUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
-      },
-      (found) => found.some((r) => r.requestPayload?.detail?.['image-tag'] === id),
-    );
-    const record = records.find((r) => r.requestPayload?.detail?.['image-tag'] === id);
+    const record = await onFailureRecord(runtime, sqs, (r) => r.requestPayload?.detail?.['image-tag'] === id);
     expect(record?.requestContext).toMatchObject({
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,

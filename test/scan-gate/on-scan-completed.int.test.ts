@@ -23,7 +23,7 @@ import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.t
 import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
-import { startFunctionUnderTest } from '../support/runtime.ts';
+import { type DestinationRecord, onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
 import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 /**
@@ -37,12 +37,6 @@ import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../events/aws/', import.meta.url));
 const ACCOUNT = '123456789012';
-
-interface DestinationRecord {
-  requestContext?: { condition?: string; approximateInvokeCount?: number };
-  requestPayload?: { detail?: Record<string, unknown> };
-  responsePayload?: { errorMessage?: string };
-}
 
 interface EmailMessage {
   to: string;
@@ -68,7 +62,6 @@ describe('on-scan-completed on the sandbox', () => {
   const events = new EventBridgeClient(awsClientConfig());
   let store: ReturnType<typeof dynamoVerdicts>;
   let alertsUrl = '';
-  let onFailureUrl = '';
   const email = `${uniqueName('alerts')}@example.com`;
   /** Every alert document read from the SQS subscription so far (the queue is drained as it is read). */
   const alerts: AlertDocument[] = [];
@@ -76,7 +69,6 @@ describe('on-scan-completed on the sandbox', () => {
   beforeAll(async () => {
     runtime = await startFunctionUnderTest('onScanCompleted', 'scan');
     store = dynamoVerdicts(doc, runtime.resources.SentinelTable?.ref ?? '');
-    onFailureUrl = runtime.resources.OnFailureQueue?.url ?? '';
     const topicArn = runtime.resources.AlertsTopic?.arn ?? runtime.resources.AlertsTopic?.ref ?? '';
 
     const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('alerts-sqs') }));
@@ -344,16 +336,7 @@ describe('on-scan-completed on the sandbox', () => {
     );
 
     const isOurs = (r: DestinationRecord) => r.requestPayload?.detail?.['repository-name'] === repositoryName;
-    const records = await eventually(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: onFailureUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
-      },
-      (found) => found.some(isOurs),
-    );
-    const record = records.find(isOurs);
+    const record = await onFailureRecord(runtime, sqs, isOurs);
     expect(record?.requestContext).toMatchObject({
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,

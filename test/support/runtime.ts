@@ -35,16 +35,20 @@ export function startFunctionUnderTest(
 /** The Lambda destination record the runtime (like Lambda) sends to a function's onFailure queue. */
 export interface DestinationRecord {
   requestContext?: { condition?: string; approximateInvokeCount?: number };
-  requestPayload?: { id?: unknown };
+  requestPayload?: { id?: unknown; detail?: Record<string, unknown> };
   responsePayload?: { errorType?: string; errorMessage?: string };
 }
 
-/** Wait for the onFailure record of the event with this `id` on the runtime's OnFailureQueue, and return it. */
+/**
+ * Wait for the onFailure record of one event on the runtime's OnFailureQueue, and return it: the event whose `id`
+ * is `match`, or the first record `match` accepts.
+ */
 export async function onFailureRecord(
   runtime: LambdaRuntime,
   sqs: SQSClient,
-  eventId: string,
+  match: string | ((record: DestinationRecord) => boolean),
 ): Promise<DestinationRecord | undefined> {
+  const isOurs = typeof match === 'string' ? (r: DestinationRecord) => r.requestPayload?.id === match : match;
   const records = await eventually(
     async () => {
       const { Messages = [] } = await sqs.send(
@@ -56,7 +60,7 @@ export async function onFailureRecord(
       );
       return Messages.map((m) => JSON.parse(m.Body ?? '{}') as DestinationRecord);
     },
-    (found) => found.some((r) => r.requestPayload?.id === eventId),
+    (found) => found.some(isOurs),
   );
-  return records.find((r) => r.requestPayload?.id === eventId);
+  return records.find(isOurs);
 }
