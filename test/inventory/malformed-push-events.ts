@@ -5,6 +5,8 @@
  * both run it: every variant must be refused, naming that field.
  */
 
+import { eventVariants, HUGE, type MalformedEvent } from '../support/corpus.ts';
+
 /** A genuine push event as ECR puts it on the bus (https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html). */
 export function pushEvent(image: {
   id?: string;
@@ -32,26 +34,12 @@ export function pushEvent(image: {
   };
 }
 
-export interface MalformedEvent {
-  name: string;
-  event: unknown;
-  /** The field the rejection must name, as parse-event reports it (`detail.image-tag`, `(event)`). */
-  field: string;
-}
-
-const HUGE = 'a'.repeat(300 * 1024);
+export type { MalformedEvent };
 
 /** Every variant of `genuine` (a {@link pushEvent}) the handler must refuse. */
 export function malformedPushEvents(genuine: Record<string, unknown>): MalformedEvent[] {
   const detail = genuine.detail as Record<string, unknown>;
-  const withField = (key: string, value: unknown) => ({ ...genuine, [key]: value });
-  const withoutField = (key: string) =>
-    Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== key));
-  const withDetail = (key: string, value: unknown) => ({ ...genuine, detail: { ...detail, [key]: value } });
-  const withoutDetail = (key: string) => ({
-    ...genuine,
-    detail: Object.fromEntries(Object.entries(detail).filter(([k]) => k !== key)),
-  });
+  const { withField, withoutField, withDetail, withoutDetail } = eventVariants(genuine);
 
   const envelope: Array<[string, unknown, string]> = [
     ['detail-type of a scan event', withField('detail-type', 'ECR Image Scan'), 'detail-type'],

@@ -7,6 +7,7 @@ import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { quarantineTag } from '../../src/scan-gate/adapters/ecr-tagger.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/shared/project-root.ts';
+import { sandboxAdmin } from '../support/admin.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { awsClientConfig } from '../support/sandbox.ts';
@@ -43,16 +44,8 @@ describe('alerts under faults: one per verdict change', () => {
   /** Every onFailure record read so far (the queue is drained as it is read). */
   const failures: FailureRecord[] = [];
 
-  async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
+  const admin = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+    sandboxAdmin(sandbox.url)(method, path, body);
 
   beforeAll(async () => {
     sandbox = await startSandbox({

@@ -4,9 +4,11 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InvokeOutcome, LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
+import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { malformedPushEvents, pushEvent } from '../inventory/malformed-push-events.ts';
+import { sandboxAdmin } from '../support/admin.ts';
+import { invokeCorpus } from '../support/corpus.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
@@ -52,17 +54,11 @@ async function inventory(repositoryName: string) {
 }
 
 async function requests(): Promise<Record<string, Record<string, number>>> {
-  return (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as Record<
-    string,
-    Record<string, number>
-  >;
+  return (await sandboxAdmin(sandbox.url)('GET', 'requests')) as Record<string, Record<string, number>>;
 }
 
 async function clearRequests() {
-  await fetch(`${sandbox.url}/_sandbox/requests`, {
-    method: 'DELETE',
-    headers: { 'content-type': 'application/json' },
-  });
+  await sandboxAdmin(sandbox.url)('DELETE', 'requests');
 }
 
 /** A repository that nothing scans on push (so the handler calls StartImageScan), with one image tagged `v1`. */
@@ -142,15 +138,7 @@ describe('the malformed push event corpus', () => {
     const rowBefore = (await inventory(repositoryName))[0];
     await clearRequests();
 
-    const outcomes: Array<(typeof corpus)[number] & { outcome: InvokeOutcome }> = [];
-    for (const variant of corpus) {
-      outcomes.push({ ...variant, outcome: await runtime.invoke('onImagePushed', variant.event) });
-    }
-
-    const accepted = outcomes.filter((o) => o.outcome.ok).map((o) => o.name);
-    const unnamed = outcomes
-      .filter((o) => !o.outcome.ok && !o.outcome.error?.errorMessage.includes(`${o.field}: `))
-      .map((o) => `${o.name}: ${o.outcome.error?.errorMessage.slice(0, 300)}`);
+    const { outcomes, accepted, unnamed } = await invokeCorpus(runtime, 'onImagePushed', corpus);
     expect(corpus.length).toBeGreaterThan(70);
     expect(accepted).toEqual([]);
     expect(unnamed).toEqual([]);

@@ -4,7 +4,7 @@ import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InvokeOutcome, LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
+import type { LambdaRuntime } from '../../src/sandbox/runtime/index.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import {
@@ -12,8 +12,11 @@ import {
   enhancedScanEvent,
   malformedScanEvents,
 } from '../scan-gate/malformed-scan-events.ts';
+import { sandboxAdmin } from '../support/admin.ts';
+import { invokeCorpus } from '../support/corpus.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
+import { awsClientConfig } from '../support/sandbox.ts';
 
 /**
  * on-scan-completed under hostile input, through the real handler as the local runtime runs it (account
@@ -32,12 +35,7 @@ let verdicts: ReturnType<typeof dynamoVerdicts>;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, scanDelayMs: 50, quiet: true });
-  const config = {
-    endpoint: sandbox.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  };
+  const config = awsClientConfig(sandbox.url);
   ecr = new ECRClient(config);
   sqs = new SQSClient(config);
   runtime = await startFunctionUnderTest('onScanCompleted', 'hostilescan', { endpoint: sandbox.url });
@@ -55,17 +53,11 @@ afterAll(async () => {
 }, 30_000);
 
 async function requests(): Promise<Record<string, Record<string, number>>> {
-  return (await (await fetch(`${sandbox.url}/_sandbox/requests`)).json()) as Record<
-    string,
-    Record<string, number>
-  >;
+  return (await sandboxAdmin(sandbox.url)('GET', 'requests')) as Record<string, Record<string, number>>;
 }
 
 async function clearRequests() {
-  await fetch(`${sandbox.url}/_sandbox/requests`, {
-    method: 'DELETE',
-    headers: { 'content-type': 'application/json' },
-  });
+  await sandboxAdmin(sandbox.url)('DELETE', 'requests');
 }
 
 /** What the function wrote or published: DynamoDB writes and SNS publishes counted since the last clear. */
@@ -97,15 +89,7 @@ describe('the malformed scan event corpus', () => {
     );
     await clearRequests();
 
-    const outcomes: Array<(typeof corpus)[number] & { outcome: InvokeOutcome }> = [];
-    for (const variant of corpus) {
-      outcomes.push({ ...variant, outcome: await runtime.invoke('onScanCompleted', variant.event) });
-    }
-
-    const accepted = outcomes.filter((o) => o.outcome.ok).map((o) => o.name);
-    const unnamed = outcomes
-      .filter((o) => !o.outcome.ok && !o.outcome.error?.errorMessage.includes(`${o.field}: `))
-      .map((o) => `${o.name}: ${o.outcome.error?.errorMessage.slice(0, 300)}`);
+    const { outcomes, accepted, unnamed } = await invokeCorpus(runtime, 'onScanCompleted', corpus);
     expect(corpus.length).toBeGreaterThan(140);
     expect(accepted).toEqual([]);
     expect(unnamed).toEqual([]);

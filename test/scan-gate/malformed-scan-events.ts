@@ -6,6 +6,8 @@
  * that field.
  */
 
+import { eventVariants, HUGE, type MalformedEvent } from '../support/corpus.ts';
+
 /**
  * A genuine basic scan event as ECR puts it on the bus.
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
@@ -75,28 +77,14 @@ export function enhancedScanEvent(image: {
   };
 }
 
-export interface MalformedEvent {
-  name: string;
-  event: unknown;
-  /** The field the rejection must name, as parse-event reports it (`detail.image-tags.0`, `(event)`). */
-  field: string;
-}
-
-const HUGE = 'a'.repeat(300 * 1024);
+export type { MalformedEvent };
 
 type Variant = [string, unknown, string];
 
 /** Variants of either event, in what both share (envelope, digest, tags, status, counts). */
 function sharedVariants(genuine: Record<string, unknown>, label: string): Variant[] {
   const detail = genuine.detail as Record<string, unknown>;
-  const withField = (key: string, value: unknown) => ({ ...genuine, [key]: value });
-  const withoutField = (key: string) =>
-    Object.fromEntries(Object.entries(genuine).filter(([k]) => k !== key));
-  const withDetail = (key: string, value: unknown) => ({ ...genuine, detail: { ...detail, [key]: value } });
-  const withoutDetail = (key: string) => ({
-    ...genuine,
-    detail: Object.fromEntries(Object.entries(detail).filter(([k]) => k !== key)),
-  });
+  const { withField, withoutField, withDetail, withoutDetail } = eventVariants(genuine);
   const variants: Variant[] = [
     ['detail-type of a push', withField('detail-type', 'ECR Image Action'), 'detail-type'],
     [

@@ -13,6 +13,7 @@ import { SANDBOX_REGION, type Sandbox, startSandbox } from '../../src/sandbox/se
 import { seedSlackWebhook } from '../../src/sandbox/taps/slack.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/adapters/dynamodb-verdicts.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/shared/project-root.ts';
+import { sandboxAdmin } from './admin.ts';
 import { pushImage, sampleImage } from './images.ts';
 
 /**
@@ -156,16 +157,8 @@ export async function startFaultMatrix(options: { settleTimeoutMs?: number } = {
   const failures: FailureRecord[] = [];
   let cellNumber = 0;
 
-  async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
+  const admin = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+    sandboxAdmin(sandbox.url)(method, path, body);
 
   async function drainFailures(): Promise<void> {
     for (;;) {

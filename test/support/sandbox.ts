@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { adminRequest } from './admin.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,19 +24,12 @@ export function awsClientConfig(endpoint: string = sandboxUrl()) {
 }
 
 /** Call the sandbox admin API; returns the status and the parsed JSON body (or null). */
-export async function admin(
+export function admin(
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${sandboxUrl()}/_sandbox/${path.replace(/^\//, '')}`, {
-    method,
-    // Every admin POST must say it is JSON, even without a body (the sandbox refuses it otherwise).
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  return adminRequest(sandboxUrl(), method, path, body);
 }
 
 /** A name unique to this test run, so tests sharing one sandbox do not collide. */
