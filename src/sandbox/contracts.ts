@@ -65,6 +65,8 @@ export interface EcrEmulator {
   readBlob(repositoryName: string, digest: string): Buffer | undefined;
   /** Validate and store a findings catalogue entry; throws an Error naming the bad field. */
   setFindings(entry: unknown): void;
+  /** The registry's scan type (PutRegistryScanningConfiguration): what reading findings needs in IAM. */
+  scanType(): 'BASIC' | 'ENHANCED';
   /** Empty every repository, blob, policy, scan and findings entry; registry settings back to defaults. */
   reset(): void;
   /** Persist state now (no-op without stateDir). */

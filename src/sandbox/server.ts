@@ -13,6 +13,7 @@ import { createAdminHandler } from './edge/admin.ts';
 import { SandboxClock } from './edge/clock.ts';
 import { RequestCounters } from './edge/counters.ts';
 import { FaultRegistry } from './edge/faults.ts';
+import { IamEnforcer } from './edge/iam.ts';
 import { listenEdge } from './edge/listener.ts';
 import { MotoProxy } from './edge/proxy.ts';
 import { createEdgeRouter } from './edge/router.ts';
@@ -58,6 +59,8 @@ export interface SandboxOptions {
     projectRoot: string;
     stage?: string;
     retryDelaysMs?: number[];
+    /** Hold each function's calls to its execution role (default true; see LambdaRuntimeOptions.iam). */
+    iam?: boolean;
     /**
      * The sentinel.config.yml the functions are deployed with: serverless.yml is resolved with
      * SENTINEL_CONFIG set to it (email subscriptions, the Slack parameter), the functions get it as
@@ -157,6 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => clock.now(),
       log,
       ...(options.runtime.retryDelaysMs ? { retryDelaysMs: options.runtime.retryDelaysMs } : {}),
+      ...(options.runtime.iam === undefined ? {} : { iam: options.runtime.iam }),
       ...(configFile
         ? { variables: { SENTINEL_CONFIG: configFile }, functionEnvironment: { SENTINEL_CONFIG: configFile } }
         : {}),
@@ -181,16 +185,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slackOutbox.clear();
     findings.clear();
     faults.clear();
+    iam.clearDenials();
     counters.clear();
     clock.reset();
     runtime = await startRuntime();
     await seedWebhook();
   };
 
+  const iam = new IamEnforcer({ ecrScanType: () => emulator.scanType(), now: () => clock.now(), log });
   const admin = createAdminHandler({
     clock,
     counters,
     faults,
+    iam,
     emailOutbox,
     slackOutbox,
     findings,
@@ -220,7 +227,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
 
-  edge.serve(createEdgeRouter({ admin, counters, faults, emulator, proxy, emailTap, host, log, verbose }));
+  edge.serve(
+    createEdgeRouter({ admin, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose }),
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -29,6 +29,7 @@ const stub: EcrEmulator = {
   },
   readBlob: () => undefined,
   setFindings: () => {},
+  scanType: () => 'BASIC',
   reset: () => {},
   flush: async () => {},
   close: async () => {},

@@ -63,6 +63,8 @@ Admin API (JSON; every POST needs content-type: application/json), under http://
   GET  functions                  the local Lambda runtime's functions, stats and recent invocations
   POST invoke                     {"function":"onImagePushed","event":{...}} (or: ecr-sentinel invoke)
   POST idle                       wait until the functions have handled every queued event
+  GET  iam/principals             the functions' credentials and roles the edge holds their calls to
+  GET|DELETE iam/denials          the calls a function's role did not allow
 
 Requests a web page could have sent are refused with 403, on every path: a Host other than localhost, an IP
 address or --host (DNS rebinding), another site's Origin or Sec-Fetch-Site. A --host other than a loopback
@@ -72,6 +74,10 @@ Local Lambda runtime (on unless --no-runtime): the functions of serverless.yml r
 code that is deployed. Their EventBridge rules, schedules, SNS/SQS sources and resources (tables, queues,
 topics) are created in moto for --stage; a failed async invocation is retried twice, then sent to the
 function's onFailure queue. Each invocation's log lines are printed to stderr with the function name.
+IAM (on unless --no-iam): each function runs with credentials of its own, and every call it makes is held to
+its execution role from serverless.yml (action and resource ARN, Allow/Deny, wildcards, conditions): a call
+the role does not allow is refused with AccessDeniedException as AWS would, and listed at iam/denials.
+Calls with other credentials (yours, the AWS CLI's) are not checked.
 --config's alerts wire the alerts: its alerts.email addresses are subscribed to the alerts topic (their mail
 lands in outbox/email) and its alerts.slack.webhookParameter is seeded (SSM SecureString) with the stand-in
 webhook's URL, so notify-slack's posts land in outbox/slack.
@@ -91,6 +97,7 @@ interface SandboxCommandOptions {
   port: string;
   stateDir?: string;
   runtime: boolean;
+  iam: boolean;
   serverlessFile: string;
   config: string;
   stage: string;
@@ -109,6 +116,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--scan-delay-ms <ms>', 'milliseconds an image scan takes to complete', '1000')
     .option('--verbose', 'log every request (service action status ms) to stderr')
     .option('--no-runtime', "don't run serverless.yml's functions (the local Lambda runtime)")
+    .option('--no-iam', "don't hold the functions' calls to their execution roles")
     .option('--serverless-file <file>', 'serverless.yml whose functions the runtime runs', SERVERLESS_FILE)
     .option(
       '--stage <stage>',
@@ -146,6 +154,7 @@ export function registerSandboxCommand(program: Command): void {
                   serverlessFile: resolve(options.serverlessFile),
                   projectRoot: dirname(resolve(options.serverlessFile)),
                   stage: options.stage,
+                  iam: options.iam,
                   configFile: resolve(options.config),
                 },
               }

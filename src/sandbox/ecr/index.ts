@@ -132,6 +132,7 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
     },
     readBlob: (repositoryName, digest) => service.readBlob(repositoryName, digest),
     setFindings: (entry) => service.setFindings(entry),
+    scanType: () => state.settings.scanType,
     reset(): void {
       service.cancelScans();
       state.clear();

@@ -10,7 +10,7 @@
  * | Method & path | Body | Answer |
  * | --- | --- | --- |
  * | `GET /_sandbox/health` | | `{"status":"ok","services":{"ecr":"running","moto":"running"},"url","accountId","region","motoPid","uptimeSeconds","events":{"sent","failed","pending"}}`; 503 with `"status":"degraded"` when moto has died |
- * | `POST /_sandbox/reset` | | Empties every service (ECR emulator, moto), the outboxes, faults, request counters and findings; clock back to real time. `{"status":"reset"}` |
+ * | `POST /_sandbox/reset` | | Empties every service (ECR emulator, moto), the outboxes, faults, IAM denials, request counters and findings; clock back to real time. `{"status":"reset"}` |
  * | `GET /_sandbox/requests` | | Requests made per service and action, e.g. `{"ecr":{"DescribeImages":3},"dynamodb":{"PutItem":2}}`. The service is the SigV4 signing name (`ecr`, `dynamodb`, `events`, `sns`, `sqs`, `ssm`, ...), the action comes from `X-Amz-Target` or the query protocol's `Action=`. Faulted requests count. Admin calls don't. |
  * | `DELETE /_sandbox/requests` | | Zeroes the counters. `{}` |
  * | `GET /_sandbox/clock` | | `{"now":"2025-01-31T12:00:00.000Z"}` |
@@ -29,6 +29,11 @@
  * | `GET /_sandbox/functions` | | `{"functions":[{"name","deployedName","handler","events"}],"resources":{logicalId:{ref,arn?,url?}},"stats":{fn:{invocations,errors,retries,failuresSentToDestination}},"history":[{"function","trigger","ok","result"|"error","at"}]}` from the local Lambda runtime; 404 when the sandbox runs without it. |
  * | `POST /_sandbox/invoke` | `{"function":"onImagePushed","event":{...}?,"async":false}` | Invoke a function of serverless.yml in-process: `{"ok","result"|"error"}`. No `event` for a scheduled function = its scheduled event. `"async":true` queues it like an async Lambda invoke (retries, onFailure) and answers at once. 400 for an unknown function. |
  * | `POST /_sandbox/idle` | `{"timeoutMs":10000}`? | Waits until every function's queue is empty and nothing runs: `{"idle":true}`, or 504 `{"idle":false}` after the timeout. |
+ * | `POST /_sandbox/iam/principals` | `{"accessKeyId","principalArn","accountId","function","policies":[{"where","document"}]}` | The local Lambda runtime registers each function's credentials and execution role here (runtime/iam.ts). From then on a request signed with that key is held to the role (action and resource ARN, Allow/Deny, wildcards, conditions) and refused as AWS does: AccessDeniedException (SNS AuthorizationError, SQS AccessDenied) naming principal, action and resource. Requests signed with any other key are not checked. 201 `{"accessKeyId","statements"}`; 400 naming the bad field or policy statement. Reset keeps registrations (the runtime re-registers its own). |
+ * | `GET /_sandbox/iam/principals` | | `{"principals":[{"accessKeyId","principalArn","accountId","function","statements"}]}` |
+ * | `DELETE /_sandbox/iam/principals` | `{"accessKeyIds":[...]}` | Forget them. `{"removed":N}` |
+ * | `GET /_sandbox/iam/denials` | | `{"denials":[{"at","function","principalArn","action","resource","message"}]}`, newest last (the last 500). |
+ * | `DELETE /_sandbox/iam/denials` | | Clears them. |
  * | `GET /_sandbox/ecr/blob?repository=R&digest=D` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here. |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -44,12 +49,14 @@ import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, parseFaultRule } from './faults.ts';
 import { nonJsonRefusal } from './guard.ts';
 import { sendJson } from './http.ts';
+import type { IamEnforcer } from './iam.ts';
 
 /** What the admin API works on. */
 export interface AdminContext {
   clock: SandboxClock;
   counters: RequestCounters;
   faults: FaultRegistry;
+  iam: IamEnforcer;
   emailOutbox: Outbox<EmailDelivery>;
   slackOutbox: Outbox<SlackPost>;
   findings: Outbox<unknown>;
@@ -124,6 +131,24 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
         DELETE: (_req, res) => {
           ctx.faults.clear();
           sendJson(res, 200, { faults: [] });
+        },
+      },
+    ],
+    [
+      '/_sandbox/iam/principals',
+      {
+        GET: (_req, res) => sendJson(res, 200, { principals: ctx.iam.list() }),
+        POST: (_req, res, body) => sendJson(res, 201, ctx.iam.register(parseJsonBody(body))),
+        DELETE: (_req, res, body) => sendJson(res, 200, { removed: ctx.iam.unregister(parseJsonBody(body)) }),
+      },
+    ],
+    [
+      '/_sandbox/iam/denials',
+      {
+        GET: (_req, res) => sendJson(res, 200, { denials: ctx.iam.listDenials() }),
+        DELETE: (_req, res) => {
+          ctx.iam.clearDenials();
+          sendJson(res, 200, { denials: [] });
         },
       },
     ],

@@ -6,6 +6,7 @@ import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, faultResponse } from './faults.ts';
 import { refusal } from './guard.ts';
 import { readBody, sendBody, sendJson } from './http.ts';
+import type { IamEnforcer } from './iam.ts';
 import { identifyRequest, isEcrTarget } from './identify.ts';
 import type { RequestHandler } from './listener.ts';
 import { downstreamHeaders, type MotoProxy } from './proxy.ts';
@@ -15,6 +16,7 @@ export interface EdgeRoutes {
   admin: AdminHandler;
   counters: RequestCounters;
   faults: FaultRegistry;
+  iam: IamEnforcer;
   emulator: EcrEmulator;
   proxy: MotoProxy;
   emailTap: SnsEmailTap;
@@ -27,12 +29,12 @@ export interface EdgeRoutes {
 
 /**
  * The edge's request handler: a request a web page may have sent (foreign Host or Origin, see guard.ts) is
- * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted and
- * perhaps failed by a fault rule, then served by the ECR emulator or proxied to moto (an SNS publish on its way
+ * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted, refused when
+ * a function's role does not allow it (iam.ts), perhaps failed by a fault rule, then served by the ECR emulator or proxied to moto (an SNS publish on its way
  * through feeds the email tap).
  */
 export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
-  const { admin, counters, faults, emulator, proxy, emailTap, host, log, verbose } = routes;
+  const { admin, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose } = routes;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = verbose ? performance.now() : 0;
     const url = req.url ?? '/';
@@ -62,6 +64,14 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
         );
       }
     };
+
+    // AWS authorises a call before it can be throttled or fail inside the service.
+    const denied = iam.check(identity, req.headers, url, body);
+    if (denied) {
+      sendBody(res, denied.status, denied.headers, denied.body);
+      done();
+      return;
+    }
 
     const fault = faults.pick(identity.service, identity.action);
     if (fault) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { resolveIntrinsics } from './intrinsics.ts';
 import { normalizedFunctionName, ResourceRegistry } from './resources.ts';
+import { functionRole, type RoleModel } from './roles.ts';
 import { parseSchedule, type Schedule } from './schedule.ts';
 import {
   documentSchema,
@@ -83,6 +84,8 @@ export interface FunctionModel {
   onFailure?: DestinationModel;
   events: EventModel[];
   arn: string;
+  /** The execution role (what the sandbox's IAM check holds the function's calls to). */
+  role: RoleModel;
 }
 
 export interface ServerlessModel {
@@ -326,6 +329,7 @@ export function buildModel(parsed: unknown, options: Omit<LoadOptions, 'serverle
       ...(onFailure ? { onFailure } : {}),
       events,
       arn: `arn:aws:lambda:${region}:${accountId}:function:${name}`,
+      role: functionRole(key, fn.role, document.provider, registry, { service, stage, region, accountId }),
     };
   });
 

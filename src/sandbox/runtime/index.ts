@@ -17,6 +17,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { type EventModel, type FunctionModel, loadServerless } from './config.ts';
 import { connectEventSources } from './event-sources.ts';
+import { FunctionPrincipals } from './iam.ts';
 import { WorkTracker } from './idle.ts';
 import { type FunctionStats, type InvocationRecord, Invocations } from './invocations.ts';
 import { Invoker } from './invoker.ts';
@@ -38,6 +39,8 @@ export interface LambdaRuntimeOptions {
    */
   handlerEndpoint?: string;
   serverlessFile: string;
+  /** Where serverless.yml's `${file(…)}` paths are resolved (default: its own directory). */
+  serviceDir?: string;
   /** Where handler paths are resolved. */
   projectRoot: string;
   stage?: string;
@@ -66,6 +69,12 @@ export interface LambdaRuntimeOptions {
   functionEnvironment?: Record<string, string>;
   /** Run only these functions (keys under `functions:`); default all. Resources are provisioned either way. */
   functions?: readonly string[];
+  /**
+   * Hold each function's calls to its execution role (default true): the functions get credentials of their
+   * own and the sandbox edge at `handlerEndpoint` answers a call the role does not allow with AccessDenied.
+   * Needs the sandbox edge; false runs every function with the process's credentials, unchecked.
+   */
+  iam?: boolean;
 }
 
 export interface RuntimeFunction {
@@ -137,6 +146,7 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     region,
     accountId,
     endpoint: handlerEndpoint,
+    ...(options.serviceDir ? { serviceDir: options.serviceDir } : {}),
     ...(options.variables ? { env: { ...process.env, ...options.variables } } : {}),
   });
   const { service, registry } = model;
@@ -188,12 +198,22 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     functionsByName.set(fn.key, fn);
     functionsByName.set(fn.name, fn);
   }
+  const principals = new FunctionPrincipals({ endpoint: handlerEndpoint, accountId, log });
+  if (options.iam ?? true) {
+    try {
+      await principals.register(model.functions);
+    } catch (error) {
+      destroyClients();
+      throw error;
+    }
+  }
   const invoker = new Invoker({
     projectRoot: options.projectRoot,
     endpoint: handlerEndpoint,
     region,
     accountId,
     log,
+    credentialsOf: (fn) => principals.of(fn),
   });
 
   let stopped = false;
@@ -262,6 +282,7 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     stopped = true;
     timers.clear();
     destroyClients();
+    await principals.unregister();
     throw error;
   }
 
@@ -330,6 +351,7 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
       await poller.drain();
       invoker.stop();
       destroyClients();
+      await principals.unregister();
     },
   };
 }

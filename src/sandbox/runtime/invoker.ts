@@ -36,6 +36,8 @@ type Handler = (
 interface LogScope {
   prefix: string;
   sink: (line: string) => void;
+  /** The invoked function's environment: what `process.env` reads inside the invocation (see envOverlay). */
+  env?: Record<string, string>;
 }
 
 const scope = new AsyncLocalStorage<LogScope>();
@@ -96,6 +98,66 @@ function uninstallCapture(): void {
   }
 }
 
+let overlayUsers = 0;
+let realEnv: NodeJS.ProcessEnv | undefined;
+
+/**
+ * Make `process.env` answer, inside an invocation, with that function's environment. Switching the shared
+ * environment before each invocation is not enough once several functions run at once: the SDK reads its
+ * credentials (one set per function, so the sandbox can tell callers apart) at the first request, inside the
+ * invocation, from whatever `process.env` holds then. Outside invocations `process.env` is the real one.
+ */
+function installEnvOverlay(): void {
+  overlayUsers++;
+  if (overlayUsers > 1) return;
+  const target = process.env;
+  realEnv = target;
+  const local = () => scope.getStore()?.env;
+  process.env = new Proxy(target, {
+    get: (env, key) => {
+      const own = local();
+      return typeof key === 'string' && own && Object.hasOwn(own, key) ? own[key] : Reflect.get(env, key);
+    },
+    set: (env, key, value) => {
+      const own = local();
+      if (typeof key === 'string' && own) own[key] = String(value);
+      else Reflect.set(env, key, value);
+      return true;
+    },
+    has: (env, key) => {
+      const own = local();
+      return (
+        (typeof key === 'string' && own !== undefined && Object.hasOwn(own, key)) || Reflect.has(env, key)
+      );
+    },
+    deleteProperty: (env, key) => {
+      const own = local();
+      if (typeof key === 'string' && own && Object.hasOwn(own, key)) delete own[key];
+      else Reflect.deleteProperty(env, key);
+      return true;
+    },
+    ownKeys: (env) => {
+      const own = local();
+      return own ? [...new Set([...Reflect.ownKeys(env), ...Object.keys(own)])] : Reflect.ownKeys(env);
+    },
+    getOwnPropertyDescriptor: (env, key) => {
+      const own = local();
+      if (typeof key === 'string' && own && Object.hasOwn(own, key)) {
+        return { value: own[key], writable: true, enumerable: true, configurable: true };
+      }
+      return Reflect.getOwnPropertyDescriptor(env, key);
+    },
+  });
+}
+
+function uninstallEnvOverlay(): void {
+  overlayUsers = Math.max(0, overlayUsers - 1);
+  if (overlayUsers === 0 && realEnv) {
+    process.env = realEnv;
+    realEnv = undefined;
+  }
+}
+
 /** Turn whatever a handler threw into Lambda's error shape. */
 export function toInvocationError(error: unknown): InvocationError {
   if (error instanceof Error) {
@@ -113,12 +175,23 @@ export function toInvocationError(error: unknown): InvocationError {
   };
 }
 
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+
+/** The temporary credentials Lambda hands a function for its execution role. */
+export interface FunctionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
 export interface InvokerOptions {
   projectRoot: string;
   endpoint: string;
   region: string;
   accountId: string;
   log: (line: string) => void;
+  /** The function's own credentials (the sandbox knows its role by them); default: the process's. */
+  credentialsOf?: (fn: FunctionModel) => FunctionCredentials | undefined;
 }
 
 export class Invoker {
@@ -135,11 +208,15 @@ export class Invoker {
   /** Settles when every handler import started so far has finished. */
   private importsDone: Promise<void> = Promise.resolve();
 
+  /** Tells this runtime's module instances apart from another runtime's in the same process. */
+  private readonly id = randomUUID().slice(0, 8);
+
   constructor(private readonly options: InvokerOptions) {}
 
   start(): void {
     if (!this.capturing) {
       installCapture();
+      installEnvOverlay();
       this.capturing = true;
     }
   }
@@ -155,6 +232,7 @@ export class Invoker {
     this.appliedFor = undefined;
     if (this.capturing) {
       uninstallCapture();
+      uninstallEnvOverlay();
       this.capturing = false;
     }
   }
@@ -162,9 +240,20 @@ export class Invoker {
   /** The environment a function runs with (its own, plus what the Lambda runtime sets). */
   environmentOf(fn: FunctionModel): Record<string, string> {
     const { region, endpoint } = this.options;
+    const own = this.options.credentialsOf?.(fn);
+    const credentials: Record<string, string> = own
+      ? {
+          AWS_ACCESS_KEY_ID: own.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: own.secretAccessKey,
+          AWS_SESSION_TOKEN: own.sessionToken,
+        }
+      : {
+          AWS_ACCESS_KEY_ID: realEnv?.AWS_ACCESS_KEY_ID ?? process.env.AWS_ACCESS_KEY_ID ?? 'sandbox',
+          AWS_SECRET_ACCESS_KEY:
+            realEnv?.AWS_SECRET_ACCESS_KEY ?? process.env.AWS_SECRET_ACCESS_KEY ?? 'sandbox',
+        };
     return {
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'sandbox',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'sandbox',
+      ...credentials,
       ...fn.environment,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -181,6 +270,11 @@ export class Invoker {
   private applyEnvironment(fn: FunctionModel): void {
     if (this.appliedFor === fn.name) return;
     const next = this.environmentOf(fn);
+    if (this.options.credentialsOf?.(fn)) {
+      // A function's own credentials live only in its invocations' overlay: in the shared environment they
+      // would sign the requests of everything else in this process (tests, the CLI) as that function.
+      for (const key of CREDENTIAL_VARIABLES) delete next[key];
+    }
     for (const key of this.appliedKeys) {
       if (!(key in next)) {
         const original = this.originalEnv.get(key);
@@ -222,7 +316,9 @@ export class Invoker {
     const load = async () => {
       const { file, exportName } = this.resolveHandler(fn);
       this.applyEnvironment(fn);
-      const url = pathToFileURL(file).href + (instance === 0 ? '' : `?container=${instance}`);
+      // Each runtime's containers are module instances of their own: two runtimes in one process (a test
+      // running a function with two templates) must not share module-scope clients, credentials or config.
+      const url = `${pathToFileURL(file).href}?runtime=${this.id}&container=${instance}`;
       const module = (await import(url)) as Record<string, unknown>;
       const handler = module[exportName];
       if (typeof handler !== 'function') {
@@ -307,7 +403,7 @@ export class Invoker {
       const timeoutMs = fn.timeoutSeconds * 1000;
       const deadline = Date.now() + timeoutMs;
       const context = this.context(fn, requestId, deadline);
-      const run = scope.run({ prefix, sink: log }, () => {
+      const run = scope.run({ prefix, sink: log, env: this.environmentOf(fn) }, () => {
         if (handler.length >= 3) {
           return new Promise<unknown>((resolve, reject) => {
             const maybe = handler(event, context, (error, result) =>

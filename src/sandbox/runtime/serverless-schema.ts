@@ -54,6 +54,8 @@ export const sqsObjectSchema = z.looseObject({
 const functionSchema = z.looseObject({
   handler: z.string().min(1),
   name: z.string().optional(),
+  /** A role of `resources` (logical id), an ARN, or an intrinsic giving one. */
+  role: intrinsicOrString.optional(),
   timeout: z.number().positive().optional(),
   memorySize: z.number().int().positive().optional(),
   environment: z.record(z.string(), z.unknown()).optional(),
@@ -84,6 +86,15 @@ export const documentSchema = z.looseObject({
     timeout: z.number().positive().optional(),
     memorySize: z.number().int().positive().optional(),
     environment: z.record(z.string(), z.unknown()).optional(),
+    /** The role every function without its own `role` gets (Serverless v3's `provider.iam`). */
+    iam: z
+      .looseObject({
+        /** A role name, ARN or intrinsic; or `{ name?, statements?, managedPolicies? }` (told apart in roles.ts). */
+        role: intrinsicOrString.optional(),
+      })
+      .optional(),
+    /** Serverless v2's spelling of `iam.role.statements`, still honoured by v3. */
+    iamRoleStatements: z.array(z.unknown()).optional(),
   }),
   functions: z.record(z.string(), functionSchema).optional(),
   resources: z.looseObject({ Resources: z.record(z.string(), z.unknown()).optional() }).optional(),

@@ -171,6 +171,88 @@ describe('intrinsics and resources', () => {
   });
 });
 
+describe('execution roles', () => {
+  const roleYaml = (fnExtra: string, provider = '', resources = '') => `service: svc
+provider:
+  name: aws
+${provider}
+functions:
+  one:
+    handler: h.handler
+${fnExtra}
+resources:
+  Resources:
+    Table:
+      Type: AWS::DynamoDB::Table
+${resources}
+`;
+  const declared = `    OwnRole:
+      Type: AWS::IAM::Role
+      Properties:
+        Policies:
+          - PolicyName: p
+            PolicyDocument:
+              Statement:
+                - { Effect: Allow, Action: dynamodb:PutItem, Resource: !GetAtt Table.Arn }
+        ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]`;
+
+  it('take a role of the template by logical id or GetAtt, with its policies resolved', () => {
+    for (const role of ['OwnRole', '!GetAtt OwnRole.Arn']) {
+      const fn = model(roleYaml(`    role: ${role}`, '', declared)).functions[0];
+      expect(fn?.role).toEqual({
+        kind: 'declared',
+        where: 'resources.Resources.OwnRole',
+        name: 'svc-local-OwnRole',
+        arn: 'arn:aws:iam::123456789012:role/svc-local-OwnRole',
+        documents: [
+          {
+            where: 'resources.Resources.OwnRole.Properties.Policies[0].PolicyDocument',
+            document: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'dynamodb:PutItem',
+                  Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/svc-local-Table',
+                },
+              ],
+            },
+          },
+        ],
+        managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
+      });
+    }
+  });
+
+  it("build Serverless's generated role from provider.iam.role.statements (or iamRoleStatements)", () => {
+    const statements = `      - { Effect: Allow, Action: [sqs:SendMessage], Resource: "*" }`;
+    const v3 = model(roleYaml('', `  iam:\n    role:\n      statements:\n${statements}`)).functions[0];
+    const v2 = model(roleYaml('', `  iamRoleStatements:\n${statements}`)).functions[0];
+    const none = model(roleYaml('')).functions[0];
+    const document = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: '*' }],
+    };
+    expect(v3?.role).toMatchObject({
+      kind: 'declared',
+      name: 'svc-local-us-east-1-lambdaRole',
+      documents: [{ where: 'provider.iam.role.statements', document }],
+    });
+    expect(v2?.role).toMatchObject({ documents: [{ where: 'provider.iamRoleStatements', document }] });
+    expect(none?.role).toMatchObject({ kind: 'declared', documents: [] });
+  });
+
+  it('treat a role ARN as external, and name a role that is not one', () => {
+    const external = model(roleYaml('    role: arn:aws:iam::123456789012:role/elsewhere')).functions[0];
+    expect(external?.role).toEqual({ kind: 'external', arn: 'arn:aws:iam::123456789012:role/elsewhere' });
+    expect(() => model(roleYaml('    role: Table'))).toThrow(
+      'functions.one.role: "Table" is a AWS::DynamoDB::Table, not an AWS::IAM::Role',
+    );
+    expect(() => model(roleYaml('    role: Missing'))).toThrow(
+      'functions.one.role: no resource "Missing" in resources.Resources',
+    );
+  });
+});
+
 describe('schedules', () => {
   it.each([
     ['rate(1 minute)', '2025-01-01T00:00:30Z', '2025-01-01T00:01:30.000Z'],

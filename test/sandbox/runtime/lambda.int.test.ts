@@ -42,6 +42,8 @@ beforeAll(async () => {
   moto = await startOwnMoto();
   runtime = await startLambdaRuntime({
     endpoint: moto.url,
+    // moto alone, without the sandbox edge that enforces IAM (runtime/iam.ts).
+    iam: false,
     serverlessFile: `${fixtureRoot}serverless.yml`,
     projectRoot: fixtureRoot,
     stage: 'test',
@@ -269,6 +271,7 @@ describe('local Lambda runtime on moto', () => {
   it('starts again against the same moto (resources and rules already exist)', async () => {
     const again = await startLambdaRuntime({
       endpoint: moto.url,
+      iam: false,
       serverlessFile: `${fixtureRoot}serverless.yml`,
       projectRoot: fixtureRoot,
       stage: 'test',
