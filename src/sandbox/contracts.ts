@@ -33,15 +33,33 @@ export interface FindingsCatalogueEntry {
   }>;
 }
 
+/** One registry: an account in a Region. */
+export interface RegistryRef {
+  accountId: string;
+  region: string;
+}
+
+/**
+ * Who sends an ECR request: the account of its access key (see edge/accounts.ts) and the Region of its SigV4
+ * credential scope. `principalArn` names the caller in AccessDenied messages.
+ */
+export interface EcrCaller extends RegistryRef {
+  principalArn?: string;
+}
+
 export interface EcrEmulatorOptions {
   /** The sandbox's settable clock: everything the emulator stamps reads it. */
   clock: Clock;
+  /** The sandbox's own account and Region: the registry of unsigned requests and of the admin API's defaults. */
   accountId: string;
   region: string;
   /** Base URL clients reach the sandbox on (e.g. http://127.0.0.1:4566); used for layer download URLs. */
   publicUrl: () => string;
-  /** Fire and forget: the edge batches these into PutEvents on moto's default bus. */
-  emit: (entries: EventEntry[]) => void;
+  /**
+   * Fire and forget: the edge batches these into PutEvents on moto's default bus of `origin` (the registry that
+   * emitted them; absent = the sandbox's account and Region).
+   */
+  emit: (entries: EventEntry[], origin?: RegistryRef) => void;
   /** When set, ECR state is loaded from and saved to this directory. */
   stateDir?: string;
   /** Real milliseconds between a scan starting and completing. */
@@ -57,17 +75,19 @@ export interface WireResponse {
 
 export interface EcrEmulator {
   /**
-   * Serve one ECR request: `action` is the part of `X-Amz-Target` after the dot, `rawBody` the request body.
+   * Serve one ECR request: `action` is the part of `X-Amz-Target` after the dot, `rawBody` the request body,
+   * `caller` who sends it (default: the sandbox's account and Region). The request acts on the caller's registry,
+   * or on the registry of another account its `registryId` names (allowed by that repository's policy only).
    * Never throws: errors become `{"__type": "...Exception", "message": ...}` responses.
    */
-  serve(action: string, rawBody: string): Promise<WireResponse>;
-  /** Bytes of a blob stored in a repository, for the download URLs GetDownloadUrlForLayer hands out. */
-  readBlob(repositoryName: string, digest: string): Buffer | undefined;
-  /** Validate and store a findings catalogue entry; throws an Error naming the bad field. */
-  setFindings(entry: unknown): void;
-  /** The registry's scan type (PutRegistryScanningConfiguration): what reading findings needs in IAM. */
-  scanType(): 'BASIC' | 'ENHANCED';
-  /** Empty every repository, blob, policy, scan and findings entry; registry settings back to defaults. */
+  serve(action: string, rawBody: string, caller?: EcrCaller): Promise<WireResponse>;
+  /** Bytes of a blob stored in a repository of `registry` (default the sandbox's), for download URLs. */
+  readBlob(repositoryName: string, digest: string, registry?: RegistryRef): Buffer | undefined;
+  /** Validate and store a findings catalogue entry of `registry`; throws an Error naming the bad field. */
+  setFindings(entry: unknown, registry?: RegistryRef): void;
+  /** A registry's scan type (PutRegistryScanningConfiguration): what reading findings needs in IAM. */
+  scanType(registry?: RegistryRef): 'BASIC' | 'ENHANCED';
+  /** Empty every registry: repositories, blobs, policies, scans, findings entries and settings. */
   reset(): void;
   /** Persist state now (no-op without stateDir). */
   flush(): Promise<void>;
@@ -78,9 +98,21 @@ export interface EcrEmulator {
 /** Path of the sandbox route that serves blob bytes. */
 export const BLOB_ROUTE = '/_sandbox/ecr/blob';
 
-/** The download URL for a blob, as GetDownloadUrlForLayer returns it. */
-export function blobUrl(publicUrl: string, repositoryName: string, digest: string): string {
+/**
+ * The download URL for a blob, as GetDownloadUrlForLayer returns it. `registry` is given for every registry but
+ * the sandbox's own, whose URLs name only repository and digest.
+ */
+export function blobUrl(
+  publicUrl: string,
+  repositoryName: string,
+  digest: string,
+  registry?: RegistryRef,
+): string {
   const query = new URLSearchParams({ repository: repositoryName, digest });
+  if (registry) {
+    query.set('registry', registry.accountId);
+    query.set('region', registry.region);
+  }
   return `${publicUrl}${BLOB_ROUTE}?${query.toString()}`;
 }
 

@@ -7,8 +7,9 @@ import { resolve as resolvePath } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { EcrEmulator, EcrEmulatorOptions, EventEntry } from './contracts.ts';
+import type { EcrEmulator, EcrEmulatorOptions, EventEntry, RegistryRef } from './contracts.ts';
 import { createEcrEmulator } from './ecr/index.ts';
+import { AccountDirectory } from './edge/accounts.ts';
 import { createAdminHandler } from './edge/admin.ts';
 import { SandboxClock } from './edge/clock.ts';
 import { RequestCounters } from './edge/counters.ts';
@@ -17,7 +18,7 @@ import { IamEnforcer } from './edge/iam.ts';
 import { listenEdge } from './edge/listener.ts';
 import { MotoProxy } from './edge/proxy.ts';
 import { createEdgeRouter } from './edge/router.ts';
-import { EventForwarder } from './events.ts';
+import { AccountEventClients, EventForwarder } from './events.ts';
 import { type MotoServer, startMoto } from './moto/launcher.ts';
 import { type LambdaRuntime, startLambdaRuntime } from './runtime/index.ts';
 import { Outbox } from './taps/outbox.ts';
@@ -123,7 +124,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const eventBridge = new EventBridgeClient(direct);
   const sns = new SNSClient(direct);
   const ssm = new SSMClient(direct);
-  const events = new EventForwarder(eventBridge, log);
+  // Events of another account's registry go to that account's bus in moto (x-moto-account-id).
+  const accountEvents = new AccountEventClients(direct);
+  const events = new EventForwarder(eventBridge, log, (origin) => accountEvents.clientFor(origin));
   const emailTap = new SnsEmailTap(sns, emailOutbox, clock, () => publicUrl);
 
   let emulator: EcrEmulator;
@@ -134,7 +137,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       accountId: SANDBOX_ACCOUNT_ID,
       region: SANDBOX_REGION,
       publicUrl: () => publicUrl,
-      emit: (entries: EventEntry[]) => events.emit(entries),
+      emit: (entries: EventEntry[], origin?: RegistryRef) => events.emit(entries, origin),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
       scanDelayMs: options.scanDelayMs ?? 1000,
     });
@@ -185,6 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slackOutbox.clear();
     findings.clear();
     faults.clear();
+    accounts.clear();
     iam.clearDenials();
     counters.clear();
     clock.reset();
@@ -192,7 +196,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await seedWebhook();
   };
 
-  const iam = new IamEnforcer({ ecrScanType: () => emulator.scanType(), now: () => clock.now(), log });
+  const iam = new IamEnforcer({
+    ecrScanType: (registry) => emulator.scanType(registry),
+    now: () => clock.now(),
+    log,
+  });
+  const accounts = new AccountDirectory({
+    accountId: SANDBOX_ACCOUNT_ID,
+    region: SANDBOX_REGION,
+    registered: (accessKeyId) => iam.ownerOf(accessKeyId),
+  });
   const admin = createAdminHandler({
     clock,
     counters,
@@ -202,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slackOutbox,
     findings,
     emulator,
+    home: { accountId: SANDBOX_ACCOUNT_ID, region: SANDBOX_REGION },
     runtime: () => runtime,
     reset: resetAll,
     health: () => {
@@ -228,7 +242,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   edge.serve(
-    createEdgeRouter({ admin, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose }),
+    createEdgeRouter({
+      admin,
+      accounts,
+      counters,
+      faults,
+      iam,
+      emulator,
+      proxy,
+      emailTap,
+      host,
+      log,
+      verbose,
+    }),
   );
 
   let stopping: Promise<void> | undefined;
@@ -248,6 +274,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await events.flush();
       proxy.close();
       eventBridge.destroy();
+      accountEvents.destroy();
       sns.destroy();
       ssm.destroy();
       await moto.stop();

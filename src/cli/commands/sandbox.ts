@@ -48,7 +48,9 @@ The sandbox is one endpoint for every AWS service the project uses:
 Point clients at it:
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566          (AWS SDKs)
   aws --endpoint-url http://127.0.0.1:4566 ecr describe-repositories      (AWS CLI)
-  any credentials work; account 123456789012, region us-east-1.
+  any credentials work and act in account 123456789012; the Region is the one requests are signed for. Keys
+  from STS AssumeRole (through the sandbox) act in the role's account: ECR keeps one registry per account and
+  Region, and another account's repository is reachable only when its repository policy allows the caller.
 
 Admin API (JSON; every POST needs content-type: application/json), under http://HOST:PORT/_sandbox/:
   GET  health                     status, moto pid, event counts
@@ -56,6 +58,8 @@ Admin API (JSON; every POST needs content-type: application/json), under http://
   GET|DELETE requests             request counts per service and action
   GET|POST clock                  {"now":"<ISO-8601>"} | {"advanceSeconds":N} | {"reset":true}
   GET|POST|DELETE faults          {"service":"ecr","action":"PutImage","rate":0.2,"error":"ThrottlingException"}
+                                  "nth":N fails only the Nth matching request, "times":N the first N (both:
+                                  N from the nth on); GET shows each rule's "seen" and "fired" counts
   GET|POST findings               what the next scan of an image reports
   GET|DELETE outbox/email         what SNS email/email-json subscriptions would have received
   GET|DELETE outbox/slack         what was posted to the stand-in Slack webhook

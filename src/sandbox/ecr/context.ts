@@ -1,4 +1,4 @@
-import type { EcrEmulatorOptions, EventEntry } from '../contracts.ts';
+import type { EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
 import { EcrError } from './errors.ts';
 import type { ImageRecord, RegistryState, RepositoryRecord } from './state.ts';
 import { type ImageId, type Input, registryIdOf, repositoryNameOf, validateImageId } from './validation.ts';
@@ -10,9 +10,10 @@ export type Operation = (input: Input) => unknown;
 export type Operations = Record<string, Operation>;
 
 /**
- * What every action family works on: the registry state, the sandbox's clock, account and event bus, and the
- * lookups and errors more than one family needs, so each family says them the same way. Behaviour follows the
- * ECR API reference (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/) and the SDK model's errors.
+ * What every action family works on: one registry's state, account and Region (`options.accountId` and
+ * `options.region` are the registry's), the sandbox's clock and event bus, and the lookups and errors more than
+ * one family needs, so each family says them the same way. Behaviour follows the ECR API reference
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/) and the SDK model's errors.
  */
 export class EcrContext {
   constructor(
@@ -20,6 +21,8 @@ export class EcrContext {
     readonly state: RegistryState,
     /** Schedules a save, for changes made outside a request (a scan completing, a findings entry). */
     readonly changed: () => void,
+    /** Named in this registry's blob download URLs; absent for the sandbox's own registry. */
+    readonly downloadRegistry?: RegistryRef,
   ) {}
 
   get accountId(): string {

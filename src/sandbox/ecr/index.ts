@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { EcrEmulator, EcrEmulatorOptions, WireResponse } from '../contracts.ts';
+import type { EcrCaller, EcrEmulator, EcrEmulatorOptions, RegistryRef, WireResponse } from '../contracts.ts';
+import { checkCrossAccount, targetAccountOf } from './access.ts';
 import { EcrError } from './errors.ts';
-import { EcrService } from './service.ts';
-import { RegistryState, StateStore } from './state.ts';
+import { Registries } from './registries.ts';
+import { StateStore } from './state.ts';
 
 export { EcrError } from './errors.ts';
 
@@ -45,11 +46,11 @@ function errorResponse(
 }
 
 /**
- * Create the sandbox's ECR emulator: the ECR API over AWS JSON 1.1, backed by in-memory state that is loaded
- * from and saved to `options.stateDir` when given.
+ * Create the sandbox's ECR emulator: the ECR API over AWS JSON 1.1, one registry per account and Region (each
+ * created on first use), backed by in-memory state that is loaded from and saved to `options.stateDir` when
+ * given.
  */
 export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<EcrEmulator> {
-  const state = new RegistryState();
   const store = options.stateDir === undefined ? undefined : new StateStore(options.stateDir);
   let saveTimer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();
@@ -66,7 +67,7 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
     // Chain saves so two never write the same files at once.
     const timed = async () => {
       const started = Date.now();
-      await store.save(state);
+      await store.save(registries.all());
       lastSaveMs = Date.now() - started;
     };
     saving = saving.then(timed, timed);
@@ -86,17 +87,21 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
     saveTimer.unref?.();
   };
 
-  const service = new EcrService(options, state, changed);
+  const registries = new Registries(options, changed);
   if (store) {
-    await store.load(state);
-    service.resumeScans();
+    await store.load(registries.home, (accountId, region) => registries.get(accountId, region));
+    for (const registry of registries.all()) registry.service.resumeScans();
   }
-  const operations = service.operations();
+  const home = registries.home;
+  const homeCaller: EcrCaller = { accountId: home.accountId, region: home.region };
+  /** The registry an admin call names (default the sandbox's), created on first use. */
+  const registryOf = (ref: RegistryRef | undefined) =>
+    ref === undefined ? home : registries.get(ref.accountId, ref.region);
 
   return {
-    async serve(action: string, rawBody: string): Promise<WireResponse> {
-      const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
-      if (!operation) {
+    async serve(action: string, rawBody: string, caller: EcrCaller = homeCaller): Promise<WireResponse> {
+      // Every registry serves the same actions: the home registry's table says which exist.
+      if (!Object.hasOwn(home.operations, action)) {
         return errorResponse(
           'UnknownOperationException',
           `Unknown operation: ${action} (the sandbox's ECR emulator does not implement it)`,
@@ -112,7 +117,14 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
         return errorResponse('SerializationException', 'The request body must be a JSON object');
       }
       try {
-        const output = operation(input as Record<string, unknown>);
+        const request = input as Record<string, unknown>;
+        const account = targetAccountOf(action, request, caller);
+        let registry = registries.find(account, caller.region);
+        if (account !== caller.accountId) {
+          checkCrossAccount(action, request, caller, account, (name) => registry?.state.repos.get(name));
+        }
+        registry ??= registries.get(account, caller.region);
+        const output = (registry.operations[action] as (input: Record<string, unknown>) => unknown)(request);
         if (!READ_ONLY.has(action)) changed();
         return respond(200, output);
       } catch (error) {
@@ -130,17 +142,22 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
         );
       }
     },
-    readBlob: (repositoryName, digest) => service.readBlob(repositoryName, digest),
-    setFindings: (entry) => service.setFindings(entry),
-    scanType: () => state.settings.scanType,
+    readBlob: (repositoryName, digest, registry) =>
+      (registry === undefined
+        ? home
+        : registries.find(registry.accountId, registry.region)
+      )?.service.readBlob(repositoryName, digest),
+    setFindings: (entry, registry) => registryOf(registry).service.setFindings(entry),
+    scanType: (registry) =>
+      (registry === undefined ? home : registries.find(registry.accountId, registry.region))?.state.settings
+        .scanType ?? 'BASIC',
     reset(): void {
-      service.cancelScans();
-      state.clear();
+      registries.clear();
       changed();
     },
     flush: save,
     async close(): Promise<void> {
-      service.cancelScans();
+      registries.cancelScans();
       await save();
     },
   };

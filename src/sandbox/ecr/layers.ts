@@ -204,7 +204,10 @@ function getDownloadUrlForLayer(ecr: EcrContext, input: Input): Wire<GetDownload
       `The layer with digest '${digest}' is not accessible because it is not associated with an image`,
     );
   }
-  return { downloadUrl: blobUrl(ecr.options.publicUrl(), repo.name, digest), layerDigest: digest };
+  return {
+    downloadUrl: blobUrl(ecr.options.publicUrl(), repo.name, digest, ecr.downloadRegistry),
+    layerDigest: digest,
+  };
 }
 
 function getAuthorizationToken(ecr: EcrContext): Wire<GetAuthorizationTokenResponse> {

@@ -1,4 +1,4 @@
-import type { EcrEmulatorOptions } from '../contracts.ts';
+import type { EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
 import { EcrContext, type Operations } from './context.ts';
 import { imageOperations } from './images.ts';
 import { layerOperations, readBlob } from './layers.ts';
@@ -15,8 +15,13 @@ export class EcrService {
   private readonly ecr: EcrContext;
   private readonly scans: Scans;
 
-  constructor(options: EcrEmulatorOptions, state: RegistryState, changed: () => void) {
-    this.ecr = new EcrContext(options, state, changed);
+  constructor(
+    options: EcrEmulatorOptions,
+    state: RegistryState,
+    changed: () => void,
+    downloadRegistry?: RegistryRef,
+  ) {
+    this.ecr = new EcrContext(options, state, changed, downloadRegistry);
     this.scans = new Scans(this.ecr);
   }
 

@@ -246,11 +246,28 @@ interface PersistedRepository {
   images: PersistedImage[];
 }
 
-interface PersistedState {
-  version: 1;
+/** One registry in the state file. */
+interface PersistedRegistry {
   settings: RegistrySettings;
   catalogue: FindingsCatalogueEntry[];
   repositories: PersistedRepository[];
+}
+
+/** The single-registry format before registries per account and Region: it loads as the home registry. */
+interface PersistedStateV1 extends PersistedRegistry {
+  version: 1;
+}
+
+interface PersistedStateV2 {
+  version: 2;
+  registries: Array<PersistedRegistry & { accountId: string; region: string }>;
+}
+
+/** A registry as the store sees it. */
+export interface StoredRegistry {
+  accountId: string;
+  region: string;
+  state: RegistryState;
 }
 
 function blobFileName(digest: string): string {
@@ -259,16 +276,24 @@ function blobFileName(digest: string): string {
 }
 
 /**
- * Saves and loads {@link RegistryState} under a directory: metadata as one JSON document (written to a temp
- * file then renamed, so a crash never leaves half a file), blobs as one file each named by digest and written
- * once. Uploads in progress are not persisted (ECR expires them too).
+ * Saves and loads every registry's {@link RegistryState} under a directory: metadata as one JSON document
+ * (written to a temp file then renamed, so a crash never leaves half a file), blobs as one file each named by
+ * digest, written once and shared by the registries that hold the same bytes. Uploads in progress are not
+ * persisted (ECR expires them too).
  */
 export class StateStore {
   private readonly written = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
-  async load(state: RegistryState): Promise<void> {
+  /**
+   * Load saved registries: `registryFor` gives (creating it) the registry of an account and Region; a state
+   * file of the single-registry format loads into `home`.
+   */
+  async load(
+    home: StoredRegistry,
+    registryFor: (accountId: string, region: string) => StoredRegistry,
+  ): Promise<void> {
     let text: string;
     try {
       text = await readFile(join(this.dir, STATE_FILE), 'utf8');
@@ -276,7 +301,22 @@ export class StateStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new Error(`Cannot read ECR state from ${this.dir}`, { cause: error });
     }
-    const persisted = JSON.parse(text) as PersistedState;
+    const persisted = JSON.parse(text) as PersistedStateV1 | PersistedStateV2;
+    const loaded = new Map<string, Buffer>();
+    if (persisted.version === 2) {
+      for (const saved of persisted.registries) {
+        await this.loadRegistry(registryFor(saved.accountId, saved.region).state, saved, loaded);
+      }
+    } else {
+      await this.loadRegistry(home.state, persisted, loaded);
+    }
+  }
+
+  private async loadRegistry(
+    state: RegistryState,
+    persisted: PersistedRegistry,
+    loaded: Map<string, Buffer>,
+  ): Promise<void> {
     state.clear();
     state.settings = persisted.settings;
     for (const entry of persisted.catalogue) state.catalogue.set(catalogueKeyOf(entry), entry);
@@ -296,8 +336,12 @@ export class StateStore {
       for (const digest of saved.blobs) {
         let stored = state.blobs.get(digest);
         if (!stored) {
-          const data = await readFile(join(blobDir, blobFileName(digest)));
-          this.written.add(digest);
+          let data = loaded.get(digest);
+          if (!data) {
+            data = await readFile(join(blobDir, blobFileName(digest)));
+            loaded.set(digest, data);
+            this.written.add(digest);
+          }
           stored = { data, holders: 0 };
           state.blobs.set(digest, stored);
         }
@@ -312,47 +356,55 @@ export class StateStore {
     }
   }
 
-  async save(state: RegistryState): Promise<void> {
+  async save(registries: StoredRegistry[]): Promise<void> {
     await mkdir(join(this.dir, BLOB_DIR), { recursive: true });
-    const repositories: PersistedRepository[] = [];
-    for (const repo of state.repoOrder) {
-      if (repo.deleted) continue;
-      repositories.push({
-        name: repo.name,
-        createdAt: repo.createdAt,
-        imageTagMutability: repo.imageTagMutability,
-        exclusionFilters: repo.exclusionFilters,
-        scanOnPush: repo.scanOnPush,
-        encryption: repo.encryption,
-        resourceTags: [...repo.resourceTags],
-        ...(repo.lifecyclePolicy ? { lifecyclePolicy: repo.lifecyclePolicy } : {}),
-        ...(repo.policyText !== undefined ? { policyText: repo.policyText } : {}),
-        blobs: [...repo.blobs.keys()],
-        nextImageSeq: repo.nextImageSeq,
-        images: repo.order.filter((image) => !image.deleted).map(({ deleted: _deleted, ...image }) => image),
+    const blobDir = join(this.dir, BLOB_DIR);
+    const wanted = new Set<string>();
+    const document: PersistedStateV2 = { version: 2, registries: [] };
+    for (const { accountId, region, state } of registries) {
+      const repositories: PersistedRepository[] = [];
+      for (const repo of state.repoOrder) {
+        if (repo.deleted) continue;
+        repositories.push({
+          name: repo.name,
+          createdAt: repo.createdAt,
+          imageTagMutability: repo.imageTagMutability,
+          exclusionFilters: repo.exclusionFilters,
+          scanOnPush: repo.scanOnPush,
+          encryption: repo.encryption,
+          resourceTags: [...repo.resourceTags],
+          ...(repo.lifecyclePolicy ? { lifecyclePolicy: repo.lifecyclePolicy } : {}),
+          ...(repo.policyText !== undefined ? { policyText: repo.policyText } : {}),
+          blobs: [...repo.blobs.keys()],
+          nextImageSeq: repo.nextImageSeq,
+          images: repo.order
+            .filter((image) => !image.deleted)
+            .map(({ deleted: _deleted, ...image }) => image),
+        });
+      }
+      for (const [digest, stored] of state.blobs) {
+        wanted.add(digest);
+        if (this.written.has(digest)) continue;
+        await writeFile(join(blobDir, blobFileName(digest)), stored.data);
+        this.written.add(digest);
+      }
+      document.registries.push({
+        accountId,
+        region,
+        settings: state.settings,
+        catalogue: [...state.catalogue.values()],
+        repositories,
       });
     }
-    const blobDir = join(this.dir, BLOB_DIR);
-    for (const [digest, stored] of state.blobs) {
-      if (this.written.has(digest)) continue;
-      await writeFile(join(blobDir, blobFileName(digest)), stored.data);
-      this.written.add(digest);
-    }
-    const document: PersistedState = {
-      version: 1,
-      settings: state.settings,
-      catalogue: [...state.catalogue.values()],
-      repositories,
-    };
     const target = join(this.dir, STATE_FILE);
     await writeFile(`${target}.tmp`, JSON.stringify(document));
     await rename(`${target}.tmp`, target);
     // Blobs no repository holds any more go after the metadata no longer mentions them.
-    const wanted = new Set([...state.blobs.keys()].map(blobFileName));
+    const wantedFiles = new Set([...wanted].map(blobFileName));
     for (const file of await readdir(blobDir)) {
-      if (!wanted.has(file)) await rm(join(blobDir, file), { force: true });
+      if (!wantedFiles.has(file)) await rm(join(blobDir, file), { force: true });
     }
-    for (const digest of this.written) if (!state.blobs.has(digest)) this.written.delete(digest);
+    for (const digest of this.written) if (!wanted.has(digest)) this.written.delete(digest);
   }
 }
 

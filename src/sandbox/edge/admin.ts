@@ -15,11 +15,11 @@
  * | `DELETE /_sandbox/requests` | | Zeroes the counters. `{}` |
  * | `GET /_sandbox/clock` | | `{"now":"2025-01-31T12:00:00.000Z"}` |
  * | `POST /_sandbox/clock` | `{"now":"<ISO-8601>"}` or `{"advanceSeconds":N}` or `{"reset":true}` | `{"now":...}`. The clock keeps ticking from the new instant. It drives the ECR emulator (push times, scans, events) and the outbox timestamps; moto keeps real time. |
- * | `POST /_sandbox/faults` | `{"service":"ecr","action":"BatchDeleteImage","rate":0.2,"error":"ThrottlingException"}`; `"status":503` instead of (or with) `"error"`; `rate` 0..1 default 1; no `action` = every action of the service; optional `"message"` | 201 with the rule (and its `id`). A matching request fails with probability `rate`, in its service's protocol: JSON protocols `{"__type":error,"message"}` with status 400 (or `status`); query protocol (SNS, form-encoded SQS) `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`. |
- * | `GET /_sandbox/faults` | | `{"faults":[rule, ...]}` |
+ * | `POST /_sandbox/faults` | `{"service":"ecr","action":"BatchDeleteImage","rate":0.2,"error":"ThrottlingException"}`; `"status":503` instead of (or with) `"error"`; `rate` 0..1 default 1; no `action` = every action of the service; optional `"message"`; optional `"nth":N` (fail only the Nth matching request, counted from the rule's creation) and/or `"times":N` (fail at most N requests, then stop firing; with `nth`: N requests from the Nth on), positive integers | 201 with the rule (and its `id`, `seen`, `fired`). A matching request fails with probability `rate`, in its service's protocol: JSON protocols `{"__type":error,"message"}` with status 400 (or `status`); query protocol (SNS, form-encoded SQS) `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`. Every rule a request matches counts it as seen, even when an earlier rule failed it. |
+ * | `GET /_sandbox/faults` | | `{"faults":[rule, ...]}`, each rule with `seen` (matching requests since its creation) and `fired` (requests it failed) |
  * | `DELETE /_sandbox/faults` | | Removes every rule. `{"faults":[]}` |
  * | `DELETE /_sandbox/faults/{id}` | | Removes one rule; 404 if unknown. |
- * | `POST /_sandbox/findings` | a findings catalogue entry `{"repositoryName","imageTag"?,"imageDigest"?,"status"?,"findings":[{"name","severity",...}]}` | What the next scan of that image reports. 201 `{"status":"stored"}`; 400 naming the bad field. |
+ * | `POST /_sandbox/findings` | a findings catalogue entry `{"repositoryName","imageTag"?,"imageDigest"?,"status"?,"findings":[{"name","severity",...}],"registryId"?,"region"?}` | What the next scan of that image reports, in the registry of `registryId` and `region` (default the sandbox's account and Region). 201 `{"status":"stored"}`; 400 naming the bad field. |
  * | `GET /_sandbox/findings` | | `{"findings":[entry, ...]}` stored since the last reset |
  * | `GET /_sandbox/outbox/email` | | `{"messages":[{"to","protocol":"email"|"email-json","topicArn","subscriptionArn","subject","message","messageId","messageAttributes","timestamp"}]}`, newest last: every SNS publish to a topic with email/email-json subscriptions, per recipient, with the body that protocol gets (`MessageStructure: json` honoured; email-json gets the JSON notification envelope; subscription filter policies applied). |
  * | `DELETE /_sandbox/outbox/email` | | Clears it. |
@@ -34,10 +34,10 @@
  * | `DELETE /_sandbox/iam/principals` | `{"accessKeyIds":[...]}` | Forget them. `{"removed":N}` |
  * | `GET /_sandbox/iam/denials` | | `{"denials":[{"at","function","principalArn","action","resource","message"}]}`, newest last (the last 500). |
  * | `DELETE /_sandbox/iam/denials` | | Clears them. |
- * | `GET /_sandbox/ecr/blob?repository=R&digest=D` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here. |
+ * | `GET /_sandbox/ecr/blob?repository=R&digest=D&registry=A&region=G` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here; `registry` (account id) and `region` name another registry than the sandbox's (its own URLs leave them out). |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EcrEmulator } from '../contracts.ts';
+import type { EcrEmulator, RegistryRef } from '../contracts.ts';
 import { BLOB_ROUTE } from '../contracts.ts';
 import type { LambdaRuntime } from '../runtime/index.ts';
 import type { Outbox } from '../taps/outbox.ts';
@@ -61,6 +61,8 @@ export interface AdminContext {
   slackOutbox: Outbox<SlackPost>;
   findings: Outbox<unknown>;
   emulator: EcrEmulator;
+  /** The sandbox's own account and Region: the registry admin calls act on unless they name another. */
+  home: RegistryRef;
   /** The local Lambda runtime, if the sandbox runs one (a function: reset replaces it). */
   runtime: () => LambdaRuntime | undefined;
   health(): { healthy: boolean; body: Record<string, unknown> };
@@ -124,8 +126,7 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       {
         GET: (_req, res) => sendJson(res, 200, { faults: ctx.faults.list() }),
         POST: (_req, res, body) => {
-          const rule = parseFaultRule(parseJsonBody(body));
-          ctx.faults.add(rule);
+          const rule = ctx.faults.add(parseFaultRule(parseJsonBody(body)));
           sendJson(res, 201, rule);
         },
         DELETE: (_req, res) => {
@@ -158,8 +159,10 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
         GET: (_req, res) => sendJson(res, 200, { findings: ctx.findings.list() }),
         POST: (_req, res, body) => {
           const entry = parseJsonBody(body);
+          const raw = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+          const registry = registryParameters(ctx, raw.registryId, raw.region, '"registryId"', '"region"');
           try {
-            ctx.emulator.setFindings(entry);
+            ctx.emulator.setFindings(entry, registry);
           } catch (error) {
             throw new AdminInputError(error instanceof Error ? error.message : String(error));
           }
@@ -274,7 +277,14 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
           if (!repository || !digest) {
             throw new AdminInputError('query parameters "repository" and "digest" are required');
           }
-          const blob = ctx.emulator.readBlob(repository, digest);
+          const registry = registryParameters(
+            ctx,
+            query.get('registry') ?? undefined,
+            query.get('region') ?? undefined,
+            'query parameter "registry"',
+            'query parameter "region"',
+          );
+          const blob = ctx.emulator.readBlob(repository, digest, registry);
           if (!blob) {
             sendJson(res, 404, { message: `blob ${digest} not found in repository ${repository}` });
             return;
@@ -289,6 +299,28 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
       },
     ],
   ]);
+}
+
+/**
+ * The registry an admin call names with an account id and/or a Region (the other defaulting to the sandbox's),
+ * or undefined for the sandbox's own.
+ * @throws AdminInputError naming the parameter that is wrong
+ */
+function registryParameters(
+  ctx: AdminContext,
+  accountId: unknown,
+  region: unknown,
+  accountField: string,
+  regionField: string,
+): RegistryRef | undefined {
+  if (accountId === undefined && region === undefined) return undefined;
+  if (accountId !== undefined && (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId))) {
+    throw new AdminInputError(`${accountField} must be a 12-digit account id`);
+  }
+  if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))) {
+    throw new AdminInputError(`${regionField} must be a Region such as "us-east-1"`);
+  }
+  return { accountId: accountId ?? ctx.home.accountId, region: region ?? ctx.home.region };
 }
 
 /** Thrown as a 404 when the runtime routes are used on a sandbox started without it. */

@@ -14,6 +14,16 @@ export interface FaultRule {
   error: string;
   status: number;
   message?: string;
+  /** Fire first on the Nth matching request (counting from the rule's creation), once unless `times` says. */
+  nth?: number;
+  /** Fire on at most this many requests (from the `nth` on, or the first), then never again. */
+  times?: number;
+}
+
+/** A rule in force, with how many matching requests it has seen and failed (`GET /_sandbox/faults`). */
+export interface ActiveFaultRule extends FaultRule {
+  seen: number;
+  fired: number;
 }
 
 const CODE_FOR_STATUS: Record<number, string> = {
@@ -64,6 +74,12 @@ export function parseFaultRule(body: unknown): FaultRule {
   if (r.message !== undefined && typeof r.message !== 'string') {
     throw new AdminInputError('"message" must be a string');
   }
+  for (const field of ['nth', 'times'] as const) {
+    const value = r[field];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+      throw new AdminInputError(`"${field}" must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+  }
   const status = (r.status as number | undefined) ?? 400;
   return {
     id: randomUUID(),
@@ -73,19 +89,29 @@ export function parseFaultRule(body: unknown): FaultRule {
     error: (r.error as string | undefined) ?? CODE_FOR_STATUS[status] ?? 'InjectedFault',
     status,
     ...(r.message === undefined ? {} : { message: r.message as string }),
+    ...(r.nth === undefined ? {} : { nth: r.nth as number }),
+    ...(r.times === undefined ? {} : { times: r.times as number }),
   };
 }
 
-/** The fault rules in force; the first matching rule that fires wins. */
+/**
+ * The fault rules in force; the first matching rule that fires wins. Every rule a request matches (service, and
+ * action when given) counts it as seen, whether or not an earlier rule failed it; a rule with `nth` fires from
+ * its Nth seen request on, a rule with `times` (or `nth` alone, which means once) stops after that many.
+ */
 export class FaultRegistry {
-  private rules: FaultRule[] = [];
+  private rules: ActiveFaultRule[] = [];
 
-  add(rule: FaultRule): void {
-    this.rules.push(rule);
+  /** Put a rule in force; returns it with its counters. */
+  add(rule: FaultRule): ActiveFaultRule {
+    const active: ActiveFaultRule = { ...rule, seen: 0, fired: 0 };
+    this.rules.push(active);
+    return { ...active };
   }
 
-  list(): FaultRule[] {
-    return [...this.rules];
+  /** The rules with their counters as of now. */
+  list(): ActiveFaultRule[] {
+    return this.rules.map((rule) => ({ ...rule }));
   }
 
   remove(id: string): boolean {
@@ -98,15 +124,24 @@ export class FaultRegistry {
     this.rules = [];
   }
 
-  /** The rule that fails this request, if any (each matching rule rolls its own dice). */
+  /** The rule that fails this request, if any (each eligible rule rolls its own dice). */
   pick(service: string, action: string, random: () => number = Math.random): FaultRule | undefined {
     if (this.rules.length === 0) return undefined;
+    let picked: ActiveFaultRule | undefined;
     for (const rule of this.rules) {
       if (rule.service !== service) continue;
       if (rule.action !== undefined && rule.action !== action) continue;
-      if (rule.rate >= 1 || random() < rule.rate) return rule;
+      rule.seen++;
+      if (picked) continue;
+      if (rule.nth !== undefined && rule.seen < rule.nth) continue;
+      const limit = rule.times ?? (rule.nth === undefined ? Number.POSITIVE_INFINITY : 1);
+      if (rule.fired >= limit) continue;
+      if (rule.rate >= 1 || random() < rule.rate) {
+        rule.fired++;
+        picked = rule;
+      }
     }
-    return undefined;
+    return picked;
   }
 }
 

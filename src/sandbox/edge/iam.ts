@@ -8,6 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import * as z from 'zod';
+import type { RegistryRef } from '../contracts.ts';
 import {
   type AuthorizationRequest,
   denialMessage,
@@ -62,6 +63,9 @@ const DENIED_DEFAULT = { code: 'AccessDeniedException', status: 400 };
 /** The latest denials kept for the admin API. */
 const DENIALS_KEPT = 500;
 
+/** The `registryId` of an ECR request body (the registry whose scan type applies). */
+const ECR_REGISTRY_ID = /"registryId"\s*:\s*"(\d{12})"/;
+
 const CREDENTIAL = /Credential=([A-Za-z0-9]+)\/\d{8}\/([a-z0-9-]+)\//;
 
 /** For a role session, `aws:PrincipalArn` is the role's ARN, not the session's. */
@@ -83,8 +87,8 @@ export class IamEnforcer {
 
   constructor(
     private readonly options: {
-      /** The registry's scan type: with ENHANCED, reading findings also needs inspector2:ListFindings. */
-      ecrScanType: () => 'BASIC' | 'ENHANCED';
+      /** A registry's scan type: with ENHANCED, reading findings also needs inspector2:ListFindings. */
+      ecrScanType: (registry: RegistryRef) => 'BASIC' | 'ENHANCED';
       now: () => Date;
       log: (line: string) => void;
     },
@@ -123,6 +127,12 @@ export class IamEnforcer {
     }));
   }
 
+  /** The account and principal of a registered key (for the edge's account directory, accounts.ts). */
+  ownerOf(accessKeyId: string): { accountId: string; principalArn: string } | undefined {
+    const principal = this.principals.get(accessKeyId);
+    return principal && { accountId: principal.accountId, principalArn: principal.principalArn };
+  }
+
   listDenials(): Denial[] {
     return [...this.denials];
   }
@@ -149,15 +159,23 @@ export class IamEnforcer {
     const principal = match ? this.principals.get(match[1] as string) : undefined;
     if (!principal || !match) return undefined;
     const queryAt = url.indexOf('?');
+    const text = body.toString('utf8');
     const needed = authorizationRequests({
       service: identity.service,
       action: identity.action,
       protocol: identity.protocol,
-      body: body.toString('utf8'),
+      body: text,
       query: queryAt === -1 ? '' : url.slice(queryAt + 1),
       region: match[2] as string,
       accountId: principal.accountId,
-      ...(identity.service === 'ecr' ? { ecrScanType: this.options.ecrScanType() } : {}),
+      ...(identity.service === 'ecr'
+        ? {
+            ecrScanType: this.options.ecrScanType({
+              accountId: ECR_REGISTRY_ID.exec(text)?.[1] ?? principal.accountId,
+              region: match[2] as string,
+            }),
+          }
+        : {}),
     });
     // The global condition keys every request carries (the service-specific ones come from requests.ts).
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EcrEmulator } from '../contracts.ts';
 import { changesSubscriptions, isPublish, type SnsEmailTap } from '../taps/sns-email.ts';
+import { type AccountDirectory, assumedRoleOf, isAssumeRole } from './accounts.ts';
 import type { AdminHandler } from './admin.ts';
 import type { RequestCounters } from './counters.ts';
 import { type FaultRegistry, faultResponse } from './faults.ts';
@@ -9,11 +10,14 @@ import { readBody, sendBody, sendJson } from './http.ts';
 import type { IamEnforcer } from './iam.ts';
 import { identifyRequest, isEcrTarget } from './identify.ts';
 import type { RequestHandler } from './listener.ts';
+import { isDynamoTransaction, MotoGate } from './moto-gate.ts';
 import { downstreamHeaders, type MotoProxy } from './proxy.ts';
 
 /** What the edge routes requests to. */
 export interface EdgeRoutes {
   admin: AdminHandler;
+  /** Which account a request's key belongs to (learnt from STS answers passing through, and the runtime). */
+  accounts: AccountDirectory;
   counters: RequestCounters;
   faults: FaultRegistry;
   iam: IamEnforcer;
@@ -30,11 +34,13 @@ export interface EdgeRoutes {
 /**
  * The edge's request handler: a request a web page may have sent (foreign Host or Origin, see guard.ts) is
  * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted, refused when
- * a function's role does not allow it (iam.ts), perhaps failed by a fault rule, then served by the ECR emulator or proxied to moto (an SNS publish on its way
- * through feeds the email tap).
+ * a function's role does not allow it (iam.ts), perhaps failed by a fault rule, then served by the ECR emulator
+ * (in the registry of the caller's account and Region, accounts.ts) or proxied to moto (an SNS publish on its
+ * way through feeds the email tap; an STS AssumeRole answer teaches the account directory its new key).
  */
 export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
-  const { admin, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose } = routes;
+  const { admin, accounts, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose } = routes;
+  const motoGate = new MotoGate();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = verbose ? performance.now() : 0;
     const url = req.url ?? '/';
@@ -87,7 +93,11 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
     }
 
     if (isEcrTarget(identity.target)) {
-      const response = await emulator.serve(identity.action, body.toString('utf8'));
+      const response = await emulator.serve(
+        identity.action,
+        body.toString('utf8'),
+        accounts.callerOf(req.headers),
+      );
       sendBody(res, response.status, response.headers, response.body);
       done();
       return;
@@ -97,8 +107,22 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
     const tapPublish = isSns && isPublish(identity.action);
     if (isSns && changesSubscriptions(identity.action)) emailTap.invalidate();
 
-    const upstream = await proxy.send(method, url, req.headers, body);
+    const send = () => proxy.send(method, url, req.headers, body);
+    const upstream =
+      identity.service === 'dynamodb'
+        ? await motoGate.run(isDynamoTransaction(identity.service, identity.action), send)
+        : await send();
     const status = upstream.statusCode ?? 502;
+    if (status === 200 && identity.protocol === 'query' && isAssumeRole(identity.action)) {
+      // moto's STS answer names the new key and the role's account: remember it for ECR requests.
+      const responseBody = await readBody(upstream);
+      const assumed = assumedRoleOf(responseBody.toString('utf8'));
+      if (assumed) accounts.record(assumed.accessKeyId, assumed.owner);
+      res.writeHead(status, downstreamHeaders(upstream.headers));
+      res.end(responseBody);
+      done();
+      return;
+    }
     if (tapPublish && status === 200) {
       // The whole answer is needed first: it holds the MessageIds the outbox records.
       const responseBody = await readBody(upstream);
