@@ -28,7 +28,7 @@ const notify = notifySlack({
 /** Time kept back from the function timeout so a failure is reported rather than timed out. */
 const SAFETY_MARGIN_MS = 2_000;
 
-/** One scan alert from the SNS topic → one Slack Block Kit post. */
+/** One alert (a scan verdict or a promotion) from the SNS topic → one Slack Block Kit post. */
 export const handler = middy<SnsAlertEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))

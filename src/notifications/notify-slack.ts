@@ -2,6 +2,8 @@ import { SentinelError } from '../shared/errors.ts';
 import type { AnyAlertDocument } from './alert-document.ts';
 import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
+import { slackMessageFromTruncatedPromotion, slackPromotionMessage } from './promotion-blocks.ts';
+import { PROMOTION_ALERT_TYPE } from './promotion-document.ts';
 import { type SlackMessage, slackMessage, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
 
 /** One alert as notify-slack received it from SNS. */
@@ -24,6 +26,18 @@ export type SlackAlertSummary =
       kind: string;
       blocks: number;
       attempts: number;
+    }
+  | {
+      outcome: 'posted';
+      messageId: string;
+      alertType: 'promotion';
+      promotionId: string;
+      event: string;
+      /** The target repository. */
+      repositoryName: string;
+      imageDigest: string;
+      blocks: number;
+      attempts: number;
     };
 
 /**
@@ -39,16 +53,38 @@ export class InvalidWebhookUrlError extends SentinelError {
   }
 }
 
-/** The Block Kit message for an alert document (full or cut down). */
+/** The Block Kit message for an alert document of either type (full or cut down). */
 export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
+  if (alert.type === PROMOTION_ALERT_TYPE) {
+    return 'truncated' in alert ? slackMessageFromTruncatedPromotion(alert) : slackPromotionMessage(alert);
+  }
   return 'truncated' in alert ? slackMessageFromTruncatedAlert(alert) : slackMessage(alert);
 }
 
+/** What the summary says about the alert, by its type. */
+function postedAbout(alert: AnyAlertDocument) {
+  if (alert.type === PROMOTION_ALERT_TYPE) {
+    return {
+      alertType: 'promotion' as const,
+      promotionId: alert.promotionId,
+      event: alert.event,
+      repositoryName: alert.to.repositoryName,
+      imageDigest: alert.digest,
+    };
+  }
+  return {
+    repositoryName: alert.repositoryName,
+    imageDigest: alert.imageDigest,
+    status: alert.status,
+    kind: alert.kind,
+  };
+}
+
 /**
- * Post a scan alert to Slack. The webhook URL is read from the SSM SecureString `webhookParameter` (cached by
- * the reader); without one (no `alerts.slack` in the config) nothing is posted. A failed post throws (Lambda
- * retries the invocation, then sends it to the onFailure queue) and forgets the cached URL, so a retry reads
- * the parameter again and picks up a rotated URL.
+ * Post an alert (a scan verdict or a promotion) to Slack. The webhook URL is read from the SSM SecureString
+ * `webhookParameter` (cached by the reader); without one (no `alerts.slack` in the config) nothing is posted. A
+ * failed post throws (Lambda retries the invocation, then sends it to the onFailure queue) and forgets the cached
+ * URL, so a retry reads the parameter again and picks up a rotated URL.
  */
 export function notifySlack(deps: {
   secrets: SecretReader;
@@ -69,16 +105,7 @@ export function notifySlack(deps: {
     }
     try {
       const { attempts } = await deps.webhook.post(url, message, { remainingMs: input.remainingMs });
-      return {
-        outcome: 'posted',
-        messageId,
-        repositoryName: alert.repositoryName,
-        imageDigest: alert.imageDigest,
-        status: alert.status,
-        kind: alert.kind,
-        blocks: message.blocks.length,
-        attempts,
-      };
+      return { outcome: 'posted', messageId, ...postedAbout(alert), blocks: message.blocks.length, attempts };
     } catch (error) {
       deps.secrets.invalidate(parameter);
       throw error;

@@ -1,8 +1,11 @@
-import type { AlertDocument } from './alert-document.ts';
+import type { CompleteAlert } from './alert-document.ts';
 
-/** Publishes alerts (SNS): given the complete document, it renders and cuts it to what the channel carries. */
+/**
+ * Publishes alerts (SNS): given the complete document of either type (a scan verdict or a promotion), it renders
+ * and cuts it to what the channel carries.
+ */
 export interface AlertPublisher {
-  publish(alert: AlertDocument): Promise<{ messageId: string }>;
+  publish(alert: CompleteAlert): Promise<{ messageId: string }>;
 }
 
 /** Secret values by name (SSM SecureString); implementations cache and never log the value. */

@@ -24,6 +24,9 @@ export const SLACK_LIMITS = {
   buttonText: 75,
   url: LINK_MAX,
   fallbackText: 3000,
+  /** Fields of one section, and characters of each. */
+  fields: 10,
+  fieldText: 2000,
 } as const;
 
 /** Blocking vulnerabilities listed one by one; the rest are summarised. */
@@ -40,7 +43,7 @@ interface Mrkdwn {
 }
 export type SlackBlock =
   | { type: 'header'; text: PlainText }
-  | { type: 'section'; text: Mrkdwn }
+  | { type: 'section'; text: Mrkdwn; fields?: Mrkdwn[] }
   | { type: 'context'; elements: Mrkdwn[] }
   | { type: 'divider' }
   | { type: 'actions'; elements: Array<{ type: 'button'; text: PlainText; url: string; action_id: string }> };
@@ -57,19 +60,23 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /** Truncate raw text first, then escape (so an entity is never cut in half). */
-function md(text: string, max: number): string {
+export function md(text: string, max: number): string {
   return escapeMrkdwn(truncateEnd(oneLine(text), max));
 }
 
 /** `<url|label>` for a URL `allowed` (links.ts) that fits, else just the label. */
-function link(url: string | undefined, label: string, allowed = isWebLink): string {
+export function link(url: string | undefined, label: string, allowed = isWebLink): string {
   if (url === undefined || !allowed(url) || url.length > 500) return label;
   const safe = url.replaceAll('|', '%7C').replaceAll('<', '%3C').replaceAll('>', '%3E');
   return `<${safe}|${label.replaceAll('|', '¦')}>`;
 }
 
 /** Join lines while they fit in `max` characters; say how many were left out. */
-function fitLines(lines: readonly string[], max: number, more = (n: number) => `…and ${n} more`): string {
+export function fitLines(
+  lines: readonly string[],
+  max: number,
+  more = (n: number) => `…and ${n} more`,
+): string {
   const kept: string[] = [];
   let length = 0;
   for (const [index, line] of lines.entries()) {
@@ -86,11 +93,11 @@ function fitLines(lines: readonly string[], max: number, more = (n: number) => `
   return kept.join('\n');
 }
 
-function section(text: string): SlackBlock {
+export function section(text: string): SlackBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) } };
 }
 
-function context(text: string): SlackBlock {
+export function context(text: string): SlackBlock {
   return {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) }],

@@ -1,8 +1,8 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { IamPermissions } from '../../shared/iam.ts';
 import {
-  type AlertDocument,
   COMPACT_LIMITS,
+  type CompleteAlert,
   FULL_LIMITS,
   limitAlertDocument,
   truncatedAlertDocument,
@@ -11,6 +11,16 @@ import { alertEmailText } from '../alert-email.ts';
 import { SUBJECT_MAX } from '../alert-subject.ts';
 import { fittedConsoleUrl, LINK_MAX } from '../links.ts';
 import type { AlertPublisher } from '../ports.ts';
+import {
+  COMPACT_PROMOTION_LIMITS,
+  FULL_PROMOTION_LIMITS,
+  limitPromotionAlert,
+  PROMOTION_ALERT_TYPE,
+  type PromotionAlert,
+  truncatedPromotionAlert,
+} from '../promotion-document.ts';
+import { promotionEmailText } from '../promotion-email.ts';
+import { asciiSubject } from '../promotion-subject.ts';
 import { oneLine, truncateEnd } from '../text.ts';
 
 /**
@@ -66,12 +76,25 @@ export interface SnsAlertMessage {
   MessageAttributes: Record<string, SnsStringAttribute>;
 }
 
-/** Attributes for SNS subscription filter policies: verdict, worstSeverity, repository, alertKind. */
-export function snsMessageAttributes(alert: AlertDocument): Record<string, SnsStringAttribute> {
+/**
+ * Attributes for SNS subscription filter policies. A scan verdict: verdict, worstSeverity, repository, alertKind.
+ * A promotion: alertType `promotion`, promotionEvent, verdict (the gate's), repository and environment (the
+ * target's); it has no alertKind, so a policy on alertKind (verdict alerts) does not match it.
+ */
+export function snsMessageAttributes(alert: CompleteAlert): Record<string, SnsStringAttribute> {
   const attribute = (value: string): SnsStringAttribute => ({
     DataType: 'String',
     StringValue: snsText(value, SNS_ATTRIBUTE_VALUE_MAX),
   });
+  if (alert.type === PROMOTION_ALERT_TYPE) {
+    return {
+      alertType: attribute('promotion'),
+      promotionEvent: attribute(alert.event),
+      verdict: attribute(alert.gate.status),
+      repository: attribute(alert.to.repositoryName),
+      environment: attribute(alert.to.environment),
+    };
+  }
   return {
     verdict: attribute(alert.status),
     worstSeverity: attribute(alert.worstSeverity),
@@ -86,7 +109,8 @@ export function snsMessageAttributes(alert: AlertDocument): Record<string, SnsSt
  * what the attributes take): when the full rendering would not fit, a compact one (fewer details and ids) is
  * used, and as a last resort the subject, the console link and a truncated document, every one of them bounded.
  */
-export function snsMessageJson(alert: AlertDocument, maxBytes = SNS_MESSAGE_MAX_BYTES): string {
+export function snsMessageJson(alert: CompleteAlert, maxBytes = SNS_MESSAGE_MAX_BYTES): string {
+  if (alert.type === PROMOTION_ALERT_TYPE) return promotionMessageJson(alert, maxBytes);
   for (const limits of [FULL_LIMITS, COMPACT_LIMITS]) {
     const text = alertEmailText(alert, limits);
     const json = JSON.stringify(limitAlertDocument(alert, limits));
@@ -99,12 +123,33 @@ export function snsMessageJson(alert: AlertDocument, maxBytes = SNS_MESSAGE_MAX_
   return JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
 }
 
-/** The SNS message of an alert document (given complete: it is cut to size here). */
-export function snsAlertMessage(alert: AlertDocument): SnsAlertMessage {
+/** {@link snsMessageJson} of a promotion alert: the same three steps, with the promotion's renderings. */
+function promotionMessageJson(alert: PromotionAlert, maxBytes: number): string {
+  for (const limits of [FULL_PROMOTION_LIMITS, COMPACT_PROMOTION_LIMITS]) {
+    const text = promotionEmailText(alert, limits);
+    const json = JSON.stringify(limitPromotionAlert(alert, limits));
+    const message = JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
+    if (Buffer.byteLength(message, 'utf8') <= maxBytes) return message;
+  }
+  const subject = promotionSnsSubject(alert);
+  const text = `${subject}\n${fittedConsoleUrl(alert.consoleUrl, LINK_MAX)}\n`;
+  const json = JSON.stringify(truncatedPromotionAlert(alert, subject));
+  return JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
+}
+
+/** A promotion's subject as SNS gets it: printable ASCII (promotionSubject makes it so; a producer's own too). */
+function promotionSnsSubject(alert: PromotionAlert): string {
+  return asciiSubject(alert.subject);
+}
+
+/** The SNS message of an alert document of either type (given complete: it is cut to size here). */
+export function snsAlertMessage(alert: CompleteAlert): SnsAlertMessage {
   const attributes = snsMessageAttributes(alert);
   // The subject is not counted in the message size by SNS's documentation; it is kept out of the budget anyway.
-  // The producer keeps to SUBJECT_MAX (alertSubject); SNS refuses the whole message when a subject is longer.
-  const subject = snsText(alert.subject, SUBJECT_MAX);
+  // The producer keeps to SUBJECT_MAX (alertSubject, promotionSubject); SNS refuses the whole message when a
+  // subject is longer.
+  const subject =
+    alert.type === PROMOTION_ALERT_TYPE ? promotionSnsSubject(alert) : snsText(alert.subject, SUBJECT_MAX);
   const budget = SNS_MESSAGE_MAX_BYTES - attributeBytes(attributes) - Buffer.byteLength(subject, 'utf8');
   return {
     Subject: subject,
