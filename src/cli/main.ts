@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT } from '../shared/cli.ts';
 import { registerConfigCommand } from './commands/config.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerSandboxCommand(program);
   registerScanGateCommand(program);
+  registerPromotionCommands(program);
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;

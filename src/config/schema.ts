@@ -1,22 +1,20 @@
 import * as z from 'zod';
+import { promotionConfigShape } from '../promotion/config-schema.ts';
 import { checkScanPolicyReferences, scanPolicyConfigShape } from '../scan-gate/config-schema.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
-import { repositoryName } from '../shared/environments.ts';
+import { applicationNameSchema, environmentNameSchema, repositoryName } from '../shared/environments.ts';
 
 /**
  * The schema of `sentinel.config.yml`, the one file users edit. Objects are strict so a misspelt key is an
  * error that names it instead of a setting silently ignored.
  */
 
-const environmentName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,29}$/, 'expected a lower-case name of letters, digits and dashes (max 30)');
+const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
-const applicationName = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(REPOSITORY_NAME_PATTERN, 'expected a valid ECR repository name part (lower case, digits, . _ - /)');
+const environmentName = environmentNameSchema;
+const applicationName = applicationNameSchema;
 
 /** ECR-style wildcard: `*` matches any run of characters. */
 const wildcard = z.string().min(1).max(256);
@@ -30,6 +28,18 @@ const environmentSchema = z.strictObject({
     .default('{app}-{env}'),
   /** Promotion into this environment needs a second person's approval. */
   requiresApproval: z.boolean().default(false),
+  /** The account its repositories live in (default: the account ecr-sentinel is deployed in). */
+  accountId: z
+    .string()
+    .regex(ACCOUNT_ID_PATTERN, 'expected a 12-digit AWS account id, e.g. "123456789012"')
+    .optional(),
+  /** The Region its repositories live in (default: the Region ecr-sentinel is deployed in). */
+  region: z.string().regex(REGION_PATTERN, 'expected an AWS Region such as eu-west-1').optional(),
+  /** The role promotions assume to write there (another account's environments need one). */
+  roleArn: z
+    .string()
+    .regex(ROLE_ARN_PATTERN, 'expected an IAM role ARN such as arn:aws:iam::123456789012:role/ecr-promoter')
+    .optional(),
 });
 
 const applicationSchema = z.strictObject({
@@ -58,6 +68,8 @@ export const sentinelConfigSchema = z
     repositoryGroups: z.array(repositoryGroupSchema).default([]),
     /** Scan gate thresholds, CVE exceptions and alert destinations (see scan-policy-schema.ts). */
     ...scanPolicyConfigShape,
+    /** Promotion rules (src/promotion/config-schema.ts). */
+    ...promotionConfigShape,
   })
   .superRefine((config, ctx) => {
     checkScanPolicyReferences(config, ctx);
@@ -79,6 +91,17 @@ export const sentinelConfigSchema = z
       'repository group',
       ctx,
     );
+    config.environments.forEach((env, index) => {
+      // The role is assumed in the environment's account: one that names another account is a typo waiting.
+      const roleAccount = env.roleArn?.split(':')[4];
+      if (roleAccount !== undefined && env.accountId !== undefined && roleAccount !== env.accountId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', index, 'roleArn'],
+          message: `names account ${roleAccount}, but the environment is in account ${env.accountId}`,
+        });
+      }
+    });
     config.applications.forEach((app, appIndex) => {
       for (const env of config.environments) {
         const name = repositoryName(env, app.name);

@@ -1,4 +1,5 @@
 import { type AlertDocument, alertSubject } from '../notifications/index.ts';
+import { consoleUrl } from '../shared/ecr/console.ts';
 import { worstSeverity } from '../shared/severity.ts';
 import type { AlertKind } from './domain/alerting.ts';
 import type { Verdict } from './domain/verdict.ts';
@@ -67,22 +68,4 @@ export function enforcementFailedAlert(
     subject: alertSubject({ ...verdict, kind, status: 'ERROR', reason: problem }),
     reason: problem,
   };
-}
-
-/**
- * Console page of one image. Repository names keep their `/` (the console separates name and image with `/_/`).
- * https://REGION.console.aws.amazon.com/ecr/repositories/private/ACCOUNT/REPO/_/image/DIGEST/details?region=REGION
- */
-export function consoleUrl(target: {
-  region: string;
-  accountId: string;
-  repositoryName: string;
-  imageDigest: string;
-}): string {
-  const region = encodeURIComponent(target.region);
-  const repository = target.repositoryName.split('/').map(encodeURIComponent).join('/');
-  return (
-    `https://${region}.console.aws.amazon.com/ecr/repositories/private/${encodeURIComponent(target.accountId)}/` +
-    `${repository}/_/image/${encodeURIComponent(target.imageDigest).replaceAll('%3A', ':')}/details?region=${region}`
-  );
 }

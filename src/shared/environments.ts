@@ -1,4 +1,18 @@
 /** How environments map to repositories: the pure naming rules shared by config checks, the demo and promotions. */
+import * as z from 'zod';
+import { REPOSITORY_NAME_PATTERN } from './ecr/names.ts';
+
+/** An environment's name: what `{env}` becomes in repository names, and what people type (`promote APP V prod`). */
+export const environmentNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,29}$/, 'expected a lower-case name of letters, digits and dashes (max 30)');
+
+/** An application's name: what `{app}` becomes in repository names. */
+export const applicationNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(REPOSITORY_NAME_PATTERN, 'expected a valid ECR repository name part (lower case, digits, . _ - /)');
 
 /** The part of an environment these rules need. */
 export interface EnvironmentNaming {

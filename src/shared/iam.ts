@@ -17,10 +17,14 @@ export type IamResource =
   | 'ecr-repository'
   /** The single table (inventory, verdicts, …). */
   | 'sentinel-table'
+  /** The single table's indexes (`gsi1`: listings). */
+  | 'sentinel-table-index'
   /** Powertools idempotency records. */
   | 'idempotency-table'
   /** The SNS topic that carries alerts. */
   | 'alerts-topic'
+  /** The account's default EventBridge bus (results other systems react to). */
+  | 'default-event-bus'
   /** The SSM SecureString named by sentinel.config.yml `alerts.slack.webhookParameter`. */
   | 'slack-webhook-parameter'
   /**

@@ -1,5 +1,6 @@
 /**
- * The single DynamoDB table (serverless.yml `SentinelTable`: string keys `pk` and `sk`, no index): every
+ * The single DynamoDB table (serverless.yml `SentinelTable`: string keys `pk` and `sk`, one overloaded global
+ * secondary index `gsi1` on `gsi1pk`/`gsi1sk`, projecting everything): every
  * entity's key prefixes and access patterns in one place, and the key builders adapters use. A new entity
  * takes prefixes no other entity uses (test/shared/table.test.ts checks). Keys are stored data: changing a
  * prefix orphans every item written with the old one.
@@ -10,7 +11,9 @@
  * | verdict (scan-gate)        | `VERDICT#<repository>#<digest>` | `LATEST`             |
  * | verdict history (scan-gate)| `VERDICT#<repository>#<digest>` | `EVAL#<scanTime>#<id>` |
  * | alert claim (scan-gate)    | `VERDICT#<repository>#<digest>` | `ALERT#<id>[#<what>]`  |
- * | promotion (reserved)       | `PROMOTION#…`                   |                      |
+ * | promotion (promotion)      | `PROMOTION#<id>`                | `RECORD`, `BY_APP`, `BY_DIGEST` |
+ * | open request (promotion)   | `PROMOTION#REQUEST#<app>#<env>#<digest>` | `REQUEST`   |
+ * | release (promotion)        | `RELEASE#<app>`                 | `ENV#<environment>`  |
  * | cleanup (reserved)         | `CLEANUP#…`                     |                      |
  * | compliance (reserved)      | `COMPLIANCE#…`                  |                      |
  *
@@ -20,6 +23,12 @@
  * identity (scan-gate's `evaluationId`): the same evaluation of the same scan always has the same one, so a
  * redelivered event overwrites its history item instead of adding one, and its copies contend for one alert
  * claim. `<scanTime>` (when the scan finished) keeps history in scan order.
+ *
+ * A promotion is three copies of one record in its own partition, written together in every transaction
+ * that changes it, each indexed in `gsi1` for one listing (newest first: `gsi1sk` is `<requestedAt>#<id>`):
+ * `RECORD` under `PROMOTIONS#ALL`, `BY_APP` under `PROMOTIONS#APP#<app>`, `BY_DIGEST` under
+ * `PROMOTIONS#DIGEST#<digest>`. A promotion id (a ULID) never contains `#`, so the open-request lock's
+ * partition is never a promotion's. Only one index: CloudFormation adds one GSI per table update.
  */
 
 /** One entity (or family of items sharing a partition) in the table. */
@@ -53,7 +62,27 @@ export const TABLE_ENTITIES = {
       'record the claimed alert published, or give the claim up: UpdateItem ALERT#<id> (conditional on owner)',
     ],
   },
-  promotion: { owner: 'promotion', pkPrefix: 'PROMOTION#', sk: {}, accessPatterns: [] },
+  promotion: {
+    owner: 'promotion',
+    pkPrefix: 'PROMOTION#',
+    sk: { record: 'RECORD', byApp: 'BY_APP', byDigest: 'BY_DIGEST', request: 'REQUEST' },
+    accessPatterns: [
+      'create: TransactWriteItems of RECORD, BY_APP, BY_DIGEST (if absent) and, while open, the REQUEST lock (if absent)',
+      'change status: TransactWriteItems of the three copies, RECORD conditional on the expected status',
+      'one promotion: GetItem RECORD by id (consistent read)',
+      'the open or completed promotion of a request: GetItem of its REQUEST lock, then its RECORD',
+      'every promotion, of an app, or of a digest, newest first: Query gsi1 PROMOTIONS#ALL|APP#<app>|DIGEST#<digest>',
+    ],
+  },
+  release: {
+    owner: 'promotion',
+    pkPrefix: 'RELEASE#',
+    sk: { environment: 'ENV#' },
+    accessPatterns: [
+      'what runs where: Query RELEASE#<app> (one item per environment)',
+      'record a completed promotion: Put ENV#<environment> in the completing transaction',
+    ],
+  },
   cleanup: { owner: 'cleanup', pkPrefix: 'CLEANUP#', sk: {}, accessPatterns: [] },
   compliance: { owner: 'compliance', pkPrefix: 'COMPLIANCE#', sk: {}, accessPatterns: [] },
 } as const satisfies Readonly<Record<string, TableEntity>>;
@@ -64,7 +93,10 @@ export interface TableKey {
   sk: string;
 }
 
-const { image, verdict } = TABLE_ENTITIES;
+/** The table's one global secondary index (overloaded: each entity puts its own listings in it). */
+export const TABLE_INDEX = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
+
+const { image, verdict, promotion, release } = TABLE_ENTITIES;
 
 /** An image record of the inventory: one partition per repository, one item per digest. */
 export function imageKey(repositoryName: string, imageDigest: string): TableKey {
@@ -104,4 +136,34 @@ export const verdictKeys = {
     pk: verdictKeys.partition(repositoryName, imageDigest),
     sk: `${verdict.sk.alertClaim}${evaluationId}${what === undefined ? '' : `#${what}`}`,
   }),
+};
+
+/** The items of one promotion, its open-request lock, and its listings in {@link TABLE_INDEX}. */
+export const promotionKeys = {
+  record: (id: string): TableKey => ({ pk: `${promotion.pkPrefix}${id}`, sk: promotion.sk.record }),
+  byApp: (id: string): TableKey => ({ pk: `${promotion.pkPrefix}${id}`, sk: promotion.sk.byApp }),
+  byDigest: (id: string): TableKey => ({ pk: `${promotion.pkPrefix}${id}`, sk: promotion.sk.byDigest }),
+  /** Held while a promotion of `digest` of `app` into `environment` is open or completed. */
+  request: (app: string, environment: string, digest: string): TableKey => ({
+    pk: `${promotion.pkPrefix}REQUEST#${app}#${environment}#${digest}`,
+    sk: promotion.sk.request,
+  }),
+  /** `gsi1pk` of each listing. */
+  listing: {
+    all: 'PROMOTIONS#ALL',
+    app: (app: string) => `PROMOTIONS#APP#${app}`,
+    digest: (digest: string) => `PROMOTIONS#DIGEST#${digest}`,
+  },
+  /** `gsi1sk`: newest first when read backwards. */
+  listingSort: (requestedAt: string, id: string): string => `${requestedAt}#${id}`,
+};
+
+/** What runs where: one item per application and environment, the digest promoted there last. */
+export const releaseKeys = {
+  partition: (app: string): string => `${release.pkPrefix}${app}`,
+  environment: (app: string, environment: string): TableKey => ({
+    pk: releaseKeys.partition(app),
+    sk: `${release.sk.environment}${environment}`,
+  }),
+  environmentPrefix: release.sk.environment,
 };

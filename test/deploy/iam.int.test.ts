@@ -70,8 +70,14 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
     Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/*' },
   },
   'sentinel-table': { Resource: { 'Fn::GetAtt': ['SentinelTable', 'Arn'] } },
+  'sentinel-table-index': { Resource: { 'Fn::Sub': '${SentinelTable.Arn}/index/*' } },
   'idempotency-table': { Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] } },
   'alerts-topic': { Resource: { Ref: 'AlertsTopic' } },
+  'default-event-bus': {
+    Resource: {
+      'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+    },
+  },
   'slack-webhook-parameter': {
     Resource: {
       'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${alertWiring().slackWebhookParameterArnPath}`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
-import { consoleUrl, enforcementFailedAlert, verdictAlert } from '../../src/scan-gate/alert.ts';
+import { enforcementFailedAlert, verdictAlert } from '../../src/scan-gate/alert.ts';
+import { consoleUrl } from '../../src/shared/ecr/console.ts';
 import { failingVerdict, NOW } from './verdict-fixtures.ts';
 
 const failing = failingVerdict;

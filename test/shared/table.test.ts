@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { imageKey, TABLE_ENTITIES, type TableEntity, verdictKeys } from '../../src/shared/table.ts';
+import {
+  imageKey,
+  promotionKeys,
+  releaseKeys,
+  TABLE_ENTITIES,
+  type TableEntity,
+  verdictKeys,
+} from '../../src/shared/table.ts';
 
 const entities: Array<[string, TableEntity]> = Object.entries(TABLE_ENTITIES);
 
@@ -12,7 +19,14 @@ function overlapping(values: readonly string[]): string[] {
 
 describe('single-table key registry', () => {
   it('lists the entities in use and the ones reserved for the next capabilities', () => {
-    expect(Object.keys(TABLE_ENTITIES)).toEqual(['image', 'verdict', 'promotion', 'cleanup', 'compliance']);
+    expect(Object.keys(TABLE_ENTITIES)).toEqual([
+      'image',
+      'verdict',
+      'promotion',
+      'release',
+      'cleanup',
+      'compliance',
+    ]);
   });
 
   it('gives no two entities partition prefixes that overlap', () => {
@@ -48,6 +62,24 @@ describe('single-table key registry', () => {
     expect(verdictKeys.alertClaim(repository, digest, 'e1d2', 'ENFORCEMENT').sk).toBe(
       'ALERT#e1d2#ENFORCEMENT',
     );
+  });
+
+  it('builds the promotion keys, byte for byte', () => {
+    const id = '01JDX3Q4RZ8W8V5K2M7N9P0QRS';
+    const digest = 'sha256:36c7b282abd0186e01419f2e58743e1bf0e2d6a2c8b2e2d5f4c1e1a8d2c3b4a5';
+    expect(promotionKeys.record(id)).toEqual({ pk: `PROMOTION#${id}`, sk: 'RECORD' });
+    expect(promotionKeys.byApp(id).sk).toBe('BY_APP');
+    expect(promotionKeys.byDigest(id).sk).toBe('BY_DIGEST');
+    expect(promotionKeys.request('team/orders-api', 'prod', digest)).toEqual({
+      pk: `PROMOTION#REQUEST#team/orders-api#prod#${digest}`,
+      sk: 'REQUEST',
+    });
+    expect(promotionKeys.listing.app('orders-api')).toBe('PROMOTIONS#APP#orders-api');
+    expect(promotionKeys.listingSort('2026-11-27T10:00:00.000Z', id)).toBe(`2026-11-27T10:00:00.000Z#${id}`);
+    expect(releaseKeys.environment('orders-api', 'prod')).toEqual({
+      pk: 'RELEASE#orders-api',
+      sk: 'ENV#prod',
+    });
   });
 
   it('finds an overlap when there is one (the check can fail)', () => {

@@ -1,0 +1,738 @@
+import { createHash } from 'node:crypto';
+import {
+  BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
+  type BatchGetImageCommandOutput,
+  CompleteLayerUploadCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  type ECRClient,
+  GetDownloadUrlForLayerCommand,
+  ImageAlreadyExistsException,
+  type ImageDetail,
+  ImageNotFoundException,
+  ImageTagAlreadyExistsException,
+  InitiateLayerUploadCommand,
+  LayerAlreadyExistsException,
+  PutImageCommand,
+  paginateDescribeImages,
+  type Repository,
+  RepositoryNotFoundException,
+  UploadLayerPartCommand,
+} from '@aws-sdk/client-ecr';
+import { sha256Digest } from '../../shared/ecr/digest.ts';
+import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
+import { ImageGoneError, SentinelError } from '../../shared/errors.ts';
+import type { IamPermissions } from '../../shared/iam.ts';
+import { wildcardMatch } from '../../shared/wildcard.ts';
+import { PromotionConflictError } from '../errors.ts';
+import type { CopyOutcome, ImageCopier, SourceImage, TargetImage } from '../ports.ts';
+
+/** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
+const ACCEPTED_MEDIA_TYPES = Object.values(MANIFEST_MEDIA_TYPES);
+
+const MIB = 1024 * 1024;
+/**
+ * ECR refuses parts under 5 MiB except the last (LayerPartTooSmallException); its quota page says parts are at
+ * most 10 MiB. 8 MiB keeps inside both with room.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
+ */
+const MIN_PART_BYTES = 5 * MIB;
+const MAX_PART_BYTES = 10 * MIB;
+const DEFAULT_PART_BYTES = 8 * MIB;
+/** Blobs in flight at once: enough to overlap download and upload latency, few enough to bound memory. */
+const DEFAULT_CONCURRENCY = 3;
+/** BatchCheckLayerAvailability and BatchGetImage take at most 100 ids per call. */
+const BATCH = 100;
+/** DescribeImages pages hold up to 1000 images (default 100): fewer calls when looking for referrers. */
+const DESCRIBE_PAGE = 1000;
+
+/** Config media types of runnable images: an untagged image with one of these is an index child, not an artifact. */
+const IMAGE_CONFIG_TYPES = new Set([
+  'application/vnd.docker.container.image.v1+json',
+  'application/vnd.oci.image.config.v1+json',
+]);
+const INDEX_TYPES = new Set<string>([MANIFEST_MEDIA_TYPES.dockerManifestList, MANIFEST_MEDIA_TYPES.ociIndex]);
+const SCHEMA1_TYPES = new Set<string>([
+  MANIFEST_MEDIA_TYPES.dockerSchema1,
+  MANIFEST_MEDIA_TYPES.dockerSchema1Signed,
+]);
+/** Media types an OCI 1.1 referrer (signature, SBOM, attestation) can have. */
+const REFERRER_TYPES = new Set<string>([MANIFEST_MEDIA_TYPES.ociManifest, MANIFEST_MEDIA_TYPES.ociIndex]);
+/** Foreign (non-distributable) layers are fetched from their own URLs: a registry never holds them. */
+const FOREIGN_LAYER = /\.foreign\.|nondistributable/;
+
+const SOURCE_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'] as const;
+const TARGET_ACTIONS = [
+  'ecr:DescribeRepositories',
+  'ecr:DescribeImages',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+] as const;
+
+/**
+ * What {@link ecrImageCopier} calls, per side: the source repository is only read, the target only written
+ * (plus DescribeRepositories/DescribeImages to check the tag first). Across accounts, the source repository's
+ * policy must grant the target side's role the `source` actions.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+ */
+export const ecrImageCopierPermissionsBySide: { source: IamPermissions; target: IamPermissions } = {
+  source: [{ actions: SOURCE_ACTIONS, resource: 'ecr-repository' }],
+  target: [{ actions: TARGET_ACTIONS, resource: 'ecr-repository' }],
+};
+
+/**
+ * What {@link ecrImageCopier} calls, both sides together (one role when source and target are one account);
+ * the final tagged PutImage is {@link putManifest}'s (which declares ecr:PutImage too).
+ */
+export const ecrImageCopierPermissions: IamPermissions = [
+  { actions: [...new Set([...SOURCE_ACTIONS, ...TARGET_ACTIONS])], resource: 'ecr-repository' },
+];
+
+/**
+ * A copy failed for a reason other than a conflict or a vanished image: a download that is not the blob it
+ * claims to be, an index whose child is not in the source, a target repository that does not exist. Nothing
+ * was tagged in the target; `retryable` says whether trying again can help.
+ */
+export class ImageCopyError extends SentinelError {
+  override readonly name = 'ImageCopyError';
+}
+
+/** How {@link ecrImageCopier} is built. */
+export interface EcrImageCopierOptions {
+  /** Client for the source registry (its account and Region). */
+  source: ECRClient;
+  /** Client for the target registry: another account's assumed role, another Region, or the same client. */
+  target: ECRClient;
+  /** UploadLayerPart size, 5–10 MiB (default 8 MiB): ECR's limits on a part except the last. */
+  partSizeBytes?: number;
+  /** Blobs copied at once (default 3). Memory is about this many parts, never whole layers. */
+  concurrency?: number;
+  /** Downloads the pre-signed layer URLs GetDownloadUrlForLayer hands out (default the global fetch). */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A manifest as ECR stores it: the exact text (its sha256 is the digest) and its media type. */
+interface StoredManifest {
+  digest: string;
+  text: string;
+  mediaType: string;
+}
+
+/** A blob or manifest a manifest points to. */
+interface Descriptor {
+  digest: string;
+  size?: number;
+  mediaType?: string;
+}
+
+/** What a manifest references: blobs (config and layers) for an image, manifests for an index. */
+interface References {
+  blobs: Descriptor[];
+  children: Descriptor[];
+}
+
+/**
+ * {@link ImageCopier} on Amazon ECR's control-plane API, layer-correct and by digest:
+ * 1. BatchGetImage on the source with every manifest media type (the stored bytes, never converted or
+ *    re-serialised: the digest is their sha256). Missing → {@link ImageGoneError}.
+ * 2. DescribeRepositories and DescribeImages (by tag) on the target: the tag already on this digest → nothing
+ *    to do (`alreadyPresent`); on another digest while the tag is immutable (exclusion filters included) →
+ *    {@link PromotionConflictError} before any byte moves.
+ * 3. Blobs (config and layers) the target lacks (BatchCheckLayerAvailability, 100 per call) are streamed:
+ *    GetDownloadUrlForLayer on the source → fetch → InitiateLayerUpload / UploadLayerPart / CompleteLayerUpload
+ *    on the target, cut into parts as bytes arrive (a layer is never held whole: at most one part plus one
+ *    network chunk per blob in flight), the sha256 computed on the way and checked before CompleteLayerUpload.
+ * 4. An index: each child manifest (recursively) before it, put untagged, because ECR refuses an index whose
+ *    children are missing (ReferencedImagesNotFoundException).
+ * 5. With `copyReferrers`, the artifacts whose `subject` is the image or one of its children (signatures, SBOMs),
+ *    put untagged with their blobs, before the image they refer to (a registry "MUST initially accept" a
+ *    manifest whose subject is not there yet, OCI distribution spec 1.1, "Pushing Manifests with Subject").
+ *    Found by listing the source repository (see `findReferrers`).
+ * 6. The image's own PutImage with the tag comes last, so a tag in the target means the whole copy landed: a
+ *    copy that fails anywhere leaves at most untagged manifests and orphan blobs, and a retry resumes (blobs and
+ *    manifests already there are skipped). ECR's ImageAlreadyExistsException counts as success.
+ * Calls are sent with each side's `registryId`, so a cross-account source works given its repository policy.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_InitiateLayerUpload.html
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html
+ * @see https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests-with-subject
+ */
+export function ecrImageCopier(options: EcrImageCopierOptions): ImageCopier {
+  const partSize = options.partSizeBytes ?? DEFAULT_PART_BYTES;
+  if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_BYTES || partSize > MAX_PART_BYTES) {
+    throw new RangeError(
+      `partSizeBytes must be between ${MIN_PART_BYTES} and ${MAX_PART_BYTES}, got ${partSize}`,
+    );
+  }
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const fetchBlob = options.fetch ?? globalThis.fetch;
+  return {
+    async copy(source, target, { copyReferrers }) {
+      const run = new CopyRun(options.source, options.target, source, target, {
+        partSize,
+        slots: new Slots(concurrency),
+        fetch: fetchBlob,
+      });
+      return run.copy(copyReferrers);
+    },
+  };
+}
+
+/** A counting semaphore: at most `size` blob transfers at once across the whole copy (children included). */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+/**
+ * Wait for every promise, then throw the first failure: a failed copy returns only once nothing it started is
+ * still writing to the target.
+ */
+async function settleAll(promises: Iterable<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Whether `tag` can't move to another image in `repository` (exclusion filters included). */
+function isTagImmutable(repository: Repository, tag: string): boolean {
+  const excluded = () =>
+    (repository.imageTagMutabilityExclusionFilters ?? []).some(
+      (f) => f.filter !== undefined && wildcardMatch(f.filter, tag),
+    );
+  switch (repository.imageTagMutability) {
+    case 'IMMUTABLE':
+      return true;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return !excluded();
+    case 'MUTABLE_WITH_EXCLUSION':
+      return excluded();
+    default:
+      return false;
+  }
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function descriptorOf(value: unknown): Descriptor | undefined {
+  const raw = asRecord(value);
+  if (!raw || typeof raw.digest !== 'string') return undefined;
+  const descriptor: Descriptor = { digest: raw.digest };
+  if (typeof raw.size === 'number') descriptor.size = raw.size;
+  if (typeof raw.mediaType === 'string') descriptor.mediaType = raw.mediaType;
+  return descriptor;
+}
+
+function parseJson(manifest: StoredManifest): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(manifest.text);
+  } catch (error) {
+    throw new ImageCopyError(`manifest ${manifest.digest} is not JSON`, { cause: error });
+  }
+  const raw = asRecord(doc);
+  if (!raw) throw new ImageCopyError(`manifest ${manifest.digest} is not a JSON object`);
+  return raw;
+}
+
+/**
+ * What a manifest references, read (never rewritten) from its text: an index's child manifests; an image's
+ * config and layers (foreign layers excluded, schema 1's `fsLayers`).
+ * @see https://github.com/opencontainers/image-spec/blob/main/manifest.md
+ */
+function referencesOf(manifest: StoredManifest): References {
+  const raw = parseJson(manifest);
+  const list = (value: unknown): Descriptor[] =>
+    (Array.isArray(value) ? value : []).flatMap((item) => descriptorOf(item) ?? []);
+  if (INDEX_TYPES.has(manifest.mediaType)) return { blobs: [], children: list(raw.manifests) };
+  if (SCHEMA1_TYPES.has(manifest.mediaType)) {
+    const fsLayers = Array.isArray(raw.fsLayers) ? raw.fsLayers : [];
+    const blobs = fsLayers.flatMap((layer) => {
+      const blobSum = asRecord(layer)?.blobSum;
+      return typeof blobSum === 'string' ? [{ digest: blobSum }] : [];
+    });
+    return { blobs: dedupe(blobs), children: [] };
+  }
+  const config = descriptorOf(raw.config);
+  const layers = list(raw.layers).filter((layer) => !FOREIGN_LAYER.test(layer.mediaType ?? ''));
+  return { blobs: dedupe(config ? [config, ...layers] : layers), children: [] };
+}
+
+/** `subject.digest` of a manifest: set on OCI 1.1 referrers. */
+function subjectOf(manifest: StoredManifest): string | undefined {
+  return descriptorOf(parseJson(manifest).subject)?.digest;
+}
+
+function dedupe(descriptors: Descriptor[]): Descriptor[] {
+  const seen = new Set<string>();
+  return descriptors.filter((d) => !seen.has(d.digest) && seen.add(d.digest));
+}
+
+/**
+ * An untagged OCI manifest or index that DescribeImages doesn't mark with `subjectManifestDigest` and whose
+ * config is not a runnable image's: it might still be a referrer, so its manifest is read. Everything else
+ * (tagged images, index children, Docker manifests) is ruled out without a call.
+ */
+function mightBeReferrer(detail: ImageDetail): boolean {
+  if ((detail.imageTags?.length ?? 0) > 0) return false;
+  if (detail.imageManifestMediaType !== undefined && !REFERRER_TYPES.has(detail.imageManifestMediaType)) {
+    return false;
+  }
+  return detail.artifactMediaType === undefined || !IMAGE_CONFIG_TYPES.has(detail.artifactMediaType);
+}
+
+/** One copy: the two sides, the counts, and what this copy already did (so shared blobs move once). */
+class CopyRun {
+  private readonly outcome: CopyOutcome = {
+    blobsCopied: 0,
+    blobsSkipped: 0,
+    bytesCopied: 0,
+    manifestsPut: 0,
+    referrersCopied: 0,
+    alreadyPresent: false,
+  };
+  /** Blobs handled in this copy (checked, copied or in flight), by digest. */
+  private readonly blobs = new Map<string, Promise<void>>();
+  /** Manifests whose content (and, for children and referrers, the manifest itself) this copy handled. */
+  private readonly manifests = new Map<string, Promise<void>>();
+  /** The first blob copy that failed: blobs still waiting for a slot are not started. */
+  private failure: unknown;
+
+  constructor(
+    private readonly sourceEcr: ECRClient,
+    private readonly targetEcr: ECRClient,
+    private readonly source: SourceImage,
+    private readonly target: TargetImage,
+    private readonly settings: { partSize: number; slots: Slots; fetch: typeof globalThis.fetch },
+  ) {}
+
+  async copy(copyReferrers: boolean): Promise<CopyOutcome> {
+    const [root] = await this.readSource([this.source.imageDigest]);
+    if (!root) {
+      throw new ImageGoneError(
+        `image ${this.source.imageDigest} is not in repository ${this.source.repositoryName} of registry ${this.source.registryId}`,
+      );
+    }
+    if (await this.checkTarget()) return { ...this.outcome, alreadyPresent: true };
+
+    const copied = new Set<string>([root.digest]);
+    await this.copyContent(root, copied);
+    if (copyReferrers) await this.copyReferrers(copied);
+    await this.putTagged(root);
+    return { ...this.outcome };
+  }
+
+  /**
+   * Manifests from the source by digest, in the order asked; digests the source doesn't hold are left out.
+   * Each text is checked against its digest: a converted manifest would land as another image.
+   */
+  private async readSource(digests: string[]): Promise<StoredManifest[]> {
+    const found = new Map<string, StoredManifest>();
+    for (const batch of chunks(digests, BATCH)) {
+      let response: BatchGetImageCommandOutput;
+      try {
+        response = await this.sourceEcr.send(
+          new BatchGetImageCommand({
+            registryId: this.source.registryId,
+            repositoryName: this.source.repositoryName,
+            imageIds: batch.map((imageDigest) => ({ imageDigest })),
+            acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof RepositoryNotFoundException) {
+          throw new ImageGoneError(
+            `repository ${this.source.repositoryName} does not exist in registry ${this.source.registryId}`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      for (const failure of response.failures ?? []) {
+        if (failure.failureCode !== 'ImageNotFound') {
+          throw new ImageCopyError(
+            `could not read ${failure.imageId?.imageDigest ?? '?'} from ${this.source.repositoryName}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
+            { retryable: true },
+          );
+        }
+      }
+      for (const image of response.images ?? []) {
+        const text = image.imageManifest;
+        const digest = image.imageId?.imageDigest;
+        if (text === undefined || digest === undefined) continue;
+        // Schema 1 digests are over the payload without its JWS signatures, so only newer manifests are checked.
+        if (!SCHEMA1_TYPES.has(image.imageManifestMediaType ?? '') && sha256Digest(text) !== digest) {
+          throw new ImageCopyError(
+            `the manifest ECR returned for ${digest} hashes to ${sha256Digest(text)}: refusing to copy converted bytes`,
+          );
+        }
+        const mediaType = image.imageManifestMediaType ?? mediaTypeOf(text);
+        found.set(digest, { digest, text, mediaType });
+      }
+    }
+    return digests.flatMap((digest) => found.get(digest) ?? []);
+  }
+
+  /**
+   * Whether the target already holds the image under the tag. Throws {@link PromotionConflictError} when the
+   * tag is immutable and on another digest, before anything is uploaded.
+   */
+  private async checkTarget(): Promise<boolean> {
+    const { registryId, repositoryName, imageTag } = this.target;
+    let repository: Repository | undefined;
+    try {
+      const out = await this.targetEcr.send(
+        new DescribeRepositoriesCommand({ registryId, repositoryNames: [repositoryName] }),
+      );
+      repository = out.repositories?.[0];
+    } catch (error) {
+      if (!(error instanceof RepositoryNotFoundException)) throw error;
+    }
+    if (!repository) {
+      throw new ImageCopyError(
+        `target repository ${repositoryName} does not exist in registry ${registryId} (create it first)`,
+      );
+    }
+    let holder: string | undefined;
+    try {
+      const out = await this.targetEcr.send(
+        new DescribeImagesCommand({ registryId, repositoryName, imageIds: [{ imageTag }] }),
+      );
+      holder = out.imageDetails?.[0]?.imageDigest;
+    } catch (error) {
+      // The tag is free: the usual case.
+      if (!(error instanceof ImageNotFoundException)) throw error;
+    }
+    if (holder === this.source.imageDigest) return true;
+    if (holder !== undefined && isTagImmutable(repository, imageTag)) throw this.conflict(holder);
+    return false;
+  }
+
+  private conflict(holder: string | undefined, cause?: unknown): PromotionConflictError {
+    const { registryId, repositoryName, imageTag } = this.target;
+    return new PromotionConflictError(
+      `tag ${imageTag} in repository ${repositoryName} (registry ${registryId}) is immutable and already on ${holder ?? 'another image'}: cannot put ${this.source.imageDigest} under it`,
+      cause === undefined ? {} : { cause },
+    );
+  }
+
+  /**
+   * Everything a manifest needs in the target before its own PutImage: an image's blobs; an index's children,
+   * each copied and put untagged. `seen` collects every manifest digest copied (the referrers' subjects).
+   */
+  private async copyContent(manifest: StoredManifest, seen: Set<string>): Promise<void> {
+    const { blobs, children } = referencesOf(manifest);
+    if (children.length === 0) {
+      await this.copyBlobs(blobs);
+      return;
+    }
+    const digests = [...new Set(children.map((child) => child.digest))];
+    const stored = await this.readSource(digests);
+    const missing = digests.filter((digest) => !stored.some((s) => s.digest === digest));
+    if (missing.length > 0) {
+      // ECR refuses an index whose children are missing, so this is a deleted child: nothing to copy from.
+      throw new ImageCopyError(
+        `index ${manifest.digest} lists ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not in ${this.source.repositoryName}`,
+      );
+    }
+    for (const child of stored) seen.add(child.digest);
+    await settleAll(stored.map((child) => this.copyUntagged(child, seen)));
+  }
+
+  /** Copy a manifest's content, then put it untagged (once per copy, whoever asks). */
+  private copyUntagged(manifest: StoredManifest, seen: Set<string>): Promise<boolean> {
+    const done = this.manifests.get(manifest.digest);
+    if (done) return done.then(() => false);
+    let put = false;
+    const work = (async () => {
+      await this.copyContent(manifest, seen);
+      put = await this.putUntagged(manifest);
+    })();
+    this.manifests.set(manifest.digest, work);
+    return work.then(() => put);
+  }
+
+  /** PutImage by digest, no tag; already there → false (ECR's ImageAlreadyExistsException). */
+  private async putUntagged(manifest: StoredManifest): Promise<boolean> {
+    try {
+      await this.targetEcr.send(
+        new PutImageCommand({
+          registryId: this.target.registryId,
+          repositoryName: this.target.repositoryName,
+          imageManifest: manifest.text,
+          imageManifestMediaType: manifest.mediaType,
+          imageDigest: manifest.digest,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ImageAlreadyExistsException) return false;
+      throw error;
+    }
+    this.outcome.manifestsPut++;
+    return true;
+  }
+
+  /** The image itself, with its tag: the last call of a copy. */
+  private async putTagged(manifest: StoredManifest): Promise<void> {
+    try {
+      await putManifest(this.targetEcr, {
+        registryId: this.target.registryId,
+        repositoryName: this.target.repositoryName,
+        imageManifest: manifest.text,
+        imageManifestMediaType: manifest.mediaType,
+        imageDigest: manifest.digest,
+        imageTag: this.target.imageTag,
+      });
+    } catch (error) {
+      // Someone put the tag on another image since checkTarget: the blobs we uploaded stay, untagged.
+      if (error instanceof ImageTagAlreadyExistsException) throw this.conflict(undefined, error);
+      throw error;
+    }
+    this.outcome.manifestsPut++;
+  }
+
+  /**
+   * Artifacts whose subject is one of `subjects` (the image and its children), and their own referrers, copied
+   * untagged with their blobs. ECR's DescribeImages names a referrer's subject (`subjectManifestDigest`), so the
+   * cost is one DescribeImages page per 1000 images of the source repository, plus one BatchGetImage per 100
+   * untagged OCI artifacts that lack that field (none, when ECR fills it), plus the copies.
+   */
+  private async copyReferrers(subjects: Set<string>): Promise<void> {
+    const bySubject = await this.findReferrers();
+    const queue = [...subjects];
+    const found: string[] = [];
+    for (let digest = queue.shift(); digest !== undefined; digest = queue.shift()) {
+      for (const referrer of bySubject.get(digest) ?? []) {
+        if (subjects.has(referrer) || found.includes(referrer)) continue;
+        found.push(referrer);
+        queue.push(referrer);
+      }
+    }
+    if (found.length === 0) return;
+    const stored = await this.readSource(found);
+    await settleAll(
+      stored.map(async (referrer) => {
+        if (await this.copyUntagged(referrer, new Set())) this.outcome.referrersCopied++;
+      }),
+    );
+  }
+
+  /**
+   * Referrers in the source repository, by subject digest. ECR's DescribeImages says `subjectManifestDigest` for
+   * referrers; an untagged OCI artifact without it has its manifest read (see {@link mightBeReferrer}).
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html
+   */
+  private async findReferrers(): Promise<Map<string, string[]>> {
+    const bySubject = new Map<string, string[]>();
+    const add = (subject: string, digest: string) => {
+      bySubject.set(subject, [...(bySubject.get(subject) ?? []), digest]);
+    };
+    const unknown: string[] = [];
+    const pages = paginateDescribeImages(
+      { client: this.sourceEcr, pageSize: DESCRIBE_PAGE },
+      {
+        registryId: this.source.registryId,
+        repositoryName: this.source.repositoryName,
+        filter: { tagStatus: 'ANY' },
+      },
+    );
+    for await (const page of pages) {
+      for (const detail of page.imageDetails ?? []) {
+        if (detail.imageDigest === undefined) continue;
+        if (detail.subjectManifestDigest !== undefined) add(detail.subjectManifestDigest, detail.imageDigest);
+        else if (mightBeReferrer(detail)) unknown.push(detail.imageDigest);
+      }
+    }
+    for (const manifest of await this.readSource(unknown)) {
+      const subject = subjectOf(manifest);
+      if (subject !== undefined) add(subject, manifest.digest);
+    }
+    return bySubject;
+  }
+
+  /** Blobs the target lacks, copied with bounded concurrency; each blob once per copy. */
+  private async copyBlobs(descriptors: Descriptor[]): Promise<void> {
+    const fresh = descriptors.filter((d) => !this.blobs.has(d.digest));
+    const pending: Promise<void>[] = descriptors.flatMap((d) => this.blobs.get(d.digest) ?? []);
+    for (const batch of chunks(fresh, BATCH)) {
+      const checked = this.checkBlobs(batch);
+      for (const descriptor of batch) {
+        const work = checked.then((missing) =>
+          missing.has(descriptor.digest)
+            ? this.settings.slots.run(() => this.copyBlobOnce(descriptor))
+            : undefined,
+        );
+        this.blobs.set(descriptor.digest, work);
+        pending.push(work);
+      }
+    }
+    await settleAll(pending);
+  }
+
+  /** BatchCheckLayerAvailability on the target: the digests to copy (anything not AVAILABLE). */
+  private async checkBlobs(batch: Descriptor[]): Promise<Set<string>> {
+    const out = await this.targetEcr.send(
+      new BatchCheckLayerAvailabilityCommand({
+        registryId: this.target.registryId,
+        repositoryName: this.target.repositoryName,
+        layerDigests: batch.map((d) => d.digest),
+      }),
+    );
+    const available = new Set(
+      (out.layers ?? []).filter((l) => l.layerAvailability === 'AVAILABLE').map((l) => l.layerDigest),
+    );
+    for (const failure of out.failures ?? []) {
+      if (failure.failureCode !== 'MissingLayerDigest') {
+        throw new ImageCopyError(
+          `BatchCheckLayerAvailability refused ${failure.layerDigest ?? '?'}: ${failure.failureCode} ${failure.failureReason ?? ''}`.trim(),
+        );
+      }
+    }
+    const missing = new Set<string>();
+    for (const d of batch) {
+      if (available.has(d.digest)) this.outcome.blobsSkipped++;
+      else missing.add(d.digest);
+    }
+    return missing;
+  }
+
+  /** {@link copyBlob}, unless another blob of this copy already failed: the copy fails anyway, so stop moving bytes. */
+  private async copyBlobOnce(descriptor: Descriptor): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      await this.copyBlob(descriptor);
+    } catch (error) {
+      this.failure ??= error;
+      throw error;
+    }
+  }
+
+  /**
+   * One blob, streamed: the download is cut into parts as its bytes arrive and each part is uploaded before
+   * more is read, so memory holds one part plus one network chunk. The sha256 is computed on the way and must
+   * equal the digest before CompleteLayerUpload (ECR would refuse it too, but later and less clearly). An
+   * upload left incomplete by a failure is abandoned: ECR has no abort call and expires it.
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_UploadLayerPart.html
+   */
+  private async copyBlob(descriptor: Descriptor): Promise<void> {
+    const { digest } = descriptor;
+    const { partSize } = this.settings;
+    const { downloadUrl } = await this.sourceEcr.send(
+      new GetDownloadUrlForLayerCommand({
+        registryId: this.source.registryId,
+        repositoryName: this.source.repositoryName,
+        layerDigest: digest,
+      }),
+    );
+    if (!downloadUrl)
+      throw new ImageCopyError(`GetDownloadUrlForLayer gave no URL for ${digest}`, { retryable: true });
+    const response = await this.settings.fetch(downloadUrl);
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new ImageCopyError(`downloading ${digest} answered HTTP ${response.status}`, { retryable: true });
+    }
+    const reader = response.body.getReader();
+    const target = { registryId: this.target.registryId, repositoryName: this.target.repositoryName };
+    let sent = 0;
+    try {
+      const { uploadId } = await this.targetEcr.send(new InitiateLayerUploadCommand(target));
+      const hash = createHash('sha256');
+      // One buffer per blob, reused for every part: the SDK has serialised a part once its send resolves.
+      const part = Buffer.allocUnsafe(partSize);
+      let filled = 0;
+      const upload = async (bytes: Buffer) => {
+        await this.targetEcr.send(
+          new UploadLayerPartCommand({
+            ...target,
+            uploadId,
+            partFirstByte: sent,
+            partLastByte: sent + bytes.length - 1,
+            layerPartBlob: bytes,
+          }),
+        );
+        sent += bytes.length;
+      };
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        for (let at = 0; at < value.length; ) {
+          const n = Math.min(partSize - filled, value.length - at);
+          part.set(value.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === partSize) {
+            await upload(part);
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) await upload(part.subarray(0, filled));
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest || (descriptor.size !== undefined && sent !== descriptor.size)) {
+        throw new ImageCopyError(
+          `the download of ${digest} is ${sent} bytes hashing to ${actual}${descriptor.size === undefined ? '' : ` (the manifest says ${descriptor.size} bytes)`}: not completing the upload`,
+          { retryable: true },
+        );
+      }
+      try {
+        await this.targetEcr.send(
+          new CompleteLayerUploadCommand({ ...target, uploadId, layerDigests: [digest] }),
+        );
+        this.outcome.blobsCopied++;
+      } catch (error) {
+        // A concurrent copy completed the same blob first: the target has it, which is all we wanted.
+        if (!(error instanceof LayerAlreadyExistsException)) throw error;
+        this.outcome.blobsSkipped++;
+      }
+      // The bytes went over the wire either way.
+      this.outcome.bytesCopied += sent;
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** The media type a manifest names itself, for the rare BatchGetImage answer without one. */
+function mediaTypeOf(text: string): string {
+  try {
+    const mediaType = asRecord(JSON.parse(text))?.mediaType;
+    if (typeof mediaType === 'string') return mediaType;
+  } catch {
+    // Not JSON: PutImage will say so with ECR's own message.
+  }
+  return MANIFEST_MEDIA_TYPES.ociManifest;
+}

@@ -1,0 +1,654 @@
+/**
+ * `ecr-sentinel promote | approve | reject | promotions | status`: the promotion use cases run directly against
+ * the configured account (or the sandbox), so they work before anything is deployed.
+ */
+import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
+import { loadConfigOrReport } from '../config/load-or-report.ts';
+import type { SentinelConfig } from '../config/schema.ts';
+import { humanBytes } from '../notifications/index.ts';
+import { EXIT } from '../shared/cli.ts';
+import { systemClock } from '../shared/clock.ts';
+import {
+  IMAGE_DIGEST_EXPECTED,
+  IMAGE_DIGEST_MAX_LENGTH,
+  IMAGE_DIGEST_PATTERN,
+  IMAGE_TAG_PATTERN,
+  REPOSITORY_NAME_PATTERN,
+} from '../shared/ecr/names.ts';
+import { repositoryName } from '../shared/environments.ts';
+import { dynamoPromotions } from './adapters/dynamodb-promotions.ts';
+import type { ComposedPromotions } from './compose.ts';
+import { PROMOTION_ID_PATTERN, type Promotion, type Release } from './domain/promotion.ts';
+import { PromotionConflictError } from './errors.ts';
+import type { PromotionStore } from './ports.ts';
+import { PromotionRequestError, type PromotionResult } from './promote.ts';
+
+/** Options every promotion command takes: where the config, the table and AWS are, and the output format. */
+interface CommonOptions {
+  config: string;
+  stage: string;
+  table?: string;
+  region?: string;
+  endpointUrl?: string;
+  json?: boolean;
+}
+
+/** Options of the commands that change a promotion (and so announce it). */
+interface ChangeOptions extends CommonOptions {
+  alertsTopic?: string;
+}
+
+interface PromoteOptions extends ChangeOptions {
+  from?: string;
+  by?: string;
+}
+
+interface DecisionOptions extends ChangeOptions {
+  by: string;
+  reason?: string;
+}
+
+interface ListOptions extends CommonOptions {
+  app?: string;
+  digest?: string;
+  env?: string;
+  limit: string;
+}
+
+/** Longest application name (the configuration's `applications[].name`). */
+const APP_MAX_LENGTH = 200;
+/** Longest principal name accepted for --by (an assumed-role session ARN fits easily). */
+const PRINCIPAL_MAX_LENGTH = 512;
+/** Longest --reason kept on the record. */
+const REASON_MAX_LENGTH = 1000;
+/** --limit bounds and default for `promotions`. */
+const LIMIT_MAX = 1000;
+const LIMIT_DEFAULT = 20;
+
+/** What `promotions --env` reads before filtering by target environment (the store lists by app or digest). */
+const ENV_FILTER_WINDOW = LIMIT_MAX;
+
+/** An SNS topic ARN (topic names: 1–256 of letters, digits, `_`, `-`; FIFO topics end in `.fifo`). */
+const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+
+const AWS_ACCESS_HELP = `AWS access as usual (credentials, AWS_REGION); AWS_ENDPOINT_URL or --endpoint-url for the local
+sandbox (e.g. http://127.0.0.1:4566). Records live in the single table ecr-sentinel-STAGE (--stage, --table).`;
+
+const PROMOTE_HELP = `
+How a promotion runs (the same use case as the deployed promoteImage function):
+  1. VERSION (a tag) is resolved to its digest in APP's repository of the source environment: the one before
+     ENV in the configured order, or --from (an earlier one only when promotion.allowSkip is true).
+  2. Gate, fail closed: the digest's newest completed scan is judged with the TARGET repository's policy
+     (thresholds, exceptions). No scan, a failed or too old scan (promotion.maxScanAgeDays), or FAIL: refused.
+  3. Approval: when ENV has requiresApproval, the promotion waits (PENDING_APPROVAL) for a second person:
+     ecr-sentinel approve ID --by NAME (or reject). Nothing is copied before.
+  4. Copy by digest into the target repository (created compliant when missing): only the blobs it lacks,
+     then the exact manifest with VERSION as its tag. The command returns once the image is there.
+  The same request while one is open or completed answers that promotion; nothing is done twice.
+
+Exit codes: 0 completed or pending approval, 1 refused by the gate or a conflict (the target's immutable tag
+is held by another digest), 2 bad usage (unknown environment or tag, invalid option) or an AWS error
+(including a failed copy: run the command again, only what is missing is copied).
+
+${AWS_ACCESS_HELP}
+
+With --json the promotion record is printed; errors are printed as {"error": {"type", "message"}}.
+
+Examples:
+  ecr-sentinel promote orders-api 1.4.2 staging
+  ecr-sentinel promote orders-api 1.4.2 prod --by alice@example.com
+  ecr-sentinel promote orders-api 1.4.2 prod --from dev      (needs promotion.allowSkip: true)
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 ecr-sentinel promote orders-api 1.4.2 staging --json`;
+
+const APPROVE_HELP = `
+Approves a promotion pending approval and copies the image into the target; returns when it is there. The
+requester can't approve their own promotion (four eyes); a pending approval expires after
+promotion.approvalTtlHours.
+
+Exit codes: 0 approved and copied, 1 not allowed (the requester, not pending, expired, another decision came
+first), 2 bad usage (unknown id) or an AWS error (including a failed copy).
+
+${AWS_ACCESS_HELP}
+
+Examples:
+  ecr-sentinel approve 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com
+  ecr-sentinel approve 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com --json`;
+
+const REJECT_HELP = `
+Rejects a promotion pending approval (its requester may withdraw it this way); nothing is copied, and a new
+request for the same image makes a new promotion.
+
+Exit codes: 0 rejected, 1 not allowed (not pending, expired, another decision came first), 2 bad usage or an
+AWS error.
+
+${AWS_ACCESS_HELP}
+
+Example:
+  ecr-sentinel reject 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com --reason "wait for the 1.4.3 fix"`;
+
+const LIST_HELP = `
+Newest first. --app and --digest each read one listing; --env keeps the promotions INTO that environment
+(of the newest ${ENV_FILTER_WINDOW} of the listing).
+
+Exit codes: 0 listed (possibly nothing), 2 bad usage or an AWS error.
+
+${AWS_ACCESS_HELP}
+
+Examples:
+  ecr-sentinel promotions --app orders-api
+  ecr-sentinel promotions --app orders-api --env prod --limit 5 --json
+  ecr-sentinel promotions --digest sha256:…`;
+
+const STATUS_HELP = `
+What runs where: for each configured environment in order, the version and digest APP's last completed
+promotion put there, its gate verdict, when and by whom (the approver, or the requester when no approval was
+needed). The first environment gets images by push, not by promotion.
+
+Exit codes: 0, 2 bad usage or an AWS error.
+
+${AWS_ACCESS_HELP}
+
+Examples:
+  ecr-sentinel status orders-api
+  ecr-sentinel status orders-api --json`;
+
+/** Register `promote`, `approve`, `reject`, `promotions` and `status`. */
+export function registerPromotionCommands(program: Command): void {
+  withChange(
+    program
+      .command('promote')
+      .description('Promote an image by digest to the next environment: gate, approval, layer-correct copy')
+      .argument('<app>', 'application (repositories follow the environments’ templates, e.g. APP-dev)')
+      .argument('<version>', 'the image tag in the source environment')
+      .argument('<env>', 'target environment (configured in environments[])')
+      .option('--from <env>', 'source environment (default: the one before ENV)')
+      .option('--by <name>', 'who requests it (default: your AWS identity, STS GetCallerIdentity ARN)'),
+  )
+    .addHelpText('after', PROMOTE_HELP)
+    .action((app: string, version: string, env: string, options: PromoteOptions) =>
+      run(options, async () => {
+        const problem =
+          appProblem('APP', app) ??
+          (IMAGE_TAG_PATTERN.test(version)
+            ? undefined
+            : `VERSION: "${version}" is not an image tag ([a-zA-Z0-9_] then up to 127 of [a-zA-Z0-9._-])`) ??
+          (options.by === undefined ? undefined : principalProblem('--by', options.by));
+        if (problem) throw new UsageError(problem);
+        const config = await loadConfig(options);
+        const envProblem =
+          environmentProblem('ENV', env, config) ??
+          (options.from === undefined ? undefined : environmentProblem('--from', options.from, config));
+        if (envProblem) throw new UsageError(envProblem);
+        return withPromotions(options, config, async ({ useCases }, caller) => {
+          const by = options.by?.trim() ?? caller.arn;
+          const result = await useCases.promote({ app, version, to: env, from: options.from, by });
+          printResult(result, options);
+          return exitOf(result);
+        });
+      }),
+    );
+
+  withChange(
+    program
+      .command('approve')
+      .description('Approve a promotion pending approval (not its requester) and copy the image')
+      .argument('<id>', 'promotion id (26 characters, printed by promote and promotions)')
+      .requiredOption('--by <name>', 'who approves (recorded; must differ from the requester)'),
+  )
+    .addHelpText('after', APPROVE_HELP)
+    .action((id: string, options: DecisionOptions) =>
+      run(options, async () => {
+        const problem = idProblem(id) ?? principalProblem('--by', options.by);
+        if (problem) throw new UsageError(problem);
+        const config = await loadConfig(options);
+        return withPromotions(options, config, async ({ useCases }) => {
+          const result = await useCases.approve(id.toUpperCase(), options.by.trim());
+          printResult(result, options);
+          return exitOf(result);
+        });
+      }),
+    );
+
+  withChange(
+    program
+      .command('reject')
+      .description('Reject a promotion pending approval')
+      .argument('<id>', 'promotion id (26 characters)')
+      .requiredOption('--by <name>', 'who rejects (recorded)')
+      .requiredOption('--reason <text>', 'why (recorded and announced)'),
+  )
+    .addHelpText('after', REJECT_HELP)
+    .action((id: string, options: DecisionOptions) =>
+      run(options, async () => {
+        const reason = options.reason?.trim() ?? '';
+        const problem =
+          idProblem(id) ??
+          principalProblem('--by', options.by) ??
+          (reason.length === 0 || reason.length > REASON_MAX_LENGTH
+            ? `--reason: expected 1 to ${REASON_MAX_LENGTH} characters`
+            : undefined);
+        if (problem) throw new UsageError(problem);
+        const config = await loadConfig(options);
+        return withPromotions(options, config, async ({ useCases }) => {
+          const result = await useCases.reject(id.toUpperCase(), options.by.trim(), reason);
+          printResult(result, options);
+          return exitOf(result);
+        });
+      }),
+    );
+
+  withCommon(
+    program
+      .command('promotions')
+      .description('List promotions, newest first')
+      .option('--app <app>', 'only this application')
+      .option('--digest <digest>', 'only this image digest (sha256:…)')
+      .option('--env <env>', 'only promotions into this environment')
+      .option('--limit <n>', `at most this many (1–${LIMIT_MAX})`, String(LIMIT_DEFAULT)),
+  )
+    .addHelpText('after', LIST_HELP)
+    .action((options: ListOptions) =>
+      run(options, async () => {
+        const problem =
+          (options.app === undefined ? undefined : appProblem('--app', options.app)) ??
+          (options.digest === undefined ? undefined : digestProblem(options.digest)) ??
+          (/^\d+$/.test(options.limit) && Number(options.limit) >= 1 && Number(options.limit) <= LIMIT_MAX
+            ? undefined
+            : `--limit: expected a whole number from 1 to ${LIMIT_MAX}, got "${options.limit}"`);
+        if (problem) throw new UsageError(problem);
+        const config = await loadConfig(options);
+        const envProblem =
+          options.env === undefined ? undefined : environmentProblem('--env', options.env, config);
+        if (envProblem) throw new UsageError(envProblem);
+        const limit = Number(options.limit);
+        const found = await withStore(options, (store) =>
+          store.list({
+            ...(options.app === undefined ? {} : { app: options.app }),
+            ...(options.digest === undefined ? {} : { digest: options.digest }),
+            limit: options.env === undefined ? limit : ENV_FILTER_WINDOW,
+          }),
+        );
+        const listed = (
+          options.env === undefined ? found : found.filter((p) => p.to.environment === options.env)
+        ).slice(0, limit);
+        if (options.json) writeJson(listed);
+        else process.stdout.write(promotionsTable(listed));
+        return EXIT.ok;
+      }),
+    );
+
+  withCommon(
+    program
+      .command('status')
+      .description("What runs where: an application's version in each environment")
+      .argument('<app>', 'application'),
+  )
+    .addHelpText('after', STATUS_HELP)
+    .action((app: string, options: CommonOptions) =>
+      run(options, async () => {
+        const problem = appProblem('APP', app);
+        if (problem) throw new UsageError(problem);
+        const config = await loadConfig(options);
+        const releases = await withStore(options, (store) => store.releases(app));
+        const rows = config.environments.map((env) => ({
+          environment: env.name,
+          repositoryName: repositoryName(env, app),
+          release: releases.find((r) => r.environment === env.name) ?? null,
+        }));
+        if (options.json) writeJson({ app, environments: rows });
+        else process.stdout.write(statusTable(app, rows, config.environments[0]?.name));
+        return EXIT.ok;
+      }),
+    );
+}
+
+/** The options of promote, approve and reject: the common ones and where alerts go. */
+function withChange(command: Command): Command {
+  return withCommon(command).option(
+    '--alerts-topic <arn>',
+    'SNS topic for alerts to people (the deployed ecr-sentinel-STAGE-alerts); default: events on the default bus only',
+  );
+}
+
+/** The options every promotion command shares. */
+function withCommon(command: Command): Command {
+  return command
+    .option(
+      '-c, --config <file>',
+      'configuration file (environments, policy, promotion rules)',
+      DEFAULT_CONFIG_PATH,
+    )
+    .option('--stage <stage>', 'deployed stage whose table to use (table ecr-sentinel-STAGE)', 'dev')
+    .option('--table <name>', 'table name (default: ecr-sentinel-STAGE)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    .option('--json', 'print the result as JSON');
+}
+
+/** Bad arguments: reported naming the option, exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The configuration was reported invalid (loadConfigOrReport wrote why on stderr and set the exit code). */
+class ConfigReported extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Run a command body and turn what it throws into the one error format: `ecr-sentinel: message` on stderr and,
+ * with --json, `{"error": {"type", "message"}}` on stdout; the exit code says which kind.
+ */
+async function run(options: CommonOptions, body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    const { type, message, exit } = describeError(error, options);
+    if (!(error instanceof ConfigReported)) process.stderr.write(`ecr-sentinel: ${message}\n`);
+    if (options.json) writeJson({ error: { type, message } });
+    process.exitCode = error instanceof ConfigReported ? (process.exitCode ?? exit) : exit;
+  }
+}
+
+function describeError(
+  error: unknown,
+  options: CommonOptions,
+): { type: string; message: string; exit: number } {
+  if (error instanceof UsageError) return { type: error.name, message: error.message, exit: EXIT.usage };
+  if (error instanceof ConfigReported) return { type: error.name, message: error.message, exit: EXIT.usage };
+  if (error instanceof PromotionRequestError)
+    return { type: error.name, message: error.message, exit: EXIT.usage };
+  if (error instanceof PromotionConflictError)
+    return { type: error.name, message: error.message, exit: EXIT.failed };
+  if (error instanceof ResourceNotFoundException) {
+    return {
+      type: error.name,
+      message: `table ${tableName(options)} not found (${error.message}): deploy stage ${options.stage} or name the table with --table`,
+      exit: EXIT.usage,
+    };
+  }
+  if (error instanceof Error)
+    return { type: error.name || 'Error', message: error.message, exit: EXIT.usage };
+  return { type: 'Error', message: String(error), exit: EXIT.usage };
+}
+
+async function loadConfig(options: CommonOptions): Promise<SentinelConfig> {
+  const config = await loadConfigOrReport(options.config, EXIT.usage);
+  if (!config) throw new ConfigReported(`${options.config} is not valid (see stderr)`);
+  return config;
+}
+
+function tableName(options: CommonOptions): string {
+  return options.table ?? `ecr-sentinel-${options.stage}`;
+}
+
+function clientBase(options: CommonOptions): { region: string; endpoint?: string } {
+  return {
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+  };
+}
+
+/** The use cases wired to AWS for one command, with the caller's identity; every client closed after. */
+async function withPromotions(
+  options: ChangeOptions,
+  config: SentinelConfig,
+  body: (composed: ComposedPromotions, caller: { accountId: string; arn: string }) => Promise<number>,
+): Promise<number> {
+  const topicProblem = alertsTopicProblem(options);
+  if (topicProblem) throw new UsageError(topicProblem);
+  // Loaded on use: the SDK clients of a promotion (STS, EventBridge, SNS, ECR) cost nothing to listings.
+  const { callerIdentity, composePromotions } = await import('./compose.ts');
+  const base = clientBase(options);
+  const caller = await callerIdentity(base);
+  const composed = composePromotions({
+    config,
+    base,
+    home: { accountId: caller.accountId, region: base.region },
+    tableName: tableName(options),
+    ...(options.alertsTopic ? { alertsTopicArn: options.alertsTopic } : {}),
+    clock: systemClock,
+    warn: (message) => process.stderr.write(`ecr-sentinel: warning: ${message}\n`),
+  });
+  try {
+    return await body(composed, caller);
+  } finally {
+    composed.destroy();
+  }
+}
+
+/** The promotion records alone (listings need no registry or identity). */
+async function withStore<T>(options: CommonOptions, body: (store: PromotionStore) => Promise<T>): Promise<T> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientBase(options)));
+  try {
+    return await body(dynamoPromotions(doc, tableName(options)));
+  } finally {
+    doc.destroy();
+  }
+}
+
+// ── validation: each message names the argument or option ──────────────────────────────────────────────
+
+function appProblem(name: string, app: string): string | undefined {
+  return app.length <= APP_MAX_LENGTH && REPOSITORY_NAME_PATTERN.test(app)
+    ? undefined
+    : `${name}: "${app}" is not a valid application name (an ECR repository name part: lower case, digits, . _ - /)`;
+}
+
+function environmentProblem(name: string, env: string, config: SentinelConfig): string | undefined {
+  const names = config.environments.map((e) => e.name);
+  return names.includes(env)
+    ? undefined
+    : `${name}: unknown environment "${env}" (environments: ${names.join(', ')})`;
+}
+
+function principalProblem(name: string, by: string): string | undefined {
+  const trimmed = by.trim();
+  if (trimmed.length === 0 || trimmed.length > PRINCIPAL_MAX_LENGTH)
+    return `${name}: expected a name of 1 to ${PRINCIPAL_MAX_LENGTH} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) return `${name}: control characters are not allowed`;
+  return undefined;
+}
+
+function alertsTopicProblem(options: ChangeOptions): string | undefined {
+  return options.alertsTopic === undefined || SNS_TOPIC_ARN_PATTERN.test(options.alertsTopic)
+    ? undefined
+    : `--alerts-topic: expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:ecr-sentinel-dev-alerts, got "${options.alertsTopic}"`;
+}
+
+function idProblem(id: string): string | undefined {
+  return PROMOTION_ID_PATTERN.test(id.toUpperCase())
+    ? undefined
+    : `ID: "${id}" is not a promotion id (26 characters, as promote and promotions print it)`;
+}
+
+function digestProblem(digest: string): string | undefined {
+  return digest.length <= IMAGE_DIGEST_MAX_LENGTH && IMAGE_DIGEST_PATTERN.test(digest)
+    ? undefined
+    : `--digest: ${IMAGE_DIGEST_EXPECTED}, got "${digest}"`;
+}
+
+// ── results ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** 0 done or pending, 1 refused or a conflict, 2 a failed copy (an AWS error: retry copies what is missing). */
+function exitOf(result: PromotionResult): number {
+  switch (result.outcome) {
+    case 'completed':
+    case 'pending-approval':
+    case 'rejected':
+      return EXIT.ok;
+    case 'refused':
+      return EXIT.failed;
+    case 'failed':
+      return result.promotion.errorType === 'PromotionConflictError' ? EXIT.failed : EXIT.usage;
+  }
+}
+
+function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function printResult(result: PromotionResult, options: CommonOptions): void {
+  if (options.json) writeJson(result.promotion);
+  else process.stdout.write(formatResult(result));
+}
+
+const OUTCOME_TITLE: Record<PromotionResult['outcome'], string> = {
+  completed: 'completed',
+  'pending-approval': 'pending approval',
+  refused: 'REFUSED',
+  failed: 'FAILED',
+  rejected: 'rejected',
+};
+
+/** A few readable lines: what was promoted, what the gate said, what was copied or what to do next. */
+export function formatResult(result: PromotionResult): string {
+  const p = result.promotion;
+  const lines = [
+    `promotion ${p.id} ${OUTCOME_TITLE[result.outcome]}: ${p.app} ${p.version} ${p.from.environment} → ${p.to.environment}` +
+      (result.existing ? ` (already requested by ${p.requestedBy} at ${when(p.requestedAt)})` : ''),
+    `  digest   ${p.digest}`,
+    `  from     ${where(p.from)}`,
+    `  to       ${where(p.to)}:${p.version}`,
+    `  gate     ${p.gate.status} with ${p.to.environment}'s policy${
+      p.gate.scannedRepository ? ` (scan of ${p.gate.scannedRepository}` : ''
+    }${p.gate.scannedRepository && p.gate.scanCompletedAt ? `, ${when(p.gate.scanCompletedAt)})` : p.gate.scannedRepository ? ')' : ''}`,
+  ];
+  if (p.gate.reason && result.outcome !== 'refused') lines.push(`           ${p.gate.reason}`);
+  switch (result.outcome) {
+    case 'completed': {
+      const c = p.copy;
+      if (c) {
+        lines.push(
+          c.alreadyPresent
+            ? '  copied   nothing: the target already held this digest under this tag'
+            : `  copied   ${count(c.blobsCopied, 'blob')} (${humanBytes(c.bytesCopied)}), ${c.blobsSkipped} already there; ${count(c.manifestsPut, 'manifest')}${c.referrersCopied > 0 ? `, ${count(c.referrersCopied, 'referrer')}` : ''}`,
+        );
+        if (c.repositoryCreated) lines.push(`           created repository ${p.to.repositoryName}`);
+      }
+      if (result.existing && p.completedAt)
+        lines.push(`           (when it completed, ${when(p.completedAt)}: nothing was copied now)`);
+      lines.push(
+        `  by       ${p.approvedBy ? `${p.requestedBy}, approved by ${p.approvedBy}` : p.requestedBy}`,
+      );
+      break;
+    }
+    case 'pending-approval':
+      lines.push(`  by       ${p.requestedBy}`);
+      if (p.expiresAt) lines.push(`  expires  ${when(p.expiresAt)}`);
+      lines.push(
+        `pending approval — approve with: npx ecr-sentinel approve ${p.id} --by <name>`,
+        `                   or reject with: npx ecr-sentinel reject ${p.id} --by <name> --reason <text>`,
+      );
+      break;
+    case 'refused':
+      lines.push(`  reason   ${p.reason ?? p.gate.reason}`);
+      if (p.gate.blocking.length > 0)
+        lines.push(`  blocking ${p.gate.blocking.length}: ${p.gate.blocking.join(', ')}`);
+      break;
+    case 'failed':
+      lines.push(`  error    ${p.error ?? p.reason ?? 'unknown'}`);
+      if (p.copy)
+        lines.push(
+          `  copied   ${count(p.copy.blobsCopied, 'blob')} (${humanBytes(p.copy.bytesCopied)}) before it failed`,
+        );
+      lines.push('run the same command again: a new promotion copies only what is missing');
+      break;
+    case 'rejected':
+      lines.push(`  by       ${p.rejectedBy ?? '?'}: ${p.reason ?? ''}`);
+      break;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function where(location: Promotion['from']): string {
+  return `${location.repositoryName} (${location.environment}, account ${location.accountId}, ${location.region})`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** `2026-11-27 20:41Z`: minutes are enough in a terminal (--json has the exact time). */
+function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+/** An IAM/STS ARN shortened to its resource (`user/alice`, `assumed-role/Deployer/ci`); other names as they are. */
+function principal(name: string): string {
+  const match = /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:(.+)$/.exec(name);
+  return match?.[1] ?? name;
+}
+
+function shortDigest(digest: string): string {
+  const [algorithm, hex = ''] = digest.split(':');
+  return `${algorithm}:${hex.slice(0, 12)}`;
+}
+
+/** Left-aligned columns separated by two spaces. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+function promotionsTable(listed: Promotion[]): string {
+  if (listed.length === 0) return 'no promotions\n';
+  return table(
+    ['ID', 'APP', 'VERSION', 'FROM → TO', 'STATUS', 'REQUESTED BY', 'REQUESTED AT', 'APPROVED BY'],
+    listed.map((p) => [
+      p.id,
+      p.app,
+      p.version,
+      `${p.from.environment} → ${p.to.environment}`,
+      p.status,
+      principal(p.requestedBy),
+      when(p.requestedAt),
+      p.approvedBy
+        ? principal(p.approvedBy)
+        : p.rejectedBy
+          ? `(rejected by ${principal(p.rejectedBy)})`
+          : '—',
+    ]),
+  );
+}
+
+function statusTable(
+  app: string,
+  rows: Array<{ environment: string; repositoryName: string; release: Release | null }>,
+  firstEnvironment: string | undefined,
+): string {
+  return `${app}\n${table(
+    ['ENVIRONMENT', 'VERSION', 'DIGEST', 'GATE', 'PROMOTED AT', 'BY', 'PROMOTION'],
+    rows.map(({ environment, release }) =>
+      release
+        ? [
+            environment,
+            release.version,
+            shortDigest(release.digest),
+            release.gateStatus,
+            when(release.promotedAt),
+            principal(release.promotedBy),
+            release.promotionId,
+          ]
+        : [
+            environment,
+            '—',
+            '—',
+            '—',
+            '—',
+            '—',
+            environment === firstEnvironment ? '(images arrive by push)' : '—',
+          ],
+    ),
+  )}`;
+}
