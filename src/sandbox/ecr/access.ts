@@ -14,6 +14,17 @@ import { type Input, REPOSITORY_NAME_PATTERN } from './validation.ts';
 /** Actions that address a repository through `resourceArn` instead of `registryId` + `repositoryName`. */
 export const ARN_ACTIONS = new Set(['TagResource', 'UntagResource', 'ListTagsForResource']);
 
+/**
+ * API actions a policy authorises under another IAM action: "The IAM principal invoking this operation must
+ * have the `ecr:BatchGetImage` permission" (API_ListImageReferrers.html).
+ */
+const IAM_ACTION_OF: Readonly<Record<string, string>> = { ListImageReferrers: 'BatchGetImage' };
+
+/** The IAM action (without `ecr:`) that authorises an API action. */
+export function iamActionOf(action: string): string {
+  return Object.hasOwn(IAM_ACTION_OF, action) ? (IAM_ACTION_OF[action] as string) : action;
+}
+
 const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:([a-z0-9-]+):([0-9]{12}):repository\/(.+)$/;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 
@@ -152,9 +163,10 @@ export function checkCrossAccount(
 ): void {
   const arnOf = (name: string) => `arn:aws:ecr:${caller.region}:${targetAccount}:repository/${name}`;
   const names = repositoryNamesOf(action, input);
+  const iamAction = iamActionOf(action);
   if (names === undefined) {
     const name = typeof input.repositoryName === 'string' ? input.repositoryName : '*';
-    throw accessDenied(caller, action, arnOf(name), 'implicit-deny');
+    throw accessDenied(caller, iamAction, arnOf(name), 'implicit-deny');
   }
   for (const name of names) {
     // A malformed name is the operation's to reject, naming the field.
@@ -166,7 +178,7 @@ export function checkCrossAccount(
         `The repository with name '${name}' does not exist in the registry with id '${targetAccount}'`,
       );
     }
-    const verdict = repositoryPolicyVerdict(repo.policyText, caller, action, arnOf(name));
-    if (verdict !== 'allow') throw accessDenied(caller, action, arnOf(name), verdict);
+    const verdict = repositoryPolicyVerdict(repo.policyText, caller, iamAction, arnOf(name));
+    if (verdict !== 'allow') throw accessDenied(caller, iamAction, arnOf(name), verdict);
   }
 }

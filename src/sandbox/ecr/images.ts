@@ -6,6 +6,7 @@ import type {
   ImageFailure,
   ImageIdentifier,
   ImageScanStatus,
+  ListImageReferrersResponse,
   ListImagesResponse,
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
@@ -17,7 +18,16 @@ import { EcrError, invalidParameter } from './errors.ts';
 import { imageActionEvent } from './events.ts';
 import { parseManifest } from './manifest.ts';
 import { isTagImmutable } from './mutability.ts';
-import { decodeToken, encodeToken } from './pagination.ts';
+import { decodeToken, encodeToken, lowerBound } from './pagination.ts';
+import {
+  matchesReferrersFilter,
+  REFERRERS_DEFAULT_RESULTS,
+  REFERRERS_MAX_RESULTS,
+  referrerOf,
+  referrersFilterOf,
+  referrersScope,
+  subjectDigestOf,
+} from './referrers.ts';
 import { enhancedSeverityCounts, severityCounts } from './scanner.ts';
 import type { Scans } from './scanning.ts';
 import type { ImageRecord, RepositoryRecord } from './state.ts';
@@ -41,8 +51,8 @@ const TAG_STATUSES = ['TAGGED', 'UNTAGGED', 'ANY'] as const;
 type TagStatus = (typeof TAG_STATUSES)[number];
 
 /**
- * Images and their tags: PutImage, BatchGetImage, DescribeImages, ListImages, BatchDeleteImage. A push starts
- * the scan the registry's settings ask for, through `scans`.
+ * Images and their tags: PutImage, BatchGetImage, DescribeImages, ListImages, ListImageReferrers,
+ * BatchDeleteImage. A push starts the scan the registry's settings ask for, through `scans`.
  */
 export function imageOperations(ecr: EcrContext, scans: Scans): Operations {
   return {
@@ -50,6 +60,7 @@ export function imageOperations(ecr: EcrContext, scans: Scans): Operations {
     BatchGetImage: (i) => batchGetImage(ecr, i),
     DescribeImages: (i) => describeImages(ecr, i),
     ListImages: (i) => listImages(ecr, i),
+    ListImageReferrers: (i) => listImageReferrers(ecr, i),
     BatchDeleteImage: (i) => batchDeleteImage(ecr, i),
   };
 }
@@ -342,6 +353,37 @@ function listImages(ecr: EcrContext, input: Input): Wire<ListImagesResponse> {
     }
   }
   return nextToken === undefined ? { imageIds } : { imageIds, nextToken };
+}
+
+/**
+ * The images of a repository whose manifest's `subject` is the given digest, in push order, from the
+ * repository's subject index (`referrers`): a page costs a binary search plus the referrers it walks, never a
+ * pass over the repository. A subject that is not in the repository is no error: the API's errors have no
+ * ImageNotFoundException, and like the OCI referrers API the answer is the referrers that name it (none, for
+ * a digest nothing refers to).
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
+ */
+function listImageReferrers(ecr: EcrContext, input: Input): Wire<ListImageReferrersResponse> {
+  const subject = subjectDigestOf(input);
+  const filter = referrersFilterOf(input);
+  const maxResults = maxResultsOf(input, REFERRERS_MAX_RESULTS, REFERRERS_DEFAULT_RESULTS);
+  const repo = ecr.repoOf(input);
+  const scope = referrersScope(repo.seq, subject, filter);
+  const start =
+    input.nextToken === undefined || input.nextToken === null ? 0 : decodeToken(input.nextToken, scope).seq;
+  const list = repo.referrers.get(subject) ?? [];
+  const referrers: ReturnType<typeof referrerOf>[] = [];
+  let nextToken: string | undefined;
+  for (let i = lowerBound(list, start); i < list.length; i++) {
+    const image = list[i] as ImageRecord;
+    if (!matchesReferrersFilter(image, filter)) continue;
+    if (referrers.length === maxResults) {
+      nextToken = encodeToken({ scope, seq: image.seq, sub: 0 });
+      break;
+    }
+    referrers.push(referrerOf(image));
+  }
+  return nextToken === undefined ? { referrers } : { referrers, nextToken };
 }
 
 function batchDeleteImage(ecr: EcrContext, input: Input): Wire<BatchDeleteImageResponse> {

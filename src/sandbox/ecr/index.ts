@@ -15,6 +15,7 @@ const READ_ONLY = new Set([
   'DescribeRepositories',
   'DescribeImages',
   'ListImages',
+  'ListImageReferrers',
   'BatchCheckLayerAvailability',
   'GetDownloadUrlForLayer',
   'GetAuthorizationToken',

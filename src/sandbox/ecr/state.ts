@@ -79,6 +79,11 @@ export interface RepositoryRecord {
   blobs: Map<string, number>;
   /** Child manifest digest → number of indexes in this repository that list it. */
   referencedBy: Map<string, number>;
+  /**
+   * Subject digest → the images whose manifest names it as `subject` (OCI 1.1 referrers), ascending `seq`, for
+   * ListImageReferrers. Derived from the images: kept by insertImage/deleteImage, rebuilt when state loads.
+   */
+  referrers: Map<string, ImageRecord[]>;
   deleted?: boolean;
 }
 
@@ -123,7 +128,15 @@ export class RegistryState {
   newRepository(
     fields: Omit<
       RepositoryRecord,
-      'seq' | 'images' | 'tagIndex' | 'order' | 'deadInOrder' | 'nextImageSeq' | 'blobs' | 'referencedBy'
+      | 'seq'
+      | 'images'
+      | 'tagIndex'
+      | 'order'
+      | 'deadInOrder'
+      | 'nextImageSeq'
+      | 'blobs'
+      | 'referencedBy'
+      | 'referrers'
     >,
   ): RepositoryRecord {
     const repo: RepositoryRecord = {
@@ -136,6 +149,7 @@ export class RegistryState {
       nextImageSeq: 1,
       blobs: new Map(),
       referencedBy: new Map(),
+      referrers: new Map(),
     };
     this.repos.set(repo.name, repo);
     this.repoOrder.push(repo);
@@ -179,6 +193,7 @@ export class RegistryState {
     for (const blob of record.blobs) repo.blobs.set(blob, (repo.blobs.get(blob) ?? 0) + 1);
     for (const child of record.children)
       repo.referencedBy.set(child, (repo.referencedBy.get(child) ?? 0) + 1);
+    if (record.subject !== undefined) addReferrer(repo, record.subject, record);
     return record;
   }
 
@@ -195,6 +210,7 @@ export class RegistryState {
       if (count <= 0) repo.referencedBy.delete(child);
       else repo.referencedBy.set(child, count);
     }
+    if (image.subject !== undefined) removeReferrer(repo, image.subject, image);
     repo.deadInOrder++;
     // Compact lazily so a 100-image BatchDeleteImage on a 100,000-image repository doesn't splice 100 times.
     if (repo.deadInOrder > 1024 && repo.deadInOrder * 4 > repo.order.length) {
@@ -222,6 +238,26 @@ export class RegistryState {
     this.uploads.clear();
     this.catalogue.clear();
   }
+}
+
+/**
+ * Index a referrer under its subject. Appending keeps the list in ascending `seq`: a push gets the highest
+ * `seq`, and loading state inserts images in their saved (ascending `seq`) order.
+ */
+function addReferrer(repo: RepositoryRecord, subject: string, image: ImageRecord): void {
+  const list = repo.referrers.get(subject);
+  if (list === undefined) repo.referrers.set(subject, [image]);
+  else list.push(image);
+}
+
+/** Drop a referrer from its subject's list (binary search on `seq`; the list goes when empty). */
+function removeReferrer(repo: RepositoryRecord, subject: string, image: ImageRecord): void {
+  const list = repo.referrers.get(subject);
+  if (list === undefined) return;
+  let at = lowerBound(list, image.seq);
+  if (list[at] !== image) at = list.indexOf(image);
+  if (at >= 0) list.splice(at, 1);
+  if (list.length === 0) repo.referrers.delete(subject);
 }
 
 // ---- persistence ---------------------------------------------------------------------------------------

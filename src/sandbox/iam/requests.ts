@@ -182,6 +182,13 @@ function arnParam(scope: Scope, name: string): string[] | undefined {
   return value === undefined ? undefined : [value];
 }
 
+/**
+ * ListImageReferrers has no IAM action of its own: "The IAM principal invoking this operation must have the
+ * `ecr:BatchGetImage` permission."
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
+ */
+const ECR_IAM_ACTIONS: Readonly<Record<string, string>> = { ListImageReferrers: 'BatchGetImage' };
+
 const ecrResources: ResourceRule = (scope) => {
   const { action } = scope.facts;
   if (ECR_ACTIONS_ON_ANY_RESOURCE.has(action)) return ['*'];
@@ -505,7 +512,7 @@ interface ServiceMapping {
 }
 
 const SERVICES: Readonly<Record<string, ServiceMapping>> = {
-  ecr: { resources: ecrResources },
+  ecr: { resources: ecrResources, iamActions: ECR_IAM_ACTIONS },
   dynamodb: { resources: dynamodbResources, requests: DYNAMODB_REQUESTS },
   sns: { resources: snsResources },
   sqs: { resources: sqsResources, iamActions: SQS_IAM_ACTIONS },

@@ -99,6 +99,12 @@ describe('ECR', () => {
       on('ecr:BatchGetRepositoryScanningConfiguration', repo('a'), repo('b')),
     ],
     ['TagResource', { resourceArn: repo('app'), tags: [] }, on('ecr:TagResource', repo('app'))],
+    // No IAM action of its own: API_ListImageReferrers.html says the caller needs ecr:BatchGetImage.
+    [
+      'ListImageReferrers',
+      { repositoryName: 'app', subjectId: { imageDigest: 'sha256:abc' }, registryId: '210987654321' },
+      on('ecr:BatchGetImage', repo('app', '210987654321')),
+    ],
   ])('%s %j', (action, body, expected) => {
     expect(authorizationRequests(json('ecr', action, body))).toEqual(expected);
   });
