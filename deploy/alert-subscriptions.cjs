@@ -10,45 +10,19 @@
 // its result) with { options, resolveVariable, resolveConfigurationProperty }; the address after ":" then picks a
 // property of what it returned. It is kept synchronous so the local runtime can resolve it the same way.
 //
-// Which config: $SENTINEL_CONFIG (relative to the current directory) or sentinel.config.yml next to
-// serverless.yml. Only `alerts` is read here; `npx ecr-sentinel config validate` checks the whole file.
+// Which config: see config-file.cjs. Only `alerts` is read here.
 'use strict';
 
 const { createHash } = require('node:crypto');
-const { readFileSync } = require('node:fs');
-const path = require('node:path');
-const { parse } = require('yaml');
+const { fail, readConfig } = require('./config-file.cjs');
 
 /** The name used in IAM when Slack is not configured: a parameter nobody creates. */
 const UNCONFIGURED_PARAMETER = '/ecr-sentinel/slack-webhook-not-configured';
 
-function configPath() {
-  const given = process.env.SENTINEL_CONFIG;
-  return given ? path.resolve(given) : path.resolve(__dirname, '..', 'sentinel.config.yml');
-}
-
-function fail(file, message) {
-  throw new Error(`${file}: ${message} (check it with: npx ecr-sentinel config validate)`);
-}
-
 /** `alerts` of the config: `{ email: string[], slackWebhookParameter: string | undefined }`. */
-function readAlerts(file) {
-  let text;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    fail(
-      file,
-      `cannot read the ecr-sentinel configuration: ${error.code === 'ENOENT' ? 'file not found' : error.message}`,
-    );
-  }
-  let config;
-  try {
-    config = parse(text);
-  } catch (error) {
-    fail(file, `invalid YAML: ${String(error.message).split('\n')[0]}`);
-  }
-  const alerts = (config && typeof config === 'object' && config.alerts) || {};
+function readAlerts() {
+  const { file, config } = readConfig();
+  const alerts = config.alerts || {};
   if (typeof alerts !== 'object' || Array.isArray(alerts)) fail(file, 'alerts: expected a mapping');
   const email = alerts.email ?? [];
   if (!Array.isArray(email)) fail(file, 'alerts.email: expected a list of email addresses');
@@ -79,8 +53,7 @@ function subscriptionId(address) {
 }
 
 module.exports = function alertSubscriptions() {
-  const file = configPath();
-  const { email, slackWebhookParameter } = readAlerts(file);
+  const { email, slackWebhookParameter } = readAlerts();
   const Resources = {};
   for (const address of email) {
     Resources[subscriptionId(address)] = {

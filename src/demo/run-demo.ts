@@ -22,6 +22,7 @@ import type { SentinelConfig } from '../config/schema.ts';
 import { dynamoVerdicts } from '../scan-gate/adapters/dynamodb-verdicts.ts';
 import { isScanRunning } from '../scan-gate/domain/scan-status.ts';
 import { applicationRepositories } from '../shared/environments.ts';
+import { type PromotionChapter, runPromotionChapter } from './promotion-chapter.ts';
 import { pushImage } from './push.ts';
 import { sampleImage } from './sample-images.ts';
 
@@ -61,14 +62,18 @@ export interface DemoReport {
     email: Array<{ to: string; subject: string; message: string }>;
     slack: Array<{ text: string; blocks: number }>;
   };
+  /** The promotion chapter: the clean image through every environment, approvals, `status`, a refusal. */
+  promotion: PromotionChapter | null;
 }
 
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
 /**
- * The demo scenario on a running sandbox: create the example config's repositories, push three images the way
- * `docker push` does, scan them (one with catalogue findings), and collect what ECR holds and the ECR events
- * that reached EventBridge (through a rule whose target is an SQS queue).
+ * The demo scenario on a running sandbox: create the repositories of the example config's first environment
+ * (and the one other the demo pushes into), push three images the way `docker push` does, scan them (one with
+ * catalogue findings), and collect what ECR holds and the ECR events that reached EventBridge (through a rule
+ * whose target is an SQS queue). Then the promotion chapter: the clean image of the first environment promoted
+ * through the others (creating their repositories), with an approval, and the failing one refused.
  */
 export async function runDemoScenario(
   endpoint: string,
@@ -84,11 +89,17 @@ export async function runDemoScenario(
     const queueUrl = await subscribeQueueToEcrEvents(events, sqs);
 
     const firstEnv = config.environments[0]?.name;
-    const repositories = applicationRepositories(config.environments, config.applications).map((r) => ({
-      repositoryName: r.repositoryName,
-      // The first environment scans on push; the others get explicit scans (as the seed scripts did).
-      scanOnPush: r.environment === firstEnv,
-    }));
+    const all = applicationRepositories(config.environments, config.applications);
+    const firstRepos = all.filter((r) => r.environment === firstEnv);
+    // The first environment's repositories and one other the demo pushes into; the promotion chapter's
+    // copies create the rest, compliant by construction.
+    const repositories = [...firstRepos, ...all.filter((r) => r.environment !== firstEnv).slice(0, 1)].map(
+      (r) => ({
+        repositoryName: r.repositoryName,
+        // The first environment scans on push; the others get explicit scans (as the seed scripts did).
+        scanOnPush: r.environment === firstEnv,
+      }),
+    );
     for (const repo of repositories) {
       try {
         await ecr.send(
@@ -166,7 +177,7 @@ export async function runDemoScenario(
     const received = await drainEvents(sqs, queueUrl, pushes.length * 2);
     await admin(endpoint, 'POST', 'idle', { timeoutMs: 30_000 });
     const runtime = (await admin(endpoint, 'GET', 'functions')) as {
-      resources: Record<string, { ref: string }>;
+      resources: Record<string, { ref: string; arn?: string }>;
       history: DemoReport['invocations'];
     };
     const digests = new Set(pushes.map((p) => p.imageDigest));
@@ -208,6 +219,33 @@ export async function runDemoScenario(
         blocks: m.payload.blocks?.length ?? 0,
       })),
     };
+
+    // The promotion chapter: the first environment's clean image through the others; its failing one refused.
+    const inFirst = (v: DemoReport['verdicts'][number]) =>
+      firstRepos.find((r) => r.repositoryName === v.repositoryName);
+    const clean = verdicts.find((v) => v.status === 'PASS' && inFirst(v));
+    const failing = verdicts.find((v) => v.status === 'FAIL' && inFirst(v));
+    const cleanApp = clean && inFirst(clean)?.application;
+    const failingApp = failing && inFirst(failing)?.application;
+    const promotion =
+      clean && cleanApp
+        ? await runPromotionChapter({
+            endpoint,
+            region,
+            config,
+            tableName: inventoryTable,
+            alertsTopicArn: runtime.resources.AlertsTopic?.arn ?? runtime.resources.AlertsTopic?.ref,
+            image: { app: cleanApp, version: clean.imageTag, digest: clean.imageDigest },
+            ...(failing && failingApp ? { refused: { app: failingApp, version: failing.imageTag } } : {}),
+            idle: async () => {
+              await admin(endpoint, 'POST', 'idle', { timeoutMs: 30_000 });
+            },
+            outbox: async () => ({
+              email: ((await admin(endpoint, 'GET', 'outbox/email')) as typeof email).messages,
+              slack: ((await admin(endpoint, 'GET', 'outbox/slack')) as typeof slack).messages,
+            }),
+          })
+        : null;
     return {
       endpoint,
       repositories,
@@ -220,6 +258,7 @@ export async function runDemoScenario(
       inventory,
       verdicts,
       alerts,
+      promotion,
     };
   } finally {
     ecr.destroy();

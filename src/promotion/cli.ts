@@ -44,6 +44,7 @@ interface ChangeOptions extends CommonOptions {
 interface PromoteOptions extends ChangeOptions {
   from?: string;
   by?: string;
+  wait?: string;
 }
 
 interface DecisionOptions extends ChangeOptions {
@@ -87,11 +88,14 @@ How a promotion runs (the same use case as the deployed promoteImage function):
      ecr-sentinel approve ID --by NAME (or reject). Nothing is copied before.
   4. Copy by digest into the target repository (created compliant when missing): only the blobs it lacks,
      then the exact manifest with VERSION as its tag. The command returns once the image is there.
+  With --wait SECONDS a promotion waiting for approval is followed until someone approves it (and the image is
+  copied), rejects it, or it expires: one line per status change, then the result.
   The same request while one is open or completed answers that promotion; nothing is done twice.
 
-Exit codes: 0 completed or pending approval, 1 refused by the gate or a conflict (the target's immutable tag
-is held by another digest), 2 bad usage (unknown environment or tag, invalid option) or an AWS error
-(including a failed copy: run the command again, only what is missing is copied).
+Exit codes: 0 completed or pending approval, 1 refused by the gate, rejected, expired or a conflict (the
+target's immutable tag is held by another digest), 2 bad usage (unknown environment or tag, invalid option),
+an AWS error (including a failed copy: run the command again, only what is missing is copied) or --wait ran
+out with the promotion still pending.
 
 ${AWS_ACCESS_HELP}
 
@@ -165,7 +169,11 @@ export function registerPromotionCommands(program: Command): void {
       .argument('<version>', 'the image tag in the source environment')
       .argument('<env>', 'target environment (configured in environments[])')
       .option('--from <env>', 'source environment (default: the one before ENV)')
-      .option('--by <name>', 'who requests it (default: your AWS identity, STS GetCallerIdentity ARN)'),
+      .option('--by <name>', 'who requests it (default: your AWS identity, STS GetCallerIdentity ARN)')
+      .option(
+        '--wait <seconds>',
+        'when it waits for approval: keep waiting (up to SECONDS) until it is approved and copied, or ends',
+      ),
   )
     .addHelpText('after', PROMOTE_HELP)
     .action((app: string, version: string, env: string, options: PromoteOptions) =>
@@ -175,18 +183,34 @@ export function registerPromotionCommands(program: Command): void {
           (IMAGE_TAG_PATTERN.test(version)
             ? undefined
             : `VERSION: "${version}" is not an image tag ([a-zA-Z0-9_] then up to 127 of [a-zA-Z0-9._-])`) ??
-          (options.by === undefined ? undefined : principalProblem('--by', options.by));
+          (options.by === undefined ? undefined : principalProblem('--by', options.by)) ??
+          (options.wait === undefined || /^\d{1,6}$/.test(options.wait)
+            ? undefined
+            : `--wait: expected a whole number of seconds, got "${options.wait}"`);
         if (problem) throw new UsageError(problem);
         const config = await loadConfig(options);
         const envProblem =
           environmentProblem('ENV', env, config) ??
           (options.from === undefined ? undefined : environmentProblem('--from', options.from, config));
         if (envProblem) throw new UsageError(envProblem);
-        return withPromotions(options, config, async ({ useCases }, caller) => {
+        return withPromotions(options, config, async ({ useCases, store }, caller) => {
           const by = options.by?.trim() ?? caller.arn;
           const result = await useCases.promote({ app, version, to: env, from: options.from, by });
-          printResult(result, options);
-          return exitOf(result);
+          if (options.wait === undefined || result.outcome !== 'pending-approval') {
+            printResult(result, options);
+            return exitOf(result);
+          }
+          if (!options.json) process.stdout.write(formatResult(result));
+          const settled = await waitForDecision(
+            store,
+            result.promotion,
+            Number(options.wait) * 1000,
+            options,
+          );
+          printResult(settled, options);
+          // Waiting for an image that never came: rejected or expired is a "no", still pending is a timeout.
+          if (settled.outcome === 'rejected') return EXIT.failed;
+          return settled.outcome === 'pending-approval' ? EXIT.usage : exitOf(settled);
         });
       }),
     );
@@ -293,11 +317,7 @@ export function registerPromotionCommands(program: Command): void {
         if (problem) throw new UsageError(problem);
         const config = await loadConfig(options);
         const releases = await withStore(options, (store) => store.releases(app));
-        const rows = config.environments.map((env) => ({
-          environment: env.name,
-          repositoryName: repositoryName(env, app),
-          release: releases.find((r) => r.environment === env.name) ?? null,
-        }));
+        const rows = statusRows(config, app, releases);
         if (options.json) writeJson({ app, environments: rows });
         else process.stdout.write(statusTable(app, rows, config.environments[0]?.name));
         return EXIT.ok;
@@ -472,6 +492,52 @@ function digestProblem(digest: string): string | undefined {
     : `--digest: ${IMAGE_DIGEST_EXPECTED}, got "${digest}"`;
 }
 
+// ── waiting ──────────────────────────────────────────────────────────────────────────────────────────────
+
+/** How a promotion that ended while someone waited for it ended, as a result. */
+const SETTLED: Partial<Record<Promotion['status'], PromotionResult['outcome']>> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  REJECTED: 'rejected',
+  EXPIRED: 'rejected',
+};
+
+/**
+ * Poll a pending promotion (2 s, growing to 15 s between reads) until it completes, fails, is rejected or
+ * expires, or `timeoutMs` passes; one line on stderr per status it moves through. Still pending at the end:
+ * outcome `pending-approval`.
+ */
+async function waitForDecision(
+  store: PromotionStore,
+  pending: Promotion,
+  timeoutMs: number,
+  options: CommonOptions,
+): Promise<PromotionResult> {
+  const started = Date.now();
+  let current = pending;
+  let delay = 2000;
+  while (Date.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, timeoutMs - (Date.now() - started))));
+    delay = Math.min(delay * 1.5, 15_000);
+    const read = await store.get(pending.id);
+    if (!read) break;
+    if (read.status !== current.status && !options.json) {
+      process.stderr.write(
+        `promotion ${read.id}: ${read.status} after ${Math.round((Date.now() - started) / 1000)} s\n`,
+      );
+    }
+    current = read;
+    const outcome = SETTLED[current.status];
+    if (outcome) return { promotion: current, outcome, existing: true };
+  }
+  if (!options.json) {
+    process.stderr.write(
+      `promotion ${current.id}: still ${current.status} after ${Math.round(timeoutMs / 1000)} s (--wait)\n`,
+    );
+  }
+  return { promotion: current, outcome: 'pending-approval', existing: true };
+}
+
 // ── results ────────────────────────────────────────────────────────────────────────────────────────────
 
 /** 0 done or pending, 1 refused or a conflict, 2 a failed copy (an AWS error: retry copies what is missing). */
@@ -622,11 +688,28 @@ function promotionsTable(listed: Promotion[]): string {
   );
 }
 
-function statusTable(
+/** One environment of `status APP`: its repository and the release there (null: nothing promoted into it). */
+export interface StatusRow {
+  environment: string;
+  repositoryName: string;
+  release: Release | null;
+}
+
+/** `status APP`'s rows: every configured environment in order, with APP's release there. */
+export function statusRows(
+  config: Pick<SentinelConfig, 'environments'>,
   app: string,
-  rows: Array<{ environment: string; repositoryName: string; release: Release | null }>,
-  firstEnvironment: string | undefined,
-): string {
+  releases: Release[],
+): StatusRow[] {
+  return config.environments.map((env) => ({
+    environment: env.name,
+    repositoryName: repositoryName(env, app),
+    release: releases.find((r) => r.environment === env.name) ?? null,
+  }));
+}
+
+/** `status APP` as a terminal table ("what runs where"). */
+export function statusTable(app: string, rows: StatusRow[], firstEnvironment: string | undefined): string {
   return `${app}\n${table(
     ['ENVIRONMENT', 'VERSION', 'DIGEST', 'GATE', 'PROMOTED AT', 'BY', 'PROMOTION'],
     rows.map(({ environment, release }) =>

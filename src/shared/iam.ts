@@ -25,6 +25,8 @@ export type IamResource =
   | 'alerts-topic'
   /** The account's default EventBridge bus (results other systems react to). */
   | 'default-event-bus'
+  /** The roles promotions assume in other environments' accounts (sentinel.config.yml `environments[].roleArn`). */
+  | 'promotion-roles'
   /** The SSM SecureString named by sentinel.config.yml `alerts.slack.webhookParameter`. */
   | 'slack-webhook-parameter'
   /**

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import type { PromotionChapter } from '../../src/demo/promotion-chapter.ts';
 import { PROJECT_ROOT, runCli } from '../support/cli.ts';
 
 function isAlive(pid: number): boolean {
@@ -27,7 +28,7 @@ describe('npm start (ecr-sentinel demo)', () => {
 
       expect(result.code, `run ${run}: ${result.stderr}`).toBe(0);
       const report = JSON.parse(result.stdout) as {
-        pushes: unknown[];
+        pushes: Array<{ repositoryName: string; imageDigest: string }>;
         scans: Array<{ status: string; severityCounts: Record<string, number> }>;
         images: unknown[];
         events: Array<{ detailType: string; detail: Record<string, unknown> }>;
@@ -38,6 +39,7 @@ describe('npm start (ecr-sentinel demo)', () => {
           email: Array<{ to: string; subject: string; message: string }>;
           slack: Array<{ text: string; blocks: number }>;
         };
+        promotion: PromotionChapter | null;
       };
       expect(report.pushes).toHaveLength(3);
       expect(report.images).toHaveLength(3);
@@ -80,6 +82,73 @@ describe('npm start (ecr-sentinel demo)', () => {
       expect(report.alerts.email[0]?.message).toContain('CVE-2023-45853');
       expect(report.alerts.slack).toHaveLength(1);
       expect(report.alerts.slack[0]?.blocks).toBeGreaterThan(3);
+
+      // The promotion chapter: the clean image dev → staging (copied, its repository created), staging → prod
+      // pending until bob approves (alice, the requester, can't), and prod then holds dev's digest.
+      const chapter = report.promotion;
+      expect(chapter).toMatchObject({ app: 'web-frontend', version: '2.3.1' });
+      if (!chapter) throw new Error('no promotion chapter');
+      const dev = report.pushes.find((p) => p.repositoryName === 'web-frontend-dev');
+      expect(chapter.digest).toBe(dev?.imageDigest);
+      const [toStaging, toProd] = chapter.hops;
+      expect(chapter.hops.map((h) => `${h.from}→${h.to}`)).toEqual(['dev→staging', 'staging→prod']);
+      expect(toStaging?.request.result).toMatchObject({
+        outcome: 'completed',
+        promotion: { status: 'COMPLETED', digest: chapter.digest, requestedBy: 'alice' },
+      });
+      const stagingCopy = toStaging?.request.result?.promotion.copy;
+      expect(stagingCopy).toMatchObject({ blobsCopied: 2, blobsSkipped: 0, repositoryCreated: true });
+      expect(stagingCopy?.bytesCopied).toBeGreaterThan(0);
+      expect(toStaging?.selfApproval).toBeUndefined();
+      const pending = toProd?.request.result?.promotion;
+      expect(toProd?.request.result?.outcome).toBe('pending-approval');
+      expect(pending?.status).toBe('PENDING_APPROVAL');
+      expect(toProd?.selfApproval?.result).toBeUndefined();
+      expect(toProd?.selfApproval?.error).toEqual({
+        type: 'PromotionConflictError',
+        message: expect.stringMatching(/alice requested promotion .* can't approve it/),
+      });
+      expect(toProd?.approval?.result).toMatchObject({
+        outcome: 'completed',
+        promotion: {
+          id: pending?.id,
+          status: 'COMPLETED',
+          digest: chapter.digest,
+          requestedBy: 'alice',
+          approvedBy: 'bob',
+          copy: { repositoryCreated: true },
+        },
+      });
+      expect(chapter.held.map((h) => [h.repositoryName, h.imageDigest])).toEqual([
+        ['web-frontend-dev', chapter.digest],
+        ['web-frontend-staging', chapter.digest],
+        ['web-frontend-prod', chapter.digest],
+      ]);
+      expect(
+        chapter.status.environments.map((e) => [e.environment, e.release?.digest, e.release?.promotedBy]),
+      ).toEqual([
+        ['dev', undefined, undefined],
+        ['staging', chapter.digest, 'alice'],
+        ['prod', chapter.digest, 'bob'],
+      ]);
+      // The failing image is refused with staging's policy: HIGH ≤ 0 blocks the HIGH that dev (≤ 5) allowed.
+      expect(chapter.refusal?.result).toMatchObject({
+        outcome: 'refused',
+        promotion: { status: 'FAILED', gate: { status: 'FAIL' } },
+      });
+      expect(chapter.refusal?.result?.promotion.gate.blocking.sort()).toEqual([
+        'CVE-2023-45853',
+        'CVE-2024-6119',
+      ]);
+      expect(chapter.alerts.approveCommand).toBe(`npx ecr-sentinel approve ${pending?.id} --by <your name>`);
+      expect(chapter.alerts.email.map((m) => m.subject.replace(/ .*/, ''))).toEqual([
+        '[PROMOTED]',
+        '[APPROVAL',
+        '[APPROVED]',
+        '[PROMOTED]',
+        '[PROMOTION',
+      ]);
+      expect(chapter.alerts.slack).toBe(chapter.alerts.email.length);
     }
   }, 240_000);
 
@@ -97,6 +166,19 @@ describe('npm start (ecr-sentinel demo)', () => {
       /orders-api-dev:1\.0\.0 {2}FAIL {2}1 CRITICAL \(max 0\) {2}blocking: CVE-2023-45853/,
     );
     expect(result.stdout).toContain('Alerts sent: 1 email, 1 Slack');
+    expect(result.stdout).toMatch(/Promotions: web-frontend 2\.3\.1 dev → staging → prod/);
+    expect(result.stdout).toMatch(/completed: web-frontend 2\.3\.1 dev → staging\n/);
+    expect(result.stdout).toMatch(/copied +2 blobs \(\d+ B\), 0 already there; 1 manifest/);
+    expect(result.stdout).toContain('created repository web-frontend-prod');
+    expect(result.stdout).toMatch(/pending approval: web-frontend 2\.3\.1 staging → prod/);
+    expect(result.stdout).toMatch(
+      /ecr-sentinel: alice requested promotion [0-9A-Z]{26} and can't approve it/,
+    );
+    expect(result.stdout).toMatch(/by +alice, approved by bob/);
+    expect(result.stdout).toMatch(/prod +2\.3\.1 +sha256:[0-9a-f]{12} +PASS .* bob /);
+    expect(result.stdout).toContain('ECR holds 2.3.1 as the same digest in 3 of 3 environments');
+    expect(result.stdout).toMatch(/REFUSED: orders-api 1\.0\.0 dev → staging/);
+    expect(result.stdout).toContain('Promotion alerts sent: 5 email, 5 Slack');
     expect(result.stdout).toContain('Sandbox stopped.');
   }, 120_000);
 

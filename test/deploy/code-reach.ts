@@ -38,6 +38,7 @@ const IAM_PREFIX: Record<string, string> = {
   sns: 'sns',
   sqs: 'sqs',
   ssm: 'ssm',
+  sts: 'sts',
 };
 
 /** `@aws-sdk/lib-dynamodb` commands → the DynamoDB action each sends. */
@@ -50,8 +51,20 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
   Scan: 'Scan',
   BatchGet: 'BatchGetItem',
   BatchWrite: 'BatchWriteItem',
-  TransactGet: 'TransactGetItems',
-  TransactWrite: 'TransactWriteItems',
+  // IAM has no Transact* actions: each item of a transaction is authorised as its own GetItem, PutItem,
+  // UpdateItem, DeleteItem or ConditionCheckItem, which the adapter declares.
+  // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+  TransactGet: '',
+  TransactWrite: '',
+};
+
+/**
+ * API operations authorised by another IAM action of their service. ListImageReferrers has none of its own: "The
+ * IAM principal invoking this operation must have the `ecr:BatchGetImage` permission."
+ * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
+ */
+const AUTHORISED_AS: Record<string, string> = {
+  'ecr:ListImageReferrers': 'ecr:BatchGetImage',
 };
 
 /** The IAM action of an AWS SDK export (`DescribeImagesCommand`, `paginateQuery`), or undefined if it is none. */
@@ -64,14 +77,17 @@ export function actionOf(packageName: string, exportName: string): string | unde
   if (!operation) return undefined;
   if (packageName === '@aws-sdk/lib-dynamodb') {
     const action = DOCUMENT_CLIENT_ACTIONS[operation];
-    if (!action) throw new Error(`${exportName} of ${packageName}: add its DynamoDB action to code-reach.ts`);
-    return `dynamodb:${action}`;
+    if (action === undefined) {
+      throw new Error(`${exportName} of ${packageName}: add its DynamoDB action to code-reach.ts`);
+    }
+    return action === '' ? undefined : `dynamodb:${action}`;
   }
   const client = /^@aws-sdk\/client-(.+)$/.exec(packageName)?.[1];
   if (!client) return undefined;
   const prefix = IAM_PREFIX[client];
   if (!prefix) throw new Error(`${packageName}: add its IAM service prefix to code-reach.ts`);
-  return `${prefix}:${operation}`;
+  const action = `${prefix}:${operation}`;
+  return AUTHORISED_AS[action] ?? action;
 }
 
 type Binding = { from: string; name: string; isPackage: boolean };

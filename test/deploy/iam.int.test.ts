@@ -55,6 +55,9 @@ interface DeployedFunction {
 }
 
 const require = createRequire(import.meta.url);
+const promotionRoles = require(join(PROJECT_ROOT, 'deploy/promotion-roles.cjs')) as () => {
+  roleArns: string[];
+};
 const alertWiring = require(join(PROJECT_ROOT, 'deploy/alert-subscriptions.cjs')) as () => {
   slackWebhookParameterArnPath: string;
 };
@@ -73,6 +76,7 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
   'sentinel-table-index': { Resource: { 'Fn::Sub': '${SentinelTable.Arn}/index/*' } },
   'idempotency-table': { Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] } },
   'alerts-topic': { Resource: { Ref: 'AlertsTopic' } },
+  'promotion-roles': { Resource: promotionRoles().roleArns },
   'default-event-bus': {
     Resource: {
       'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
@@ -184,7 +188,10 @@ async function declarationsOf(reach: Reach): Promise<{ at: string; permission: I
 function grantsDeclared(declarations: { permission: IamPermission }[]): string[] {
   return declarations.flatMap(({ permission }) => {
     const { Resource, Condition } = RESOURCE_IN_TEMPLATE[permission.resource];
-    return permission.actions.map((action) => grant(action, Resource, Condition));
+    // A list of resources (the promotion roles) is granted one by one, as grantsOf reads a statement.
+    return permission.actions.flatMap((action) =>
+      asList(Resource).map((resource) => grant(action, resource, Condition)),
+    );
   });
 }
 
@@ -290,7 +297,12 @@ describe('IAM as data: each function role grants exactly what its code declares'
   }, 180_000);
 
   it('finds every function, each with its handler file and a role of its own', () => {
-    expect(functions.map((f) => f.name).sort()).toEqual(['NotifySlack', 'OnImagePushed', 'OnScanCompleted']);
+    expect(functions.map((f) => f.name).sort()).toEqual([
+      'NotifySlack',
+      'OnImagePushed',
+      'OnScanCompleted',
+      'PromoteImage',
+    ]);
     for (const fn of functions) {
       expect(template.Resources[fn.roleId]?.Type, fn.name).toBe('AWS::IAM::Role');
       expect(localExportsOf(fn.handlerFile), fn.name).toContain('handler');

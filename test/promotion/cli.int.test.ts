@@ -276,6 +276,42 @@ describe('approvals, listings and status', () => {
   }, 120_000);
 });
 
+describe('ecr-sentinel promote --wait', () => {
+  it('follows a pending promotion until a second person approves it, then exits 0 with the copy', async () => {
+    // Prepare
+    const { app, imageDigest } = await devImage();
+    expect((await cli(['promote', app, '1.0.0', 'staging', '--by', 'alice'])).code).toBe(0);
+
+    // Act
+    const waiting = cli(['promote', app, '1.0.0', 'prod', '--by', 'alice', '--wait', '60']);
+    const listed = await eventually(
+      async () => JSON.parse((await cli(['promotions', '--app', app, '--env', 'prod', '--json'])).stdout),
+      (found: Array<{ id: string; status: string }>) => found[0]?.status === 'PENDING_APPROVAL',
+      30_000,
+    );
+    const approved = await cli(['approve', listed[0]?.id ?? '', '--by', 'bob']);
+    const waited = await waiting;
+
+    // Assert
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.stderr).toMatch(/COMPLETED after \d+ s/);
+    expect(waited.stdout).toMatch(/completed: .* staging → prod/);
+    const copied = await ecr.send(
+      new BatchGetImageCommand({ repositoryName: `${app}-prod`, imageIds: [{ imageTag: '1.0.0' }] }),
+    );
+    expect(copied.images?.[0]?.imageId?.imageDigest).toBe(imageDigest);
+  }, 120_000);
+
+  it('gives up after --wait seconds with exit 2 while the promotion is still pending', async () => {
+    const { app } = await devImage();
+    expect((await cli(['promote', app, '1.0.0', 'staging', '--by', 'alice'])).code).toBe(0);
+    const waited = await cli(['promote', app, '1.0.0', 'prod', '--by', 'alice', '--wait', '3']);
+    expect(waited.code).toBe(2);
+    expect(waited.stderr).toMatch(/still PENDING_APPROVAL after 3 s \(--wait\)/);
+  }, 120_000);
+});
+
 describe('bad usage exits 2 naming what is wrong', () => {
   it('an unknown environment, as ENV or --from', async () => {
     const [toUnknown, fromUnknown, listUnknown] = await Promise.all([

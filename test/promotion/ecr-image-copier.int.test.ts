@@ -110,6 +110,15 @@ function signatureOf(subject: { digest: string; mediaType: string; size: number 
   };
 }
 
+/** The descriptor a referrer of `manifest` names as its subject. */
+function subjectOf(manifest: { digest: string; mediaType: string; manifest: string }) {
+  return {
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    size: Buffer.byteLength(manifest.manifest),
+  };
+}
+
 function indexOf(children: Blobbed[]): { manifest: string; digest: string } {
   const platforms = [
     { architecture: 'amd64', os: 'linux' },
@@ -385,6 +394,52 @@ describe('ecrImageCopier on the shared sandbox', () => {
     });
   });
 
+  it('copies referrers of the index children and referrers of referrers, and nothing else', async () => {
+    // Prepare: an SBOM on the index, a signature on that SBOM, a signature on one child; noise on another image.
+    const children = [randomImage([40_000]), randomImage([50_000])];
+    const index = indexOf(children);
+    const sbom = signatureOf({ ...subjectOf({ ...index, mediaType: MANIFEST_MEDIA_TYPES.ociIndex }) });
+    const sbomSignature = signatureOf(subjectOf(sbom));
+    const childSignature = signatureOf(subjectOf(children[0] as Blobbed));
+    const dev = uniqueName('nested-dev');
+    const staging = uniqueName('nested-staging');
+    await createRepository(sourceEcr, dev);
+    await createRepository(targetEcr, staging);
+    for (const child of children) await pushImage(sourceEcr, dev, child);
+    await putManifest(sourceEcr, {
+      repositoryName: dev,
+      imageManifest: index.manifest,
+      imageManifestMediaType: MANIFEST_MEDIA_TYPES.ociIndex,
+      imageTag: '3.0.0',
+    });
+    for (const referrer of [sbom, sbomSignature, childSignature]) await pushImage(sourceEcr, dev, referrer);
+    const other = randomImage([10_000]);
+    await pushImage(sourceEcr, dev, other, 'other');
+    await pushImage(sourceEcr, dev, signatureOf(subjectOf(other)));
+
+    // Act
+    const outcome = await copier.copy(
+      { registryId: SANDBOX_ACCOUNT_ID, repositoryName: dev, imageDigest: index.digest },
+      { registryId: SANDBOX_ACCOUNT_ID, repositoryName: staging, imageTag: '3.0.0' },
+      { copyReferrers: true },
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ referrersCopied: 3, manifestsPut: 6, alreadyPresent: false });
+    const landed = new Map((await images(targetEcr, staging)).map((d) => [d.imageDigest, d]));
+    expect([...landed.keys()].sort()).toEqual(
+      [
+        index.digest,
+        ...children.map((c) => c.digest),
+        sbom.digest,
+        sbomSignature.digest,
+        childSignature.digest,
+      ].sort(),
+    );
+    expect(landed.get(sbomSignature.digest)?.subjectManifestDigest).toBe(sbom.digest);
+    expect(landed.get(childSignature.digest)?.subjectManifestDigest).toBe(children[0]?.digest);
+  });
+
   it('refuses an immutable target tag held by another digest and changes nothing', async () => {
     // Prepare
     const image = randomImage([100_000]);
@@ -478,6 +533,79 @@ describe('ecrImageCopier under faults (a sandbox of its own: fault rules hit eve
       await admin('DELETE', `/faults/${rule.id}`);
     }
   }
+
+  /** An image with a signature and a signature of that signature, in a dev repository of the faults sandbox. */
+  async function signedTwice() {
+    const image = randomImage([20_000]);
+    const signature = signatureOf(subjectOf(image));
+    const countersignature = signatureOf(subjectOf(signature));
+    const setup = await devAndStaging(ecr.source, image);
+    for (const referrer of [signature, countersignature]) await pushImage(ecr.source, setup.dev, referrer);
+    return { ...setup, referrers: [signature.digest, countersignature.digest] };
+  }
+
+  it('finds referrers with one ListImageReferrers per subject, never listing the source repository', async () => {
+    // Prepare
+    const { staging, source, target, referrers } = await signedTwice();
+    const copier = ecrImageCopier({ source: ecr.source, target: ecr.target });
+    await admin('DELETE', '/requests');
+
+    // Act
+    const outcome = await copier.copy(source, target, { copyReferrers: true });
+
+    // Assess: the image, its signature, the countersignature; DescribeImages only for the target's tag.
+    const counts = (await admin('GET', '/requests')) as { ecr?: Record<string, number> };
+    expect(outcome).toMatchObject({ referrersCopied: 2, manifestsPut: 3 });
+    expect(counts.ecr?.ListImageReferrers).toBe(3);
+    expect(counts.ecr?.DescribeImages).toBe(1);
+    const landed = (await images(ecr.target, staging)).map((d) => d.imageDigest);
+    for (const digest of referrers) expect(landed).toContain(digest);
+  });
+
+  it('lists the source with DescribeImages when the registry answers that ListImageReferrers is unknown', async () => {
+    // Prepare: the answer the emulator gave before it knew the action.
+    const { staging, source, target, referrers } = await signedTwice();
+    const copier = ecrImageCopier({ source: ecr.source, target: ecr.target });
+    const rule = (await admin('POST', '/faults', {
+      service: 'ecr',
+      action: 'ListImageReferrers',
+      rate: 1,
+      error: 'UnknownOperationException',
+      message: 'Unknown operation: ListImageReferrers',
+    })) as { id: string };
+    await admin('DELETE', '/requests');
+
+    // Act
+    let outcome: Awaited<ReturnType<typeof copier.copy>>;
+    try {
+      outcome = await copier.copy(source, target, { copyReferrers: true });
+    } finally {
+      await admin('DELETE', `/faults/${rule.id}`);
+    }
+
+    // Assess: one refused call, then one listing of the source serves every subject.
+    const counts = (await admin('GET', '/requests')) as { ecr?: Record<string, number> };
+    expect(outcome).toMatchObject({ referrersCopied: 2, manifestsPut: 3 });
+    expect(counts.ecr?.ListImageReferrers).toBe(1);
+    expect(counts.ecr?.DescribeImages).toBe(2);
+    const landed = (await images(ecr.target, staging)).map((d) => d.imageDigest);
+    for (const digest of referrers) expect(landed).toContain(digest);
+  });
+
+  it('fails the copy on any other ListImageReferrers error, with no tag put', async () => {
+    // Prepare
+    const { staging, source, target } = await signedTwice();
+    const copier = ecrImageCopier({ source: ecr.source, target: ecr.target });
+
+    // Act
+    const error = await withFault('ListImageReferrers', () =>
+      copier.copy(source, target, { copyReferrers: true }).catch((e: unknown) => e),
+    );
+
+    // Assess
+    expect((error as Error).name).toBe('ThrottlingException');
+    expect((await images(ecr.target, staging)).flatMap((d) => d.imageTags ?? [])).toEqual([]);
+  });
 
   it('starts no further blob once one failed', async () => {
     // Prepare: one blob at a time, so the first failure comes before the other blobs start.

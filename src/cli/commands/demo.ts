@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
 import { loadConfigOrReport } from '../../config/load-or-report.ts';
+import { formatPromotionChapter } from '../../demo/promotion-chapter.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
 import { startSandbox } from '../../sandbox/server.ts';
 import { EXIT, usageError } from '../../shared/cli.ts';
@@ -13,6 +14,7 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'Boot the local sandbox, create the repositories of the configuration, push three small images\n' +
         'through the layer APIs, scan them, print what ECR holds and the ECR events that reached EventBridge,\n' +
+        'promote one image dev → staging → prod (approved by a second person) and print what runs where,\n' +
         'then stop everything. Needs Python 3 with moto[server] (see README).',
     )
     .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_PATH)
@@ -51,7 +53,11 @@ export function registerDemoCommand(program: Command): void {
         log(`sandbox ready on ${sandbox.url}`);
         const report = await runDemoScenario(sandbox.url, config);
         if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else printReport(report);
+        else {
+          printReport(report);
+          if (report.promotion)
+            process.stdout.write(formatPromotionChapter(report.promotion, config.environments[0]?.name));
+        }
         process.exitCode = EXIT.ok;
       } finally {
         process.off('SIGINT', onSignal);

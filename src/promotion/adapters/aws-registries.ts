@@ -1,4 +1,4 @@
-import { ECRClient, type ECRClientConfig } from '@aws-sdk/client-ecr';
+import { ECRClient, type ECRClientConfig, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   ecrRegistry,
@@ -24,6 +24,7 @@ export const awsRegistriesPermissions: IamPermissions = [
   ...ecrFindingsReaderPermissions,
   ...ecrTargetRepositoriesPermissions,
   ...ecrImageCopierPermissions,
+  { actions: ['sts:AssumeRole'], resource: 'promotion-roles' },
 ];
 
 /** What every client is built with: where AWS is, the caller's own credentials, retries. */
@@ -113,7 +114,11 @@ export function awsRegistries(
       const findings = ecrFindingsReader(ecr);
       const registry: Registry = {
         async resolveTag(repositoryName, imageTag) {
-          const imageDigest = await images.resolveTag(repositoryName, imageTag);
+          const imageDigest = await images.resolveTag(repositoryName, imageTag).catch((error: unknown) => {
+            // No repository, no image: the same answer to "which image is tagged so".
+            if (error instanceof RepositoryNotFoundException) return undefined;
+            throw error;
+          });
           if (!imageDigest) return undefined;
           const facts = await images.describeImage(repositoryName, imageDigest);
           return { imageDigest, imageTags: facts?.tags ?? [imageTag] };

@@ -9,11 +9,12 @@ import {
   type ECRClient,
   GetDownloadUrlForLayerCommand,
   ImageAlreadyExistsException,
-  type ImageDetail,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
   InitiateLayerUploadCommand,
   LayerAlreadyExistsException,
+  ListImageReferrersCommand,
+  type ListImageReferrersCommandOutput,
   PutImageCommand,
   paginateDescribeImages,
   type Repository,
@@ -44,24 +45,25 @@ const DEFAULT_PART_BYTES = 8 * MIB;
 const DEFAULT_CONCURRENCY = 3;
 /** BatchCheckLayerAvailability and BatchGetImage take at most 100 ids per call. */
 const BATCH = 100;
-/** DescribeImages pages hold up to 1000 images (default 100): fewer calls when looking for referrers. */
+/** ListImageReferrers pages hold up to 50 referrers (default 20). */
+const REFERRERS_PAGE = 50;
+/** DescribeImages pages hold up to 1000 images (default 100): the fallback lists the source in few calls. */
 const DESCRIBE_PAGE = 1000;
 
-/** Config media types of runnable images: an untagged image with one of these is an index child, not an artifact. */
-const IMAGE_CONFIG_TYPES = new Set([
-  'application/vnd.docker.container.image.v1+json',
-  'application/vnd.oci.image.config.v1+json',
-]);
 const INDEX_TYPES = new Set<string>([MANIFEST_MEDIA_TYPES.dockerManifestList, MANIFEST_MEDIA_TYPES.ociIndex]);
 const SCHEMA1_TYPES = new Set<string>([
   MANIFEST_MEDIA_TYPES.dockerSchema1,
   MANIFEST_MEDIA_TYPES.dockerSchema1Signed,
 ]);
-/** Media types an OCI 1.1 referrer (signature, SBOM, attestation) can have. */
-const REFERRER_TYPES = new Set<string>([MANIFEST_MEDIA_TYPES.ociManifest, MANIFEST_MEDIA_TYPES.ociIndex]);
 /** Foreign (non-distributable) layers are fetched from their own URLs: a registry never holds them. */
 const FOREIGN_LAYER = /\.foreign\.|nondistributable/;
 
+/**
+ * On the source: BatchGetImage (manifests, and ListImageReferrers, which has no IAM action of its own: "The IAM
+ * principal invoking this operation must have the `ecr:BatchGetImage` permission"), GetDownloadUrlForLayer
+ * (blobs), DescribeImages (the referrer listing of a registry that does not know ListImageReferrers).
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
+ */
 const SOURCE_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:DescribeImages'] as const;
 const TARGET_ACTIONS = [
   'ecr:DescribeRepositories',
@@ -149,9 +151,9 @@ interface References {
  * 4. An index: each child manifest (recursively) before it, put untagged, because ECR refuses an index whose
  *    children are missing (ReferencedImagesNotFoundException).
  * 5. With `copyReferrers`, the artifacts whose `subject` is the image or one of its children (signatures, SBOMs),
- *    put untagged with their blobs, before the image they refer to (a registry "MUST initially accept" a
- *    manifest whose subject is not there yet, OCI distribution spec 1.1, "Pushing Manifests with Subject").
- *    Found by listing the source repository (see `findReferrers`).
+ *    and their own referrers, put untagged with their blobs, before the image they refer to (a registry "MUST
+ *    initially accept" a manifest whose subject is not there yet, OCI distribution spec 1.1, "Pushing Manifests
+ *    with Subject"). Found with ListImageReferrers per subject (see `referrersOf`).
  * 6. The image's own PutImage with the tag comes last, so a tag in the target means the whole copy landed: a
  *    copy that fails anywhere leaves at most untagged manifests and orphan blobs, and a retry resumes (blobs and
  *    manifests already there are skipped). ECR's ImageAlreadyExistsException counts as success.
@@ -290,27 +292,9 @@ function referencesOf(manifest: StoredManifest): References {
   return { blobs: dedupe(config ? [config, ...layers] : layers), children: [] };
 }
 
-/** `subject.digest` of a manifest: set on OCI 1.1 referrers. */
-function subjectOf(manifest: StoredManifest): string | undefined {
-  return descriptorOf(parseJson(manifest).subject)?.digest;
-}
-
 function dedupe(descriptors: Descriptor[]): Descriptor[] {
   const seen = new Set<string>();
   return descriptors.filter((d) => !seen.has(d.digest) && seen.add(d.digest));
-}
-
-/**
- * An untagged OCI manifest or index that DescribeImages doesn't mark with `subjectManifestDigest` and whose
- * config is not a runnable image's: it might still be a referrer, so its manifest is read. Everything else
- * (tagged images, index children, Docker manifests) is ruled out without a call.
- */
-function mightBeReferrer(detail: ImageDetail): boolean {
-  if ((detail.imageTags?.length ?? 0) > 0) return false;
-  if (detail.imageManifestMediaType !== undefined && !REFERRER_TYPES.has(detail.imageManifestMediaType)) {
-    return false;
-  }
-  return detail.artifactMediaType === undefined || !IMAGE_CONFIG_TYPES.has(detail.artifactMediaType);
 }
 
 /** One copy: the two sides, the counts, and what this copy already did (so shared blobs move once). */
@@ -329,6 +313,8 @@ class CopyRun {
   private readonly manifests = new Map<string, Promise<void>>();
   /** The first blob copy that failed: blobs still waiting for a slot are not started. */
   private failure: unknown;
+  /** Referrers by subject from listing the source, once it answered that ListImageReferrers is unknown. */
+  private listedReferrers: Promise<Map<string, string[]>> | undefined;
 
   constructor(
     private readonly sourceEcr: ECRClient,
@@ -525,23 +511,24 @@ class CopyRun {
 
   /**
    * Artifacts whose subject is one of `subjects` (the image and its children), and their own referrers, copied
-   * untagged with their blobs. ECR's DescribeImages names a referrer's subject (`subjectManifestDigest`), so the
-   * cost is one DescribeImages page per 1000 images of the source repository, plus one BatchGetImage per 100
-   * untagged OCI artifacts that lack that field (none, when ECR fills it), plus the copies.
+   * untagged with their blobs. Cost: one ListImageReferrers per subject and per referrer found (more pages
+   * only past 50 referrers of one subject), never a listing of the repository; one BatchGetImage per 100
+   * referrers; the copies.
    */
   private async copyReferrers(subjects: Set<string>): Promise<void> {
-    const bySubject = await this.findReferrers();
-    const queue = [...subjects];
-    const found: string[] = [];
-    for (let digest = queue.shift(); digest !== undefined; digest = queue.shift()) {
-      for (const referrer of bySubject.get(digest) ?? []) {
-        if (subjects.has(referrer) || found.includes(referrer)) continue;
-        found.push(referrer);
-        queue.push(referrer);
+    const found = new Set<string>();
+    // One level at a time: the subjects' referrers, then theirs, each level's listings in parallel.
+    for (let level = [...subjects]; level.length > 0; ) {
+      const listed = await Promise.all(level.map((digest) => this.referrersOf(digest)));
+      level = [];
+      for (const referrer of listed.flat()) {
+        if (subjects.has(referrer) || found.has(referrer)) continue;
+        found.add(referrer);
+        level.push(referrer);
       }
     }
-    if (found.length === 0) return;
-    const stored = await this.readSource(found);
+    if (found.size === 0) return;
+    const stored = await this.readSource([...found]);
     await settleAll(
       stored.map(async (referrer) => {
         if (await this.copyUntagged(referrer, new Set())) this.outcome.referrersCopied++;
@@ -550,16 +537,44 @@ class CopyRun {
   }
 
   /**
-   * Referrers in the source repository, by subject digest. ECR's DescribeImages says `subjectManifestDigest` for
-   * referrers; an untagged OCI artifact without it has its manifest read (see {@link mightBeReferrer}).
+   * The digests of the source's referrers of `subject` (ACTIVE ones, ListImageReferrers' default), every page.
+   * A registry that does not know the action (UnknownOperationException) is listed whole once instead.
+   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
+   */
+  private async referrersOf(subject: string): Promise<string[]> {
+    if (this.listedReferrers) return (await this.listedReferrers).get(subject) ?? [];
+    const digests: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page: ListImageReferrersCommandOutput;
+      try {
+        page = await this.sourceEcr.send(
+          new ListImageReferrersCommand({
+            registryId: this.source.registryId,
+            repositoryName: this.source.repositoryName,
+            subjectId: { imageDigest: subject },
+            maxResults: REFERRERS_PAGE,
+            ...(nextToken === undefined ? {} : { nextToken }),
+          }),
+        );
+      } catch (error) {
+        if ((error as { name?: unknown } | null)?.name !== 'UnknownOperationException') throw error;
+        this.listedReferrers ??= this.listReferrers();
+        return (await this.listedReferrers).get(subject) ?? [];
+      }
+      for (const referrer of page.referrers ?? []) if (referrer.digest) digests.push(referrer.digest);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return digests;
+  }
+
+  /**
+   * The fallback: every image of the source repository (DescribeImages, 1000 a page), grouped by the
+   * `subjectManifestDigest` ECR reports on referrers.
    * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html
    */
-  private async findReferrers(): Promise<Map<string, string[]>> {
+  private async listReferrers(): Promise<Map<string, string[]>> {
     const bySubject = new Map<string, string[]>();
-    const add = (subject: string, digest: string) => {
-      bySubject.set(subject, [...(bySubject.get(subject) ?? []), digest]);
-    };
-    const unknown: string[] = [];
     const pages = paginateDescribeImages(
       { client: this.sourceEcr, pageSize: DESCRIBE_PAGE },
       {
@@ -569,15 +584,10 @@ class CopyRun {
       },
     );
     for await (const page of pages) {
-      for (const detail of page.imageDetails ?? []) {
-        if (detail.imageDigest === undefined) continue;
-        if (detail.subjectManifestDigest !== undefined) add(detail.subjectManifestDigest, detail.imageDigest);
-        else if (mightBeReferrer(detail)) unknown.push(detail.imageDigest);
+      for (const { imageDigest, subjectManifestDigest: subject } of page.imageDetails ?? []) {
+        if (imageDigest === undefined || subject === undefined) continue;
+        bySubject.set(subject, [...(bySubject.get(subject) ?? []), imageDigest]);
       }
-    }
-    for (const manifest of await this.readSource(unknown)) {
-      const subject = subjectOf(manifest);
-      if (subject !== undefined) add(subject, manifest.digest);
     }
     return bySubject;
   }
