@@ -3,17 +3,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
-  ECRClient,
-} from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
+import { scanCompleted } from '../support/scans.ts';
 import { createSentinelTable } from '../support/table.ts';
 
 /** `ecr-sentinel promote | approve | reject | promotions | status` as a user runs them, against the sandbox. */
@@ -58,14 +54,7 @@ async function devImage(found: Array<{ name: string; severity: 'HIGH' | 'CRITICA
   ).toBe(201);
   const image = sampleImage(`${app}-${randomBytes(4).toString('hex')}`);
   const { imageDigest } = await pushImage(ecr, repositoryName, image, '1.0.0');
-  await eventually(
-    () =>
-      ecr
-        .send(new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }))
-        .then((out) => out.imageScanStatus?.status)
-        .catch(() => undefined),
-    (status) => status === 'COMPLETE',
-  );
+  await scanCompleted(ecr, repositoryName, imageDigest);
   return { app, imageDigest };
 }
 

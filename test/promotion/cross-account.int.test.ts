@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
-  ECRClient,
-} from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
@@ -14,9 +9,9 @@ import { dynamoPromotions } from '../../src/promotion/adapters/dynamodb-promotio
 import { promotions } from '../../src/promotion/promote.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/index.ts';
 import { accountCredentials } from '../support/accounts.ts';
-import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../support/sandbox.ts';
+import { scanCompleted } from '../support/scans.ts';
 import { createSentinelTable } from '../support/table.ts';
 
 /**
@@ -80,14 +75,7 @@ describe('a promotion across accounts', () => {
       sampleImage(`${app}-${randomBytes(4).toString('hex')}`),
       '2.0.0',
     );
-    await eventually(
-      () =>
-        devEcr
-          .send(new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }))
-          .then((out) => out.imageScanStatus?.status)
-          .catch(() => undefined),
-      (status) => status === 'COMPLETE',
-    );
+    await scanCompleted(devEcr, repositoryName, imageDigest);
     const { promote } = promotions({
       config: parseConfig(CONFIG),
       home: { accountId: '123456789012', region: 'us-east-1' },

@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetImageCommand,
-  CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
-  ECRClient,
-} from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -16,6 +11,7 @@ import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { onFailureRecord, startFunctionUnderTest } from '../support/runtime.ts';
 import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
+import { scanCompleted } from '../support/scans.ts';
 
 /**
  * The promoteImage function as deployed, on the sandbox's runtime under its IAM role from serverless.yml (every
@@ -52,14 +48,7 @@ async function devImage() {
   );
   const image = sampleImage(`${app}-${randomBytes(4).toString('hex')}`);
   const { imageDigest } = await pushImage(ecr, repositoryName, image, '3.1.0');
-  await eventually(
-    () =>
-      ecr
-        .send(new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }))
-        .then((out) => out.imageScanStatus?.status)
-        .catch(() => undefined),
-    (status) => status === 'COMPLETE',
-  );
+  await scanCompleted(ecr, repositoryName, imageDigest);
   return { app, imageDigest };
 }
 

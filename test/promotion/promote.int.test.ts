@@ -3,7 +3,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   ECRClient,
 } from '@aws-sdk/client-ecr';
@@ -18,9 +17,9 @@ import type { PromotionEvent } from '../../src/promotion/ports.ts';
 import { PromotionRequestError, promotions } from '../../src/promotion/promote.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/index.ts';
 import type { Clock } from '../../src/shared/clock.ts';
-import { eventually } from '../support/eventually.ts';
 import { type ImageToPush, pushImage, sampleImage } from '../support/images.ts';
 import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
+import { scanCompleted } from '../support/scans.ts';
 import { createSentinelTable } from '../support/table.ts';
 
 /**
@@ -92,14 +91,7 @@ async function devImage(
   }
   const { imageDigest } = await pushImage(ecr, repositoryName, image, '1.0.0');
   if (options.scan ?? true) {
-    await eventually(
-      () =>
-        ecr
-          .send(new DescribeImageScanFindingsCommand({ repositoryName, imageId: { imageDigest } }))
-          .then((out) => out.imageScanStatus?.status)
-          .catch(() => undefined),
-      (status) => status === 'COMPLETE',
-    );
+    await scanCompleted(ecr, repositoryName, imageDigest);
   }
   return { app, imageDigest };
 }

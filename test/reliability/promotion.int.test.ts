@@ -3,7 +3,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetImageCommand,
   CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
   DescribeImagesCommand,
   ECRClient,
 } from '@aws-sdk/client-ecr';
@@ -16,9 +15,9 @@ import { promotions } from '../../src/promotion/promote.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { dynamoVerdicts } from '../../src/scan-gate/index.ts';
 import { sandboxAdmin } from '../support/admin.ts';
-import { eventually } from '../support/eventually.ts';
 import { pushImage, sampleImage } from '../support/images.ts';
 import { awsClientConfig } from '../support/sandbox.ts';
+import { scanCompleted } from '../support/scans.ts';
 import { createSentinelTable } from '../support/table.ts';
 
 /**
@@ -67,16 +66,7 @@ describe('a promotion under faults', () => {
       sampleImage(randomBytes(8).toString('hex')),
       '1.0.0',
     );
-    await eventually(
-      () =>
-        ecr
-          .send(
-            new DescribeImageScanFindingsCommand({ repositoryName: `${app}-dev`, imageId: { imageDigest } }),
-          )
-          .then((out) => out.imageScanStatus?.status)
-          .catch(() => undefined),
-      (status) => status === 'COMPLETE',
-    );
+    await scanCompleted(ecr, `${app}-dev`, imageDigest);
     const store = dynamoPromotions(doc, tableName);
     const { promote } = promotions({
       config: parseConfig('version: 1\n'),
