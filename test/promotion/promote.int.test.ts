@@ -52,9 +52,9 @@ const registries = awsRegistries(awsClientConfig());
 const announced: Array<{ event: PromotionEvent; id: string }> = [];
 const warnings: string[] = [];
 
-function useCases(clock: Clock = { now: () => new Date() }) {
+function useCases(clock: Clock = { now: () => new Date() }, configText = CONFIG) {
   return promotions({
-    config: parseConfig(CONFIG),
+    config: parseConfig(configText),
     home: { accountId: '123456789012', region: 'us-east-1' },
     store: dynamoPromotions(doc, tableName),
     registries,
@@ -173,6 +173,24 @@ describe('promote', () => {
       ecr.send(new DescribeImagesCommand({ repositoryName: `${app}-staging`, imageIds: [{ imageDigest }] })),
     ).rejects.toThrow();
     expect((await dynamoVerdicts(doc, tableName).latest(`${app}-staging`, imageDigest))?.status).toBe('FAIL');
+  }, 60_000);
+
+  it("lets staging take a finding within its limits, and refuses the prod promotion over prod's", async () => {
+    // Prepare: HIGH findings allowed up to 5 in dev and staging, none in prod (the defaults).
+    const lenientUntilProd = `${CONFIG}    staging:\n      thresholds: { HIGH: 5 }\n`;
+    const { app, imageDigest } = await devImage([{ name: 'CVE-2026-0002', severity: 'HIGH' }]);
+    const { promote } = useCases(undefined, lenientUntilProd);
+
+    // Act
+    const staging = await promote({ app, version: '1.0.0', to: 'staging', by: 'alice' });
+    const prod = await promote({ app, version: '1.0.0', to: 'prod', by: 'alice' });
+
+    // Assert
+    expect(staging).toMatchObject({ outcome: 'completed', promotion: { digest: imageDigest } });
+    expect(prod.outcome).toBe('refused');
+    expect(prod.promotion.reason).toBe(
+      `${app}-prod's policy says FAIL: 1 HIGH (max 0) (blocking: CVE-2026-0002)`,
+    );
   }, 60_000);
 
   it('refuses an image nobody scanned, and one whose scan is too old', async () => {
