@@ -12,6 +12,7 @@ import { judgePromotion, type ScanCandidate } from './domain/gate.ts';
 import {
   approvalExpiry,
   type CopySummary,
+  canTransition,
   decisionRefusal,
   isApprovalExpired,
   type Promotion,
@@ -128,6 +129,10 @@ export function promotions(deps: PromotionDeps) {
     status: PromotionStatus,
     changes: Partial<Promotion> = {},
   ): Promise<Promotion> => {
+    if (!canTransition(promotion.status, status)) {
+      // A bug, not a race (races end in the store's conditional write): the rules say this change can't happen.
+      throw new Error(`promotion ${promotion.id} can't go from ${promotion.status} to ${status}`);
+    }
     const now = clock.now().toISOString();
     const next: Promotion = { ...promotion, ...changes, status, updatedAt: now };
     await store.transition(next, promotion.status);
