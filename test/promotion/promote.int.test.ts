@@ -178,7 +178,11 @@ describe('promote', () => {
   it("lets staging take a finding within its limits, and refuses the prod promotion over prod's", async () => {
     // Prepare: HIGH findings allowed up to 5 in dev and staging, none in prod (the defaults).
     const lenientUntilProd = `${CONFIG}    staging:\n      thresholds: { HIGH: 5 }\n`;
-    const { app, imageDigest } = await devImage([{ name: 'CVE-2026-0002', severity: 'HIGH' }]);
+    const finding = { name: 'CVE-2026-0002', severity: 'HIGH' as const };
+    const { app, imageDigest } = await devImage([finding]);
+    // The copy in staging is scanned on push too, and its scan (the newest) must find what dev's found.
+    const staged = { repositoryName: `${app}-staging`, imageDigest, findings: [finding] };
+    expect((await admin('POST', 'findings', staged)).status).toBe(201);
     const { promote } = useCases(undefined, lenientUntilProd);
 
     // Act
