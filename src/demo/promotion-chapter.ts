@@ -1,6 +1,6 @@
 import { BatchGetImageCommand, ECRClient } from '@aws-sdk/client-ecr';
 import type { SentinelConfig } from '../config/schema.ts';
-import { formatResult, type StatusRow, statusRows, statusTable } from '../promotion/cli.ts';
+import { formatResult, type StatusRow, statusRows, statusTable } from '../promotion/cli-format.ts';
 import { callerIdentity, composePromotions } from '../promotion/compose.ts';
 import { PromotionConflictError } from '../promotion/errors.ts';
 import { PromotionRequestError, type PromotionResult } from '../promotion/promote.ts';

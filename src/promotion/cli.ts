@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { loadConfigOrReport } from '../config/load-or-report.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import { humanBytes } from '../notifications/index.ts';
 import { EXIT } from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import {
@@ -18,10 +17,20 @@ import {
   IMAGE_TAG_PATTERN,
   REPOSITORY_NAME_PATTERN,
 } from '../shared/ecr/names.ts';
-import { repositoryName } from '../shared/environments.ts';
 import { dynamoPromotions } from './adapters/dynamodb-promotions.ts';
+import { formatResult, promotionsTable, statusRows, statusTable } from './cli-format.ts';
+import {
+  APPROVE_HELP,
+  ENV_FILTER_WINDOW,
+  LIMIT_DEFAULT,
+  LIMIT_MAX,
+  LIST_HELP,
+  PROMOTE_HELP,
+  REJECT_HELP,
+  STATUS_HELP,
+} from './cli-help.ts';
 import type { ComposedPromotions } from './compose.ts';
-import { PROMOTION_ID_PATTERN, type Promotion, type Release } from './domain/promotion.ts';
+import { PROMOTION_ID_PATTERN, type Promotion } from './domain/promotion.ts';
 import { PromotionConflictError } from './errors.ts';
 import type { PromotionStore } from './ports.ts';
 import { PromotionRequestError, type PromotionResult } from './promote.ts';
@@ -65,99 +74,9 @@ const APP_MAX_LENGTH = 200;
 const PRINCIPAL_MAX_LENGTH = 512;
 /** Longest --reason kept on the record. */
 const REASON_MAX_LENGTH = 1000;
-/** --limit bounds and default for `promotions`. */
-const LIMIT_MAX = 1000;
-const LIMIT_DEFAULT = 20;
-
-/** What `promotions --env` reads before filtering by target environment (the store lists by app or digest). */
-const ENV_FILTER_WINDOW = LIMIT_MAX;
 
 /** An SNS topic ARN (topic names: 1–256 of letters, digits, `_`, `-`; FIFO topics end in `.fifo`). */
 const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
-
-const AWS_ACCESS_HELP = `AWS access as usual (credentials, AWS_REGION); AWS_ENDPOINT_URL or --endpoint-url for the local
-sandbox (e.g. http://127.0.0.1:4566). Records live in the single table ecr-sentinel-STAGE (--stage, --table).`;
-
-const PROMOTE_HELP = `
-How a promotion runs (the same use case as the deployed promoteImage function):
-  1. VERSION (a tag) is resolved to its digest in APP's repository of the source environment: the one before
-     ENV in the configured order, or --from (an earlier one only when promotion.allowSkip is true).
-  2. Gate, fail closed: the digest's newest completed scan is judged with the TARGET repository's policy
-     (thresholds, exceptions). No scan, a failed or too old scan (promotion.maxScanAgeDays), or FAIL: refused.
-  3. Approval: when ENV has requiresApproval, the promotion waits (PENDING_APPROVAL) for a second person:
-     ecr-sentinel approve ID --by NAME (or reject). Nothing is copied before.
-  4. Copy by digest into the target repository (created compliant when missing): only the blobs it lacks,
-     then the exact manifest with VERSION as its tag. The command returns once the image is there.
-  With --wait SECONDS a promotion waiting for approval is followed until someone approves it (and the image is
-  copied), rejects it, or it expires: one line per status change, then the result.
-  The same request while one is open or completed answers that promotion; nothing is done twice.
-
-Exit codes: 0 completed or pending approval, 1 refused by the gate, rejected, expired or a conflict (the
-target's immutable tag is held by another digest), 2 bad usage (unknown environment or tag, invalid option),
-an AWS error (including a failed copy: run the command again, only what is missing is copied) or --wait ran
-out with the promotion still pending.
-
-${AWS_ACCESS_HELP}
-
-With --json the promotion record is printed; errors are printed as {"error": {"type", "message"}}.
-
-Examples:
-  ecr-sentinel promote orders-api 1.4.2 staging
-  ecr-sentinel promote orders-api 1.4.2 prod --by alice@example.com
-  ecr-sentinel promote orders-api 1.4.2 prod --from dev      (needs promotion.allowSkip: true)
-  AWS_ENDPOINT_URL=http://127.0.0.1:4566 ecr-sentinel promote orders-api 1.4.2 staging --json`;
-
-const APPROVE_HELP = `
-Approves a promotion pending approval and copies the image into the target; returns when it is there. The
-requester can't approve their own promotion (four eyes); a pending approval expires after
-promotion.approvalTtlHours.
-
-Exit codes: 0 approved and copied, 1 not allowed (the requester, not pending, expired, another decision came
-first), 2 bad usage (unknown id) or an AWS error (including a failed copy).
-
-${AWS_ACCESS_HELP}
-
-Examples:
-  ecr-sentinel approve 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com
-  ecr-sentinel approve 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com --json`;
-
-const REJECT_HELP = `
-Rejects a promotion pending approval (its requester may withdraw it this way); nothing is copied, and a new
-request for the same image makes a new promotion.
-
-Exit codes: 0 rejected, 1 not allowed (not pending, expired, another decision came first), 2 bad usage or an
-AWS error.
-
-${AWS_ACCESS_HELP}
-
-Example:
-  ecr-sentinel reject 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com --reason "wait for the 1.4.3 fix"`;
-
-const LIST_HELP = `
-Newest first. --app and --digest each read one listing; --env keeps the promotions INTO that environment
-(of the newest ${ENV_FILTER_WINDOW} of the listing).
-
-Exit codes: 0 listed (possibly nothing), 2 bad usage or an AWS error.
-
-${AWS_ACCESS_HELP}
-
-Examples:
-  ecr-sentinel promotions --app orders-api
-  ecr-sentinel promotions --app orders-api --env prod --limit 5 --json
-  ecr-sentinel promotions --digest sha256:…`;
-
-const STATUS_HELP = `
-What runs where: for each configured environment in order, the version and digest APP's last completed
-promotion put there, its gate verdict, when and by whom (the approver, or the requester when no approval was
-needed). The first environment gets images by push, not by promotion.
-
-Exit codes: 0, 2 bad usage or an AWS error.
-
-${AWS_ACCESS_HELP}
-
-Examples:
-  ecr-sentinel status orders-api
-  ecr-sentinel status orders-api --json`;
 
 /** Register `promote`, `approve`, `reject`, `promotions` and `status`. */
 export function registerPromotionCommands(program: Command): void {
@@ -561,177 +480,4 @@ function writeJson(value: unknown): void {
 function printResult(result: PromotionResult, options: CommonOptions): void {
   if (options.json) writeJson(result.promotion);
   else process.stdout.write(formatResult(result));
-}
-
-const OUTCOME_TITLE: Record<PromotionResult['outcome'], string> = {
-  completed: 'completed',
-  'pending-approval': 'pending approval',
-  refused: 'REFUSED',
-  failed: 'FAILED',
-  rejected: 'rejected',
-};
-
-/** A few readable lines: what was promoted, what the gate said, what was copied or what to do next. */
-export function formatResult(result: PromotionResult): string {
-  const p = result.promotion;
-  const lines = [
-    `promotion ${p.id} ${OUTCOME_TITLE[result.outcome]}: ${p.app} ${p.version} ${p.from.environment} → ${p.to.environment}` +
-      (result.existing ? ` (already requested by ${p.requestedBy} at ${when(p.requestedAt)})` : ''),
-    `  digest   ${p.digest}`,
-    `  from     ${where(p.from)}`,
-    `  to       ${where(p.to)}:${p.version}`,
-    `  gate     ${p.gate.status} with ${p.to.environment}'s policy${
-      p.gate.scannedRepository ? ` (scan of ${p.gate.scannedRepository}` : ''
-    }${p.gate.scannedRepository && p.gate.scanCompletedAt ? `, ${when(p.gate.scanCompletedAt)})` : p.gate.scannedRepository ? ')' : ''}`,
-  ];
-  if (p.gate.reason && result.outcome !== 'refused') lines.push(`           ${p.gate.reason}`);
-  switch (result.outcome) {
-    case 'completed': {
-      const c = p.copy;
-      if (c) {
-        lines.push(
-          c.alreadyPresent
-            ? '  copied   nothing: the target already held this digest under this tag'
-            : `  copied   ${count(c.blobsCopied, 'blob')} (${humanBytes(c.bytesCopied)}), ${c.blobsSkipped} already there; ${count(c.manifestsPut, 'manifest')}${c.referrersCopied > 0 ? `, ${count(c.referrersCopied, 'referrer')}` : ''}`,
-        );
-        if (c.repositoryCreated) lines.push(`           created repository ${p.to.repositoryName}`);
-      }
-      if (result.existing && p.completedAt)
-        lines.push(`           (when it completed, ${when(p.completedAt)}: nothing was copied now)`);
-      lines.push(
-        `  by       ${p.approvedBy ? `${p.requestedBy}, approved by ${p.approvedBy}` : p.requestedBy}`,
-      );
-      break;
-    }
-    case 'pending-approval':
-      lines.push(`  by       ${p.requestedBy}`);
-      if (p.expiresAt) lines.push(`  expires  ${when(p.expiresAt)}`);
-      lines.push(
-        `pending approval — approve with: npx ecr-sentinel approve ${p.id} --by <name>`,
-        `                   or reject with: npx ecr-sentinel reject ${p.id} --by <name> --reason <text>`,
-      );
-      break;
-    case 'refused':
-      lines.push(`  reason   ${p.reason ?? p.gate.reason}`);
-      if (p.gate.blocking.length > 0)
-        lines.push(`  blocking ${p.gate.blocking.length}: ${p.gate.blocking.join(', ')}`);
-      break;
-    case 'failed':
-      lines.push(`  error    ${p.error ?? p.reason ?? 'unknown'}`);
-      if (p.copy)
-        lines.push(
-          `  copied   ${count(p.copy.blobsCopied, 'blob')} (${humanBytes(p.copy.bytesCopied)}) before it failed`,
-        );
-      lines.push('run the same command again: a new promotion copies only what is missing');
-      break;
-    case 'rejected':
-      lines.push(`  by       ${p.rejectedBy ?? '?'}: ${p.reason ?? ''}`);
-      break;
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function where(location: Promotion['from']): string {
-  return `${location.repositoryName} (${location.environment}, account ${location.accountId}, ${location.region})`;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** `2026-11-27 20:41Z`: minutes are enough in a terminal (--json has the exact time). */
-function when(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace('T', ' ')}Z`;
-}
-
-/** An IAM/STS ARN shortened to its resource (`user/alice`, `assumed-role/Deployer/ci`); other names as they are. */
-function principal(name: string): string {
-  const match = /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:(.+)$/.exec(name);
-  return match?.[1] ?? name;
-}
-
-function shortDigest(digest: string): string {
-  const [algorithm, hex = ''] = digest.split(':');
-  return `${algorithm}:${hex.slice(0, 12)}`;
-}
-
-/** Left-aligned columns separated by two spaces. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
-
-function promotionsTable(listed: Promotion[]): string {
-  if (listed.length === 0) return 'no promotions\n';
-  return table(
-    ['ID', 'APP', 'VERSION', 'FROM → TO', 'STATUS', 'REQUESTED BY', 'REQUESTED AT', 'APPROVED BY'],
-    listed.map((p) => [
-      p.id,
-      p.app,
-      p.version,
-      `${p.from.environment} → ${p.to.environment}`,
-      p.status,
-      principal(p.requestedBy),
-      when(p.requestedAt),
-      p.approvedBy
-        ? principal(p.approvedBy)
-        : p.rejectedBy
-          ? `(rejected by ${principal(p.rejectedBy)})`
-          : '—',
-    ]),
-  );
-}
-
-/** One environment of `status APP`: its repository and the release there (null: nothing promoted into it). */
-export interface StatusRow {
-  environment: string;
-  repositoryName: string;
-  release: Release | null;
-}
-
-/** `status APP`'s rows: every configured environment in order, with APP's release there. */
-export function statusRows(
-  config: Pick<SentinelConfig, 'environments'>,
-  app: string,
-  releases: Release[],
-): StatusRow[] {
-  return config.environments.map((env) => ({
-    environment: env.name,
-    repositoryName: repositoryName(env, app),
-    release: releases.find((r) => r.environment === env.name) ?? null,
-  }));
-}
-
-/** `status APP` as a terminal table ("what runs where"). */
-export function statusTable(app: string, rows: StatusRow[], firstEnvironment: string | undefined): string {
-  return `${app}\n${table(
-    ['ENVIRONMENT', 'VERSION', 'DIGEST', 'GATE', 'PROMOTED AT', 'BY', 'PROMOTION'],
-    rows.map(({ environment, release }) =>
-      release
-        ? [
-            environment,
-            release.version,
-            shortDigest(release.digest),
-            release.gateStatus,
-            when(release.promotedAt),
-            principal(release.promotedBy),
-            release.promotionId,
-          ]
-        : [
-            environment,
-            '—',
-            '—',
-            '—',
-            '—',
-            '—',
-            environment === firstEnvironment ? '(images arrive by push)' : '—',
-          ],
-    ),
-  )}`;
 }

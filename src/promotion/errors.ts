@@ -11,3 +11,12 @@ export class PromotionConflictError extends SentinelError {
     super(message, { retryable: false, ...options });
   }
 }
+
+/**
+ * A copy failed for a reason other than a conflict or a vanished image: a download that is not the blob it
+ * claims to be, an index whose child is not in the source, a target repository that does not exist. Nothing
+ * was tagged in the target; `retryable` says whether trying again can help.
+ */
+export class ImageCopyError extends SentinelError {
+  override readonly name = 'ImageCopyError';
+}

@@ -6,7 +6,7 @@
 import type { PolicyConfig, ScanException, VerdictStore } from '../scan-gate/index.ts';
 import { policyFor } from '../scan-gate/index.ts';
 import type { Clock } from '../shared/clock.ts';
-import { ImageGoneError, SentinelError } from '../shared/errors.ts';
+import { SentinelError } from '../shared/errors.ts';
 import type { PromotionSettings } from './config-schema.ts';
 import { judgePromotion, type ScanCandidate } from './domain/gate.ts';
 import {
@@ -218,17 +218,12 @@ export function promotions(deps: PromotionDeps) {
     locations: readonly PromotionLocation[],
     digest: string,
   ): Promise<ScanCandidate[]> =>
+    // Registry.readScan answers undefined where the digest (or the repository) is not.
     Promise.all(
-      locations.map(async (location) => {
-        try {
-          const scan = await registries.at(registryFor(location)).readScan(location.repositoryName, digest);
-          return { repositoryName: location.repositoryName, scan };
-        } catch (error) {
-          if (error instanceof ImageGoneError)
-            return { repositoryName: location.repositoryName, scan: undefined };
-          throw error;
-        }
-      }),
+      locations.map(async (location) => ({
+        repositoryName: location.repositoryName,
+        scan: await registries.at(registryFor(location)).readScan(location.repositoryName, digest),
+      })),
     );
 
   /**

@@ -9,8 +9,8 @@ import {
   type ImageTagMutability,
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ecrImageCopier, ImageCopyError } from '../../src/promotion/adapters/ecr-image-copier.ts';
-import { PromotionConflictError } from '../../src/promotion/errors.ts';
+import { ecrImageCopier } from '../../src/promotion/adapters/ecr-image-copier.ts';
+import { ImageCopyError, PromotionConflictError } from '../../src/promotion/errors.ts';
 import type { SourceImage, TargetImage } from '../../src/promotion/ports.ts';
 import { SANDBOX_ACCOUNT_ID, type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { sha256Digest } from '../../src/shared/ecr/digest.ts';

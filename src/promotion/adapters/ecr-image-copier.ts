@@ -1,33 +1,34 @@
-import { createHash } from 'node:crypto';
 import {
   BatchCheckLayerAvailabilityCommand,
   BatchGetImageCommand,
   type BatchGetImageCommandOutput,
-  CompleteLayerUploadCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   type ECRClient,
-  GetDownloadUrlForLayerCommand,
   ImageAlreadyExistsException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
-  InitiateLayerUploadCommand,
-  LayerAlreadyExistsException,
-  ListImageReferrersCommand,
-  type ListImageReferrersCommandOutput,
   PutImageCommand,
-  paginateDescribeImages,
   type Repository,
   RepositoryNotFoundException,
-  UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { sha256Digest } from '../../shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
-import { ImageGoneError, SentinelError } from '../../shared/errors.ts';
+import { ImageGoneError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import { wildcardMatch } from '../../shared/wildcard.ts';
-import { PromotionConflictError } from '../errors.ts';
+import { ImageCopyError, PromotionConflictError } from '../errors.ts';
 import type { CopyOutcome, ImageCopier, SourceImage, TargetImage } from '../ports.ts';
+import { streamBlob } from './ecr-blob-stream.ts';
+import { SourceReferrers } from './ecr-referrers.ts';
+import {
+  type Descriptor,
+  mediaTypeOf,
+  referencesOf,
+  SCHEMA1_TYPES,
+  type StoredManifest,
+} from './manifest-references.ts';
+import { chunks, Slots, settleAll } from './slots.ts';
 
 /** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
 const ACCEPTED_MEDIA_TYPES = Object.values(MANIFEST_MEDIA_TYPES);
@@ -45,18 +46,6 @@ const DEFAULT_PART_BYTES = 8 * MIB;
 const DEFAULT_CONCURRENCY = 3;
 /** BatchCheckLayerAvailability and BatchGetImage take at most 100 ids per call. */
 const BATCH = 100;
-/** ListImageReferrers pages hold up to 50 referrers (default 20). */
-const REFERRERS_PAGE = 50;
-/** DescribeImages pages hold up to 1000 images (default 100): the fallback lists the source in few calls. */
-const DESCRIBE_PAGE = 1000;
-
-const INDEX_TYPES = new Set<string>([MANIFEST_MEDIA_TYPES.dockerManifestList, MANIFEST_MEDIA_TYPES.ociIndex]);
-const SCHEMA1_TYPES = new Set<string>([
-  MANIFEST_MEDIA_TYPES.dockerSchema1,
-  MANIFEST_MEDIA_TYPES.dockerSchema1Signed,
-]);
-/** Foreign (non-distributable) layers are fetched from their own URLs: a registry never holds them. */
-const FOREIGN_LAYER = /\.foreign\.|nondistributable/;
 
 /**
  * On the source: BatchGetImage (manifests, and ListImageReferrers, which has no IAM action of its own: "The IAM
@@ -94,15 +83,6 @@ export const ecrImageCopierPermissions: IamPermissions = [
   { actions: [...new Set([...SOURCE_ACTIONS, ...TARGET_ACTIONS])], resource: 'ecr-repository' },
 ];
 
-/**
- * A copy failed for a reason other than a conflict or a vanished image: a download that is not the blob it
- * claims to be, an index whose child is not in the source, a target repository that does not exist. Nothing
- * was tagged in the target; `retryable` says whether trying again can help.
- */
-export class ImageCopyError extends SentinelError {
-  override readonly name = 'ImageCopyError';
-}
-
 /** How {@link ecrImageCopier} is built. */
 export interface EcrImageCopierOptions {
   /** Client for the source registry (its account and Region). */
@@ -115,26 +95,6 @@ export interface EcrImageCopierOptions {
   concurrency?: number;
   /** Downloads the pre-signed layer URLs GetDownloadUrlForLayer hands out (default the global fetch). */
   fetch?: typeof globalThis.fetch;
-}
-
-/** A manifest as ECR stores it: the exact text (its sha256 is the digest) and its media type. */
-interface StoredManifest {
-  digest: string;
-  text: string;
-  mediaType: string;
-}
-
-/** A blob or manifest a manifest points to. */
-interface Descriptor {
-  digest: string;
-  size?: number;
-  mediaType?: string;
-}
-
-/** What a manifest references: blobs (config and layers) for an image, manifests for an index. */
-interface References {
-  blobs: Descriptor[];
-  children: Descriptor[];
 }
 
 /**
@@ -186,44 +146,6 @@ export function ecrImageCopier(options: EcrImageCopierOptions): ImageCopier {
   };
 }
 
-/** A counting semaphore: at most `size` blob transfers at once across the whole copy (children included). */
-class Slots {
-  private free: number;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(size: number) {
-    this.free = size;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
-/**
- * Wait for every promise, then throw the first failure: a failed copy returns only once nothing it started is
- * still writing to the target.
- */
-async function settleAll(promises: Iterable<Promise<unknown>>): Promise<void> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** Whether `tag` can't move to another image in `repository` (exclusion filters included). */
 function isTagImmutable(repository: Repository, tag: string): boolean {
   const excluded = () =>
@@ -242,61 +164,6 @@ function isTagImmutable(repository: Repository, tag: string): boolean {
   }
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function descriptorOf(value: unknown): Descriptor | undefined {
-  const raw = asRecord(value);
-  if (!raw || typeof raw.digest !== 'string') return undefined;
-  const descriptor: Descriptor = { digest: raw.digest };
-  if (typeof raw.size === 'number') descriptor.size = raw.size;
-  if (typeof raw.mediaType === 'string') descriptor.mediaType = raw.mediaType;
-  return descriptor;
-}
-
-function parseJson(manifest: StoredManifest): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(manifest.text);
-  } catch (error) {
-    throw new ImageCopyError(`manifest ${manifest.digest} is not JSON`, { cause: error });
-  }
-  const raw = asRecord(doc);
-  if (!raw) throw new ImageCopyError(`manifest ${manifest.digest} is not a JSON object`);
-  return raw;
-}
-
-/**
- * What a manifest references, read (never rewritten) from its text: an index's child manifests; an image's
- * config and layers (foreign layers excluded, schema 1's `fsLayers`).
- * @see https://github.com/opencontainers/image-spec/blob/main/manifest.md
- */
-function referencesOf(manifest: StoredManifest): References {
-  const raw = parseJson(manifest);
-  const list = (value: unknown): Descriptor[] =>
-    (Array.isArray(value) ? value : []).flatMap((item) => descriptorOf(item) ?? []);
-  if (INDEX_TYPES.has(manifest.mediaType)) return { blobs: [], children: list(raw.manifests) };
-  if (SCHEMA1_TYPES.has(manifest.mediaType)) {
-    const fsLayers = Array.isArray(raw.fsLayers) ? raw.fsLayers : [];
-    const blobs = fsLayers.flatMap((layer) => {
-      const blobSum = asRecord(layer)?.blobSum;
-      return typeof blobSum === 'string' ? [{ digest: blobSum }] : [];
-    });
-    return { blobs: dedupe(blobs), children: [] };
-  }
-  const config = descriptorOf(raw.config);
-  const layers = list(raw.layers).filter((layer) => !FOREIGN_LAYER.test(layer.mediaType ?? ''));
-  return { blobs: dedupe(config ? [config, ...layers] : layers), children: [] };
-}
-
-function dedupe(descriptors: Descriptor[]): Descriptor[] {
-  const seen = new Set<string>();
-  return descriptors.filter((d) => !seen.has(d.digest) && seen.add(d.digest));
-}
-
 /** One copy: the two sides, the counts, and what this copy already did (so shared blobs move once). */
 class CopyRun {
   private readonly outcome: CopyOutcome = {
@@ -311,10 +178,10 @@ class CopyRun {
   private readonly blobs = new Map<string, Promise<void>>();
   /** Manifests whose content (and, for children and referrers, the manifest itself) this copy handled. */
   private readonly manifests = new Map<string, Promise<void>>();
+  private readonly referrers: SourceReferrers;
   /** The first blob copy that failed: blobs still waiting for a slot are not started. */
   private failure: unknown;
   /** Referrers by subject from listing the source, once it answered that ListImageReferrers is unknown. */
-  private listedReferrers: Promise<Map<string, string[]>> | undefined;
 
   constructor(
     private readonly sourceEcr: ECRClient,
@@ -322,7 +189,9 @@ class CopyRun {
     private readonly source: SourceImage,
     private readonly target: TargetImage,
     private readonly settings: { partSize: number; slots: Slots; fetch: typeof globalThis.fetch },
-  ) {}
+  ) {
+    this.referrers = new SourceReferrers(sourceEcr, source);
+  }
 
   async copy(copyReferrers: boolean): Promise<CopyOutcome> {
     const [root] = await this.readSource([this.source.imageDigest]);
@@ -519,7 +388,7 @@ class CopyRun {
     const found = new Set<string>();
     // One level at a time: the subjects' referrers, then theirs, each level's listings in parallel.
     for (let level = [...subjects]; level.length > 0; ) {
-      const listed = await Promise.all(level.map((digest) => this.referrersOf(digest)));
+      const listed = await Promise.all(level.map((digest) => this.referrers.of(digest)));
       level = [];
       for (const referrer of listed.flat()) {
         if (subjects.has(referrer) || found.has(referrer)) continue;
@@ -534,62 +403,6 @@ class CopyRun {
         if (await this.copyUntagged(referrer, new Set())) this.outcome.referrersCopied++;
       }),
     );
-  }
-
-  /**
-   * The digests of the source's referrers of `subject` (ACTIVE ones, ListImageReferrers' default), every page.
-   * A registry that does not know the action (UnknownOperationException) is listed whole once instead.
-   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
-   */
-  private async referrersOf(subject: string): Promise<string[]> {
-    if (this.listedReferrers) return (await this.listedReferrers).get(subject) ?? [];
-    const digests: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      let page: ListImageReferrersCommandOutput;
-      try {
-        page = await this.sourceEcr.send(
-          new ListImageReferrersCommand({
-            registryId: this.source.registryId,
-            repositoryName: this.source.repositoryName,
-            subjectId: { imageDigest: subject },
-            maxResults: REFERRERS_PAGE,
-            ...(nextToken === undefined ? {} : { nextToken }),
-          }),
-        );
-      } catch (error) {
-        if ((error as { name?: unknown } | null)?.name !== 'UnknownOperationException') throw error;
-        this.listedReferrers ??= this.listReferrers();
-        return (await this.listedReferrers).get(subject) ?? [];
-      }
-      for (const referrer of page.referrers ?? []) if (referrer.digest) digests.push(referrer.digest);
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
-    return digests;
-  }
-
-  /**
-   * The fallback: every image of the source repository (DescribeImages, 1000 a page), grouped by the
-   * `subjectManifestDigest` ECR reports on referrers.
-   * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html
-   */
-  private async listReferrers(): Promise<Map<string, string[]>> {
-    const bySubject = new Map<string, string[]>();
-    const pages = paginateDescribeImages(
-      { client: this.sourceEcr, pageSize: DESCRIBE_PAGE },
-      {
-        registryId: this.source.registryId,
-        repositoryName: this.source.repositoryName,
-        filter: { tagStatus: 'ANY' },
-      },
-    );
-    for await (const page of pages) {
-      for (const { imageDigest, subjectManifestDigest: subject } of page.imageDetails ?? []) {
-        if (imageDigest === undefined || subject === undefined) continue;
-        bySubject.set(subject, [...(bySubject.get(subject) ?? []), imageDigest]);
-      }
-    }
-    return bySubject;
   }
 
   /** Blobs the target lacks, copied with bounded concurrency; each blob once per copy. */
@@ -657,92 +470,19 @@ class CopyRun {
    * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_UploadLayerPart.html
    */
   private async copyBlob(descriptor: Descriptor): Promise<void> {
-    const { digest } = descriptor;
-    const { partSize } = this.settings;
-    const { downloadUrl } = await this.sourceEcr.send(
-      new GetDownloadUrlForLayerCommand({
-        registryId: this.source.registryId,
-        repositoryName: this.source.repositoryName,
-        layerDigest: digest,
-      }),
+    const { bytes, completed } = await streamBlob(
+      {
+        sourceEcr: this.sourceEcr,
+        targetEcr: this.targetEcr,
+        source: this.source,
+        target: this.target,
+        partSize: this.settings.partSize,
+        fetch: this.settings.fetch,
+      },
+      descriptor,
     );
-    if (!downloadUrl)
-      throw new ImageCopyError(`GetDownloadUrlForLayer gave no URL for ${digest}`, { retryable: true });
-    const response = await this.settings.fetch(downloadUrl);
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw new ImageCopyError(`downloading ${digest} answered HTTP ${response.status}`, { retryable: true });
-    }
-    const reader = response.body.getReader();
-    const target = { registryId: this.target.registryId, repositoryName: this.target.repositoryName };
-    let sent = 0;
-    try {
-      const { uploadId } = await this.targetEcr.send(new InitiateLayerUploadCommand(target));
-      const hash = createHash('sha256');
-      // One buffer per blob, reused for every part: the SDK has serialised a part once its send resolves.
-      const part = Buffer.allocUnsafe(partSize);
-      let filled = 0;
-      const upload = async (bytes: Buffer) => {
-        await this.targetEcr.send(
-          new UploadLayerPartCommand({
-            ...target,
-            uploadId,
-            partFirstByte: sent,
-            partLastByte: sent + bytes.length - 1,
-            layerPartBlob: bytes,
-          }),
-        );
-        sent += bytes.length;
-      };
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
-        for (let at = 0; at < value.length; ) {
-          const n = Math.min(partSize - filled, value.length - at);
-          part.set(value.subarray(at, at + n), filled);
-          filled += n;
-          at += n;
-          if (filled === partSize) {
-            await upload(part);
-            filled = 0;
-          }
-        }
-      }
-      if (filled > 0) await upload(part.subarray(0, filled));
-      const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== digest || (descriptor.size !== undefined && sent !== descriptor.size)) {
-        throw new ImageCopyError(
-          `the download of ${digest} is ${sent} bytes hashing to ${actual}${descriptor.size === undefined ? '' : ` (the manifest says ${descriptor.size} bytes)`}: not completing the upload`,
-          { retryable: true },
-        );
-      }
-      try {
-        await this.targetEcr.send(
-          new CompleteLayerUploadCommand({ ...target, uploadId, layerDigests: [digest] }),
-        );
-        this.outcome.blobsCopied++;
-      } catch (error) {
-        // A concurrent copy completed the same blob first: the target has it, which is all we wanted.
-        if (!(error instanceof LayerAlreadyExistsException)) throw error;
-        this.outcome.blobsSkipped++;
-      }
-      // The bytes went over the wire either way.
-      this.outcome.bytesCopied += sent;
-    } catch (error) {
-      await reader.cancel().catch(() => {});
-      throw error;
-    }
+    if (completed) this.outcome.blobsCopied++;
+    else this.outcome.blobsSkipped++;
+    this.outcome.bytesCopied += bytes;
   }
-}
-
-/** The media type a manifest names itself, for the rare BatchGetImage answer without one. */
-function mediaTypeOf(text: string): string {
-  try {
-    const mediaType = asRecord(JSON.parse(text))?.mediaType;
-    if (typeof mediaType === 'string') return mediaType;
-  } catch {
-    // Not JSON: PutImage will say so with ECR's own message.
-  }
-  return MANIFEST_MEDIA_TYPES.ociManifest;
 }

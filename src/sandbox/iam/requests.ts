@@ -10,119 +10,23 @@
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
  */
 import type { AuthorizationRequest } from './policy.ts';
+import {
+  arn,
+  distinct,
+  isArn,
+  isRecord,
+  lookup,
+  nonEmpty,
+  paramsOf,
+  partitionOf,
+  type RequestFacts,
+  type RequestRule,
+  type ResourceRule,
+  type Scope,
+  stringList,
+} from './request-scope.ts';
 
-/** What the edge knows about one AWS API request. */
-export interface RequestFacts {
-  /** SigV4 signing name: 'ecr' | 'dynamodb' | 'sns' | 'sqs' | 'ssm' | 'events' | 'sts' | … */
-  service: string;
-  /** API action name, e.g. 'PutImage', 'BatchWriteItem', 'Publish'. */
-  action: string;
-  protocol: 'json' | 'query' | 'rest';
-  /** Raw request body (JSON text for the json protocol; form-urlencoded for query). */
-  body: string;
-  /** URL query string without '?'. */
-  query: string;
-  /** From the SigV4 credential scope. */
-  region: string;
-  /** The caller's account. */
-  accountId: string;
-  /** The registry's scan type; with ENHANCED, reading findings also needs inspector2:ListFindings. */
-  ecrScanType?: 'BASIC' | 'ENHANCED';
-}
-
-/** The request parameters, whatever the protocol carried them in. */
-interface Params {
-  /** A top-level parameter that is a non-empty string. */
-  string(name: string): string | undefined;
-  /** A top-level parameter as parsed JSON (json protocol only; query parameters are flat strings). */
-  raw(name: string): unknown;
-}
-
-/** Where the resources of a request come from, and the ARN builders of its service. */
-interface Scope {
-  facts: RequestFacts;
-  params: Params;
-  partition: string;
-}
-
-/** Resource ARNs for one request; `undefined` when the body does not name them (→ `*`). */
-type ResourceRule = (scope: Scope) => string[] | undefined;
-
-/** A request's own authorisations, for actions whose IAM actions differ from the API action. */
-type RequestRule = (scope: Scope) => AuthorizationRequest[] | undefined;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Parsing
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * `table[key]` when `key` is the table's own entry: an action named `constructor` or `toString` must not reach
- * Object.prototype.
- */
-function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
-  return Object.hasOwn(table, key) ? table[key] : undefined;
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** Read the parameters by protocol; `undefined` when the body is not what the protocol promises. */
-function paramsOf(facts: RequestFacts): Params | undefined {
-  if (facts.protocol === 'json') {
-    let parsed: unknown;
-    try {
-      // An empty body is an empty input (`{}`) to the JSON protocols.
-      parsed = facts.body.trim() === '' ? {} : JSON.parse(facts.body);
-    } catch {
-      return undefined;
-    }
-    if (!isRecord(parsed)) return undefined;
-    const object = parsed;
-    return { string: (name) => nonEmpty(object[name]), raw: (name) => object[name] };
-  }
-  if (facts.protocol === 'query') {
-    // Query protocol parameters come in the form body (POST) or the URL (GET); the body wins, as it does for AWS.
-    const body = new URLSearchParams(facts.body);
-    const query = new URLSearchParams(facts.query);
-    const get = (name: string) => nonEmpty(body.get(name) ?? query.get(name) ?? undefined);
-    return { string: get, raw: get };
-  }
-  // REST protocols carry parameters in the path, which no mapped service uses.
-  return undefined;
-}
-
-/** Partition of a region: ARNs in China and GovCloud regions are not `arn:aws:`. */
-function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
-}
-
-function arn(scope: Scope, service: string, resource: string, account = scope.facts.accountId): string {
-  return `arn:${scope.partition}:${service}:${scope.facts.region}:${account}:${resource}`;
-}
-
-function isArn(value: string): boolean {
-  return value.startsWith('arn:');
-}
-
-/** Distinct values, first occurrence first. */
-function distinct(values: string[]): string[] {
-  return [...new Set(values)];
-}
-
-/** `names` when every entry is a non-empty string and there is at least one, else `undefined` (→ `*`). */
-function stringList(value: unknown): string[] | undefined {
-  if (!Array.isArray(value) || value.length === 0) return undefined;
-  const names = value.map(nonEmpty);
-  return names.every((name): name is string => name !== undefined) ? names : undefined;
-}
+export type { RequestFacts };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Amazon ECR
