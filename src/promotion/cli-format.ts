@@ -3,6 +3,7 @@
  * and the demo print the same renderings from here; `--json` prints the records instead.
  */
 import { humanBytes } from '../notifications/index.ts';
+import { textTable as table } from '../shared/cli.ts';
 import { type EnvironmentNaming, repositoryName } from '../shared/environments.ts';
 import type { Promotion, Release } from './domain/promotion.ts';
 import type { PromotionResult } from './promote.ts';
@@ -98,17 +99,6 @@ function principal(name: string): string {
 function shortDigest(digest: string): string {
   const [algorithm, hex = ''] = digest.split(':');
   return `${algorithm}:${hex.slice(0, 12)}`;
-}
-
-/** Left-aligned columns separated by two spaces. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
 export function promotionsTable(listed: Promotion[]): string {

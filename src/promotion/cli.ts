@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { loadConfigOrReport } from '../config/load-or-report.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import { EXIT } from '../shared/cli.ts';
+import { ConfigReported, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import {
   IMAGE_DIGEST_EXPECTED,
@@ -267,37 +267,15 @@ function withCommon(command: Command): Command {
     .option('--json', 'print the result as JSON');
 }
 
-/** Bad arguments: reported naming the option, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** The configuration was reported invalid (loadConfigOrReport wrote why on stderr and set the exit code). */
-class ConfigReported extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/**
- * Run a command body and turn what it throws into the one error format: `ecr-sentinel: message` on stderr and,
- * with --json, `{"error": {"type", "message"}}` on stdout; the exit code says which kind.
- */
-async function run(options: CommonOptions, body: () => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await body();
-  } catch (error) {
-    const { type, message, exit } = describeError(error, options);
-    if (!(error instanceof ConfigReported)) process.stderr.write(`ecr-sentinel: ${message}\n`);
-    if (options.json) writeJson({ error: { type, message } });
-    process.exitCode = error instanceof ConfigReported ? (process.exitCode ?? exit) : exit;
-  }
+/** Run a command body; what it throws is reported the one way (src/shared/cli.ts runCommand). */
+function run(options: CommonOptions, body: () => Promise<number>): Promise<void> {
+  return runCommand(options, body, (error) => describeError(error, options));
 }
 
 function describeError(
   error: unknown,
   options: CommonOptions,
-): { type: string; message: string; exit: number } {
-  if (error instanceof UsageError) return { type: error.name, message: error.message, exit: EXIT.usage };
-  if (error instanceof ConfigReported) return { type: error.name, message: error.message, exit: EXIT.usage };
+): { type: string; message: string; exit: number } | undefined {
   if (error instanceof PromotionRequestError)
     return { type: error.name, message: error.message, exit: EXIT.usage };
   if (error instanceof PromotionConflictError)
@@ -309,9 +287,7 @@ function describeError(
       exit: EXIT.usage,
     };
   }
-  if (error instanceof Error)
-    return { type: error.name || 'Error', message: error.message, exit: EXIT.usage };
-  return { type: 'Error', message: String(error), exit: EXIT.usage };
+  return undefined;
 }
 
 async function loadConfig(options: CommonOptions): Promise<SentinelConfig> {
@@ -471,10 +447,6 @@ function exitOf(result: PromotionResult): number {
     case 'failed':
       return result.promotion.errorType === 'PromotionConflictError' ? EXIT.failed : EXIT.usage;
   }
-}
-
-function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 function printResult(result: PromotionResult, options: CommonOptions): void {

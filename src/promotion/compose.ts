@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { snsAlerts } from '../notifications/index.ts';
 import { dynamoVerdicts } from '../scan-gate/index.ts';
 import type { Clock } from '../shared/clock.ts';
+
+export { callerIdentity } from '../shared/caller-identity.ts';
+
 import { promotionAnnouncer } from './adapters/announcer.ts';
 import { awsRegistries, type ClientBase } from './adapters/aws-registries.ts';
 import { dynamoPromotions } from './adapters/dynamodb-promotions.ts';
@@ -19,22 +21,6 @@ import { promotionAlertOf } from './alert.ts';
 import type { Promotion } from './domain/promotion.ts';
 import type { PromotionEvent, PromotionStore } from './ports.ts';
 import { type PromotionConfig, promotions } from './promote.ts';
-
-/** Who is calling: their account (environments without one live there) and ARN (the default `--by`). */
-export async function callerIdentity(base: ClientBase): Promise<{ accountId: string; arn: string }> {
-  const sts = new STSClient({
-    region: base.region,
-    ...(base.endpoint ? { endpoint: base.endpoint } : {}),
-    ...(base.credentials ? { credentials: base.credentials } : {}),
-  });
-  try {
-    const out = await sts.send(new GetCallerIdentityCommand({}));
-    if (!out.Account || !out.Arn) throw new Error('STS GetCallerIdentity answered without an account');
-    return { accountId: out.Account, arn: out.Arn };
-  } finally {
-    sts.destroy();
-  }
-}
 
 /** The use cases and the store, bound to AWS; `destroy` closes every client. */
 export interface ComposedPromotions {

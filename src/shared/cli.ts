@@ -7,6 +7,48 @@ export const EXIT = {
   usage: 2,
 } as const;
 
+/** Bad arguments: reported naming the option, exit code {@link EXIT.usage}. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Already reported on stderr (e.g. an invalid configuration, with its located problems); exit code as set. */
+export class ConfigReported extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Prints a value as indented JSON on stdout. */
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** How a command's own errors are reported; undefined leaves an error to the generic rules. */
+export type ErrorClassifier = (error: unknown) => { type: string; message: string; exit: number } | undefined;
+
+/**
+ * Runs a command body and turns what it throws into the one error format: `ecr-sentinel: message` on stderr
+ * and, with --json, `{"error": {"type", "message"}}` on stdout; the exit code says which kind (usage errors and
+ * unknown failures {@link EXIT.usage}, unless `classify` says otherwise).
+ */
+export async function runCommand(
+  options: { json?: boolean | undefined },
+  body: () => Promise<number>,
+  classify: ErrorClassifier = () => undefined,
+): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    const { type, message, exit } =
+      (error instanceof UsageError || error instanceof ConfigReported ? undefined : classify(error)) ??
+      (error instanceof Error
+        ? { type: error.name || 'Error', message: error.message, exit: EXIT.usage }
+        : { type: 'Error', message: String(error), exit: EXIT.usage });
+    if (!(error instanceof ConfigReported)) process.stderr.write(`ecr-sentinel: ${message}\n`);
+    if (options.json) writeJson({ error: { type, message } });
+    process.exitCode = error instanceof ConfigReported ? (process.exitCode ?? exit) : exit;
+  }
+}
+
 /**
  * Report a usage error the one way every command does: `ecr-sentinel: <message>` on stderr and exit code
  * {@link EXIT.usage}. The message names the bad option or the missing dependency; the command then returns.
@@ -14,4 +56,28 @@ export const EXIT = {
 export function usageError(message: string): void {
   process.stderr.write(`ecr-sentinel: ${message}\n`);
   process.exitCode = EXIT.usage;
+}
+
+/**
+ * Columns separated by two spaces, left-aligned unless `align` says `right` (numbers); the last column is not
+ * padded. Widths count UTF-16 units, enough for the names, digests and figures printed.
+ */
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly ('left' | 'right')[] = [],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) =>
+        align[i] === 'right'
+          ? c.padStart(widths[i] ?? 0)
+          : i === cells.length - 1
+            ? c
+            : c.padEnd(widths[i] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }

@@ -27,13 +27,9 @@ export const awsRegistriesPermissions: IamPermissions = [
   { actions: ['sts:AssumeRole'], resource: 'promotion-roles' },
 ];
 
-/** What every client is built with: where AWS is, the caller's own credentials, retries. */
-export interface ClientBase {
-  region: string;
-  endpoint?: string | undefined;
-  credentials?: ECRClientConfig['credentials'];
-  maxAttempts?: number | undefined;
-}
+import type { ClientBase } from '../../shared/caller-identity.ts';
+
+export type { ClientBase };
 
 /** Temporary credentials as an SDK credential provider returns them. */
 interface TemporaryCredentials {

@@ -12,6 +12,7 @@ import {
   type Repository,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
+import { chunks, Slots, settleAll } from '../../shared/concurrency.ts';
 import { sha256Digest } from '../../shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
 import { ImageGoneError } from '../../shared/errors.ts';
@@ -28,7 +29,6 @@ import {
   SCHEMA1_TYPES,
   type StoredManifest,
 } from './manifest-references.ts';
-import { chunks, Slots, settleAll } from './slots.ts';
 
 /** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
 const ACCEPTED_MEDIA_TYPES = Object.values(MANIFEST_MEDIA_TYPES);

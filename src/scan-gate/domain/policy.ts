@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { groupOf } from '../../shared/repository-groups.ts';
 import { compareSeverity, type Severity } from '../../shared/severity.ts';
-import { wildcardMatch } from '../../shared/wildcard.ts';
 
 /**
  * The scan gate policy of one repository: defaults ← repository group ← environment.
@@ -92,14 +92,6 @@ export function environmentOf(
     if (best === undefined || literal > best.literal) best = { environment: env.name, application, literal };
   }
   return best && { environment: best.environment, application: best.application };
-}
-
-/** The first repository group with a wildcard matching the repository. */
-export function groupOf(
-  groups: readonly { name: string; repositories: readonly string[] }[],
-  repositoryName: string,
-): string | undefined {
-  return groups.find((g) => g.repositories.some((pattern) => wildcardMatch(pattern, repositoryName)))?.name;
 }
 
 /**

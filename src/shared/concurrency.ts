@@ -1,4 +1,4 @@
-/** Bounded concurrency for the copier: a semaphore over blob transfers, and batching of API inputs. */
+/** Bounded concurrency and batching, for adapters that fan out AWS calls (the image copier, cleanup). */
 
 /** A counting semaphore: at most `size` blob transfers at once across the whole copy (children included). */
 export class Slots {
@@ -36,4 +36,22 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** `Promise.all` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
