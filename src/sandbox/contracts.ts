@@ -87,12 +87,25 @@ export interface EcrEmulator {
   setFindings(entry: unknown, registry?: RegistryRef): void;
   /** A registry's scan type (PutRegistryScanningConfiguration): what reading findings needs in IAM. */
   scanType(registry?: RegistryRef): 'BASIC' | 'ENHANCED';
+  /**
+   * Apply lifecycle policies now, as ECR's own run does (`POST /_sandbox/lifecycle/run`): every repository with
+   * a policy in every registry, or only those of `registry` and/or named `repositoryName`.
+   */
+  runLifecycle(options?: { repositoryName?: string; registry?: RegistryRef }): LifecycleRunReport[];
   /** Empty every registry: repositories, blobs, policies, scans, findings entries and settings. */
   reset(): void;
   /** Persist state now (no-op without stateDir). */
   flush(): Promise<void>;
   /** Cancel pending timers and persist. */
   close(): Promise<void>;
+}
+
+/** What a lifecycle run did to one repository: the digests it expired (deleted) and transitioned (archived). */
+export interface LifecycleRunReport {
+  registryId: string;
+  repositoryName: string;
+  expired: string[];
+  transitioned: string[];
 }
 
 /** Path of the sandbox route that serves blob bytes. */

@@ -19,6 +19,7 @@ import { listenEdge } from './edge/listener.ts';
 import { MotoProxy } from './edge/proxy.ts';
 import { createEdgeRouter } from './edge/router.ts';
 import { AccountEventClients, EventForwarder } from './events.ts';
+import { InspectorCoverage } from './inspector/coverage.ts';
 import { type MotoServer, startMoto } from './moto/launcher.ts';
 import { type LambdaRuntime, startLambdaRuntime } from './runtime/index.ts';
 import { Outbox } from './taps/outbox.ts';
@@ -147,6 +148,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw error;
   }
 
+  const coverage = new InspectorCoverage(emulator, { accountId: SANDBOX_ACCOUNT_ID, region: SANDBOX_REGION });
+
   // The runtime talks to moto directly: its polling is plumbing, not calls the handlers make.
   let runtime: LambdaRuntime | undefined;
   const configFile = options.runtime?.configFile ? resolvePath(options.runtime.configFile) : undefined;
@@ -187,6 +190,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     emailOutbox.clear();
     slackOutbox.clear();
     findings.clear();
+    coverage.reset();
     faults.clear();
     accounts.clear();
     iam.clearDenials();
@@ -215,6 +219,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     slackOutbox,
     findings,
     emulator,
+    coverage,
     home: { accountId: SANDBOX_ACCOUNT_ID, region: SANDBOX_REGION },
     runtime: () => runtime,
     reset: resetAll,
@@ -249,6 +254,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults,
       iam,
       emulator,
+      coverage,
       proxy,
       emailTap,
       host,

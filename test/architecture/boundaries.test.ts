@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
  *   its `cli.ts` may also load the composed configuration (`src/config/`);
  * - domain code (`src/<capability>/domain/`) imports no AWS SDK and reads no environment;
  * - `src/config/` (the configuration composed from capability fragments) imports shared code and fragments;
- * - the sandbox imports only itself, `src/shared/` and `src/config/`;
+ * - the sandbox imports only itself, `src/shared/`, `src/config/` and a capability's pure rules
+ *   (`src/<capability>/domain/`, which import no SDK): the ECR emulator answers lifecycle previews and runs
+ *   lifecycle policies with exactly the engine the product uses, so the two can't drift. Nothing else of a
+ *   capability (use cases, adapters, index.ts);
  * - nothing deployed (handlers/, src/ but the sandbox, CLI and demo) imports the sandbox, the CLI, the demo,
  *   tests or benches.
  */
@@ -71,7 +74,11 @@ function violation(file: string, target: string): string | undefined {
     return 'src/config imports only shared code and capability config-schema.ts fragments';
   }
   if (from === 'sandbox') {
-    return ['sandbox', 'shared', 'config'].includes(to) ? undefined : `the sandbox imports src/${to}`;
+    if (['sandbox', 'shared', 'config'].includes(to)) return undefined;
+    if (CAPABILITIES.includes(to) && target.startsWith(`src/${to}/domain/`)) return undefined;
+    return CAPABILITIES.includes(to)
+      ? `the sandbox imports src/${to} other than its pure domain/ rules`
+      : `the sandbox imports src/${to}`;
   }
   if (from === 'handlers') {
     return ['sandbox', 'cli', 'demo'].includes(to) ? `a handler imports src/${to}` : undefined;
@@ -118,5 +125,14 @@ describe('layout import rules', () => {
     expect(violation('src/inventory/record-pushed-image.ts', 'src/scan-gate/ports.ts')).toMatch(/index\.ts/);
     expect(violation('handlers/on-image-pushed.ts', 'src/sandbox/server.ts')).toMatch(/sandbox/);
     expect(violation('src/scan-gate/judge-scan.ts', 'src/notifications/index.ts')).toBeUndefined();
+  });
+
+  it('lets the sandbox import a capability’s pure domain/ rules and nothing else of it', () => {
+    expect(
+      violation('src/sandbox/ecr/lifecycle-preview.ts', 'src/cleanup/domain/lifecycle-evaluate.ts'),
+    ).toBeUndefined();
+    expect(violation('src/sandbox/ecr/lifecycle.ts', 'src/cleanup/index.ts')).toMatch(/domain/);
+    expect(violation('src/sandbox/ecr/lifecycle.ts', 'src/cleanup/adapters/ecr-images.ts')).toMatch(/domain/);
+    expect(violation('src/sandbox/ecr/lifecycle.ts', 'src/cli/main.ts')).toMatch(/sandbox imports src\/cli/);
   });
 });

@@ -30,6 +30,7 @@ const stub: EcrEmulator = {
   readBlob: () => undefined,
   setFindings: () => {},
   scanType: () => 'BASIC',
+  runLifecycle: () => [],
   reset: () => {},
   flush: async () => {},
   close: async () => {},

@@ -1,4 +1,5 @@
 import type { EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
+import { settleRestores } from './archive.ts';
 import { EcrError } from './errors.ts';
 import type { ImageRecord, RegistryState, RepositoryRecord } from './state.ts';
 import { type ImageId, type Input, registryIdOf, repositoryNameOf, validateImageId } from './validation.ts';
@@ -59,6 +60,8 @@ export class EcrContext {
     const name = repositoryNameOf(input);
     const repo = registryId === this.accountId ? this.state.repos.get(name) : undefined;
     if (!repo) throw this.repositoryNotFound(name, registryId);
+    // Every action reaches a repository through here: restores that are due finish before it looks at images.
+    settleRestores(repo, this.nowMs());
     return repo;
   }
 

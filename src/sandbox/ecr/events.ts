@@ -30,6 +30,43 @@ export function imageActionEvent(
   };
 }
 
+/**
+ * `ECR Image Action` (or, for a referrer, `ECR Referrer Action`) UPDATE_STORAGE_CLASS: an image went to archive
+ * (`target-storage-class` ARCHIVE) or is being restored (STANDARD, with `last-activated-at`). Like AWS's samples
+ * it carries the manifest and artifact media types and no `image-tag`.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html
+ */
+export function storageClassEvent(input: {
+  repositoryName: string;
+  imageDigest: string;
+  targetStorageClass: 'ARCHIVE' | 'STANDARD';
+  manifestMediaType: string;
+  artifactMediaType?: string;
+  /** Restores only: when the image is active again. */
+  lastActivatedAt?: Date;
+  /** A referrer (an image with a subject) is reported as `ECR Referrer Action`. */
+  referrer: boolean;
+  time: Date;
+}): EventEntry {
+  const detail: Record<string, string> = {
+    'action-type': 'UPDATE_STORAGE_CLASS',
+    'target-storage-class': input.targetStorageClass,
+    'image-digest': input.imageDigest,
+    'repository-name': input.repositoryName,
+    result: 'SUCCESS',
+    'manifest-media-type': input.manifestMediaType,
+  };
+  if (input.artifactMediaType !== undefined) detail['artifact-media-type'] = input.artifactMediaType;
+  if (input.lastActivatedAt !== undefined) detail['last-activated-at'] = input.lastActivatedAt.toISOString();
+  return {
+    Source: 'aws.ecr',
+    DetailType: input.referrer ? 'ECR Referrer Action' : 'ECR Image Action',
+    Detail: JSON.stringify(detail),
+    Resources: [],
+    Time: input.time,
+  };
+}
+
 /** `ECR Image Scan` (basic scanning): counts list only severities that occur; `image-tags` is an array. */
 export function basicScanEvent(input: {
   repositoryArn: string;

@@ -12,6 +12,13 @@ import type {
 } from '@aws-sdk/client-ecr';
 import { sha256Digest } from '../../shared/ecr/digest.ts';
 import type { EventEntry } from '../contracts.ts';
+import {
+  type ImageStatusFilter,
+  imageStatusFilterOf,
+  isPullable,
+  matchesImageStatus,
+  restoreImage,
+} from './archive.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';
 import { EcrError, invalidParameter } from './errors.ts';
@@ -133,7 +140,9 @@ function putImage(ecr: EcrContext, scans: Scans, input: Input): Wire<PutImageRes
   const parsed = parseManifest(manifest, declaredMediaType);
 
   const existing = repo.images.get(digest);
-  if (existing && (tag === undefined || existing.tags.includes(tag))) {
+  // Pushing an archived image again restores it (archive guide), so it is no ImageAlreadyExistsException.
+  const restoring = existing?.imageStatus === 'ARCHIVED';
+  if (existing && !restoring && (tag === undefined || existing.tags.includes(tag))) {
     throw new EcrError(
       'ImageAlreadyExistsException',
       `Image with digest '${digest}' and tag '${tag ?? 'null'}' already exists in the repository with name '${repo.name}' in registry with id '${ecr.accountId}'`,
@@ -152,6 +161,7 @@ function putImage(ecr: EcrContext, scans: Scans, input: Input): Wire<PutImageRes
     );
   }
 
+  if (existing && restoring) restoreImage(ecr, repo, existing);
   let image = existing;
   if (!image) {
     const missing = parsed.blobs.filter((blob) => !repo.blobs.has(blob.digest)).map((blob) => blob.digest);
@@ -184,9 +194,11 @@ function putImage(ecr: EcrContext, scans: Scans, input: Input): Wire<PutImageRes
       size,
       tags: [],
       pushedAt: ecr.nowMs(),
+      storageClass: 'STANDARD',
+      imageStatus: 'ACTIVE',
     });
   }
-  if (tag !== undefined) {
+  if (tag !== undefined && !image.tags.includes(tag)) {
     // A moved tag leaves its previous image untagged, not deleted: that is where untagged images come from.
     const holder = holderDigest === undefined ? undefined : repo.images.get(holderDigest);
     if (holder && holder !== image) holder.tags = holder.tags.filter((t) => t !== tag);
@@ -222,6 +234,16 @@ function batchGetImage(ecr: EcrContext, input: Input): Wire<BatchGetImageRespons
     const found = lookupForBatch(repo, id);
     if (!('digest' in found)) {
       failures.push(found);
+      continue;
+    }
+    if (!isPullable(found)) {
+      // Archived images can't be pulled ("Requests to pull the archived image will fail with a 404 error",
+      // archive guide); ImageFailureCode has no archive code, so the 404's counterpart is ImageNotFound.
+      failures.push({
+        imageId: id,
+        failureCode: 'ImageNotFound',
+        failureReason: `Requested image is ${found.imageStatus.toLowerCase()} and cannot be pulled until it is restored`,
+      });
       continue;
     }
     if (accepted !== undefined && accepted.length > 0 && !accepted.includes(found.mediaType)) {
@@ -275,7 +297,9 @@ function imageDetail(ecr: EcrContext, repo: RepositoryRecord, image: ImageRecord
   if (image.artifactMediaType !== undefined) detail.artifactMediaType = image.artifactMediaType;
   if (image.lastPulledAt !== undefined) detail.lastRecordedPullTime = seconds(image.lastPulledAt);
   if (image.subject !== undefined) detail.subjectManifestDigest = image.subject;
-  detail.imageStatus = 'ACTIVE';
+  detail.imageStatus = image.imageStatus;
+  if (image.lastArchivedAt !== undefined) detail.lastArchivedAt = seconds(image.lastArchivedAt);
+  if (image.lastActivatedAt !== undefined) detail.lastActivatedAt = seconds(image.lastActivatedAt);
   return detail;
 }
 
@@ -289,9 +313,15 @@ function matchesTagStatus(image: ImageRecord, status: TagStatus): boolean {
   return status === 'ANY' || (status === 'TAGGED') === image.tags.length > 0;
 }
 
+/** Both filters of DescribeImages and ListImages (`imageStatus` defaults to ACTIVE, see archive.ts). */
+function matchesFilter(image: ImageRecord, tagStatus: TagStatus, imageStatus: ImageStatusFilter): boolean {
+  return matchesTagStatus(image, tagStatus) && matchesImageStatus(image, imageStatus);
+}
+
 function describeImages(ecr: EcrContext, input: Input): Wire<DescribeImagesResponse> {
   const repo = ecr.repoOf(input);
   const tagStatus = tagStatusOf(input);
+  const imageStatus = imageStatusFilterOf(input);
   if (input.imageIds !== undefined && input.imageIds !== null) {
     if (input.maxResults !== undefined || input.nextToken !== undefined) {
       throw invalidParameter(
@@ -310,13 +340,13 @@ function describeImages(ecr: EcrContext, input: Input): Wire<DescribeImagesRespo
     return { imageDetails };
   }
   const maxResults = maxResultsOf(input);
-  const scope = `images:${repo.name}:${repo.seq}:${tagStatus}`;
+  const scope = `images:${repo.name}:${repo.seq}:${tagStatus}:${imageStatus}`;
   const start =
     input.nextToken === undefined || input.nextToken === null ? 0 : decodeToken(input.nextToken, scope).seq;
   const imageDetails: Wire<ImageDetail>[] = [];
   let nextToken: string | undefined;
   for (const image of ecr.state.imagesFrom(repo, start)) {
-    if (!matchesTagStatus(image, tagStatus)) continue;
+    if (!matchesFilter(image, tagStatus, imageStatus)) continue;
     if (imageDetails.length === maxResults) {
       nextToken = encodeToken({ scope, seq: image.seq, sub: 0 });
       break;
@@ -329,8 +359,9 @@ function describeImages(ecr: EcrContext, input: Input): Wire<DescribeImagesRespo
 function listImages(ecr: EcrContext, input: Input): Wire<ListImagesResponse> {
   const repo = ecr.repoOf(input);
   const tagStatus = tagStatusOf(input);
+  const imageStatus = imageStatusFilterOf(input);
   const maxResults = maxResultsOf(input);
-  const scope = `list:${repo.name}:${repo.seq}:${tagStatus}`;
+  const scope = `list:${repo.name}:${repo.seq}:${tagStatus}:${imageStatus}`;
   const cursor =
     input.nextToken === undefined || input.nextToken === null
       ? { seq: 0, sub: 0 }
@@ -338,7 +369,7 @@ function listImages(ecr: EcrContext, input: Input): Wire<ListImagesResponse> {
   const imageIds: ImageIdentifier[] = [];
   let nextToken: string | undefined;
   outer: for (const image of ecr.state.imagesFrom(repo, cursor.seq)) {
-    if (!matchesTagStatus(image, tagStatus)) continue;
+    if (!matchesFilter(image, tagStatus, imageStatus)) continue;
     // One entry per tag; an untagged image is one digest-only entry.
     const count = Math.max(1, image.tags.length);
     for (let sub = image.seq === cursor.seq ? cursor.sub : 0; sub < count; sub++) {
@@ -388,7 +419,18 @@ function listImageReferrers(ecr: EcrContext, input: Input): Wire<ListImageReferr
 
 function batchDeleteImage(ecr: EcrContext, input: Input): Wire<BatchDeleteImageResponse> {
   const repo = ecr.repoOf(input);
-  const ids = imageIdsOf(input, 1, 100);
+  return deleteImages(ecr, repo, imageIdsOf(input, 1, 100));
+}
+
+/**
+ * BatchDeleteImage's semantics, also used by the lifecycle run: items apply in order, failures are returned per
+ * item, and every removed tag (or untagged image) emits an `ECR Image Action` DELETE event.
+ */
+export function deleteImages(
+  ecr: EcrContext,
+  repo: RepositoryRecord,
+  ids: readonly ImageId[],
+): Wire<BatchDeleteImageResponse> {
   const deleted: ImageIdentifier[] = [];
   const failures: Wire<ImageFailure>[] = [];
   const events: EventEntry[] = [];

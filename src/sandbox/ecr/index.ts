@@ -20,6 +20,9 @@ const READ_ONLY = new Set([
   'GetDownloadUrlForLayer',
   'GetAuthorizationToken',
   'GetLifecyclePolicy',
+  // A preview lives in memory only (lifecycle-preview.ts): starting one changes nothing that is saved.
+  'StartLifecyclePolicyPreview',
+  'GetLifecyclePolicyPreview',
   'GetRegistryScanningConfiguration',
   'GetRepositoryPolicy',
   'DescribeRegistry',
@@ -152,6 +155,18 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
     scanType: (registry) =>
       (registry === undefined ? home : registries.find(registry.accountId, registry.region))?.state.settings
         .scanType ?? 'BASIC',
+    runLifecycle(options = {}) {
+      const { registry, repositoryName } = options;
+      const chosen =
+        registry === undefined ? registries.all() : [registries.find(registry.accountId, registry.region)];
+      return chosen.flatMap((one) =>
+        one === undefined
+          ? []
+          : one.service
+              .runLifecycle(repositoryName)
+              .map((outcome) => ({ registryId: one.accountId, ...outcome })),
+      );
+    },
     reset(): void {
       registries.clear();
       changed();

@@ -78,7 +78,11 @@ function batchCheckLayerAvailability(
       });
       continue;
     }
-    layers.push({ layerDigest: digest, layerAvailability: 'AVAILABLE', layerSize: stored.data.length });
+    layers.push({
+      layerDigest: digest,
+      layerAvailability: onlyUnpullable(repo, digest) ? 'ARCHIVED' : 'AVAILABLE',
+      layerSize: stored.data.length,
+    });
   }
   return { layers, failures };
 }
@@ -204,10 +208,24 @@ function getDownloadUrlForLayer(ecr: EcrContext, input: Input): Wire<GetDownload
       `The layer with digest '${digest}' is not accessible because it is not associated with an image`,
     );
   }
+  if (onlyUnpullable(repo, digest)) {
+    // Archived images can't be pulled (archive guide: the pull fails with 404); the layer exists but is not
+    // available, so the inferred answer is LayerInaccessibleException rather than LayersNotFoundException.
+    throw new EcrError(
+      'LayerInaccessibleException',
+      `The layer with digest '${digest}' is not accessible because every image that uses it is archived`,
+    );
+  }
   return {
     downloadUrl: blobUrl(ecr.options.publicUrl(), repo.name, digest, ecr.downloadRegistry),
     layerDigest: digest,
   };
+}
+
+/** True when images use the blob and every one of them is archived or still being restored. */
+function onlyUnpullable(repo: RepositoryRecord, digest: string): boolean {
+  const uses = repo.blobs.get(digest) ?? 0;
+  return uses > 0 && (repo.unpullableBlobs.get(digest) ?? 0) >= uses;
 }
 
 function getAuthorizationToken(ecr: EcrContext): Wire<GetAuthorizationTokenResponse> {

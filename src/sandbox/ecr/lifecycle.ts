@@ -1,76 +1,80 @@
-import { invalidParameter, parseJsonParameter } from './errors.ts';
+import type { LifecycleImage } from '../../cleanup/domain/lifecycle-evaluate.ts';
+import { type LifecyclePolicy, parseLifecyclePolicy } from '../../cleanup/domain/lifecycle-policy.ts';
+import type { EcrContext } from './context.ts';
+import { EcrError, invalidParameter } from './errors.ts';
+import type { ImageRecord, RegistryState, RepositoryRecord } from './state.ts';
 
 /**
- * Validates lifecycle policy text the way PutLifecyclePolicy does
- * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html).
- * Evaluation is not emulated here: the project's cleanup applies policies itself.
+ * Lifecycle policies in the emulator, with the engine the product uses (src/cleanup/domain/): the rules are
+ * validated by parseLifecyclePolicy and evaluated by evaluateLifecyclePolicy, so a preview in the sandbox answers
+ * exactly what the cleanup would decide, and there is one home of the rules.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html
  */
-export function validateLifecyclePolicy(text: string): void {
-  const fail = (why: string): never => {
-    throw invalidParameter(
-      `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${why}'`,
-    );
-  };
-  if (text.length < 100 || text.length > 30720)
-    fail('lifecyclePolicyText must be between 100 and 30720 characters');
-  const doc = parseJsonParameter(
-    text,
-    "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: invalid JSON'",
+
+/**
+ * Validate lifecycle policy text the way PutLifecyclePolicy and StartLifecyclePolicyPreview do. AWS doesn't
+ * publish its messages; ours keep the API's `Invalid parameter at 'LifecyclePolicyText'` frame and list every
+ * problem the engine's parser found (`rule 2: selection.countUnit: required with sinceImagePushed; ...`).
+ * @throws EcrError InvalidParameterException
+ */
+export function validateLifecyclePolicy(text: string): LifecyclePolicy {
+  const parsed = parseLifecyclePolicy(text);
+  if (parsed.ok) return parsed.policy;
+  throw invalidParameter(
+    `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: ${parsed.problems.map((p) => p.text).join('; ')}'`,
   );
-  const rules = (doc as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(rules) || rules.length === 0) fail('"rules" must be a non-empty array');
-  const priorities = new Set<number>();
-  let anyPriority: number | undefined;
-  let maxPriority = -Infinity;
-  (rules as unknown[]).forEach((raw, index) => {
-    const rule = (raw ?? {}) as Record<string, unknown>;
-    const at = `rules[${index}]`;
-    const priority = rule.rulePriority;
-    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 1)
-      fail(`${at}.rulePriority must be a positive integer`);
-    if (priorities.has(priority as number)) fail(`rulePriority ${String(priority)} is not unique`);
-    priorities.add(priority as number);
-    maxPriority = Math.max(maxPriority, priority as number);
-    const selection = (rule.selection ?? {}) as Record<string, unknown>;
-    const tagStatus = selection.tagStatus;
-    if (tagStatus !== 'tagged' && tagStatus !== 'untagged' && tagStatus !== 'any') {
-      fail(`${at}.selection.tagStatus must be tagged, untagged or any`);
-    }
-    if (tagStatus === 'any') anyPriority = priority as number;
-    const prefixes = selection.tagPrefixList;
-    const patterns = selection.tagPatternList;
-    if (prefixes !== undefined && patterns !== undefined)
-      fail(`${at}.selection cannot have both tagPrefixList and tagPatternList`);
-    if (tagStatus === 'tagged') {
-      const list = prefixes ?? patterns;
-      if (!Array.isArray(list) || list.length === 0)
-        fail(`${at}.selection with tagStatus tagged needs tagPrefixList or tagPatternList`);
-      if (Array.isArray(patterns)) {
-        for (const pattern of patterns) {
-          if (typeof pattern !== 'string' || (pattern.match(/\*/g) ?? []).length > 4) {
-            fail(`${at}.selection.tagPatternList entries are strings with at most 4 wildcards`);
-          }
-        }
-      }
-    } else if (prefixes !== undefined || patterns !== undefined) {
-      fail(`${at}.selection tag lists are only allowed with tagStatus tagged`);
-    }
-    const countType = selection.countType;
-    const known = ['imageCountMoreThan', 'sinceImagePushed', 'sinceImagePulled', 'sinceImageTransitioned'];
-    if (typeof countType !== 'string' || !known.includes(countType))
-      fail(`${at}.selection.countType must be one of ${known.join(', ')}`);
-    const countNumber = selection.countNumber;
-    if (typeof countNumber !== 'number' || !Number.isInteger(countNumber) || countNumber < 1) {
-      fail(`${at}.selection.countNumber must be a positive integer`);
-    }
-    if (countType === 'imageCountMoreThan' && selection.countUnit !== undefined)
-      fail(`${at}.selection.countUnit is not allowed with imageCountMoreThan`);
-    if (countType !== 'imageCountMoreThan' && selection.countUnit !== 'days')
-      fail(`${at}.selection.countUnit must be days`);
-    const actionType = (rule.action as { type?: unknown } | undefined)?.type;
-    if (actionType !== 'expire' && actionType !== 'transition')
-      fail(`${at}.action.type must be expire or transition`);
-  });
-  if (anyPriority !== undefined && anyPriority !== maxPriority)
-    fail('a rule with tagStatus any must have the highest rulePriority');
+}
+
+/** The repository's stored lifecycle policy, or LifecyclePolicyNotFoundException. */
+export function lifecycleOf(
+  ecr: EcrContext,
+  repo: RepositoryRecord,
+): NonNullable<RepositoryRecord['lifecyclePolicy']> {
+  if (!repo.lifecyclePolicy) {
+    throw new EcrError(
+      'LifecyclePolicyNotFoundException',
+      `Lifecycle policy does not exist for the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
+    );
+  }
+  return repo.lifecyclePolicy;
+}
+
+/**
+ * The images a lifecycle policy's rules see, in push order, with the engine's view of each.
+ *
+ * Inferred where AWS is silent:
+ * - referrers (images with a `subject`: signatures, SBOMs) are left out: ECR says lifecycle policies expire or
+ *   archive them "within 24 hours of the deletion or archival of the subject image"
+ *   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html), i.e. they follow their
+ *   subject rather than being counted as versions by the rules (the run applies that, see lifecycle-run.ts);
+ * - an image being restored (ACTIVATING) is left alone until it is active.
+ */
+export function lifecycleImagesOf(
+  state: RegistryState,
+  repo: RepositoryRecord,
+): Array<{ record: ImageRecord; image: LifecycleImage }> {
+  const images: Array<{ record: ImageRecord; image: LifecycleImage }> = [];
+  for (const record of state.imagesFrom(repo, 0)) {
+    if (record.subject !== undefined || record.imageStatus === 'ACTIVATING') continue;
+    images.push({ record, image: lifecycleImageOf(record) });
+  }
+  return images;
+}
+
+/** An emulator image as the engine's LifecycleImage (DescribeImages' fields, index children as references). */
+export function lifecycleImageOf(record: ImageRecord): LifecycleImage {
+  const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+  const lastPulledAt = date(record.lastPulledAt);
+  const lastActivatedAt = date(record.lastActivatedAt);
+  const transitionedAt = date(record.lastArchivedAt);
+  return {
+    digest: record.digest,
+    tags: [...record.tags],
+    pushedAt: new Date(record.pushedAt),
+    ...(lastPulledAt ? { lastPulledAt } : {}),
+    ...(lastActivatedAt ? { lastActivatedAt } : {}),
+    storageClass: record.storageClass === 'ARCHIVE' ? 'archive' : 'standard',
+    ...(transitionedAt ? { transitionedAt } : {}),
+    ...(record.children.length > 0 ? { references: [...record.children] } : {}),
+  };
 }

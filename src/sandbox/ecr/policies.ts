@@ -14,7 +14,7 @@ import type {
 } from '@aws-sdk/client-ecr';
 import type { EcrContext, Operations } from './context.ts';
 import { EcrError, invalidParameter, parseJsonParameter } from './errors.ts';
-import { validateLifecyclePolicy } from './lifecycle.ts';
+import { lifecycleOf, validateLifecyclePolicy } from './lifecycle.ts';
 import { mutabilityOf } from './mutability.ts';
 import type { RepositoryRecord, ScanningRule } from './state.ts';
 import {
@@ -33,7 +33,8 @@ import { seconds, type Wire } from './wire.ts';
 /**
  * Policies and settings, of a repository (lifecycle policy, repository policy, tag mutability, scan on push)
  * and of the registry (scanning configuration, replication). They are validated and stored; scanning reads the
- * scan settings, and lifecycle policies are not evaluated (the project's cleanup applies them itself).
+ * scan settings; lifecycle policies are previewed (lifecycle-preview.ts) and applied on demand through the admin
+ * API (lifecycle-run.ts), with the product's own engine.
  */
 export function policyOperations(ecr: EcrContext): Operations {
   return {
@@ -60,19 +61,6 @@ function putLifecyclePolicy(ecr: EcrContext, input: Input): Wire<PutLifecyclePol
   validateLifecyclePolicy(text);
   repo.lifecyclePolicy = { text };
   return { registryId: ecr.accountId, repositoryName: repo.name, lifecyclePolicyText: text };
-}
-
-function lifecycleOf(
-  ecr: EcrContext,
-  repo: RepositoryRecord,
-): NonNullable<RepositoryRecord['lifecyclePolicy']> {
-  if (!repo.lifecyclePolicy) {
-    throw new EcrError(
-      'LifecyclePolicyNotFoundException',
-      `Lifecycle policy does not exist for the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
-    );
-  }
-  return repo.lifecyclePolicy;
 }
 
 /** The body GetLifecyclePolicy and DeleteLifecyclePolicy both answer with. */

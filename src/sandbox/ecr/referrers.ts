@@ -72,12 +72,9 @@ export function referrersFilterOf(input: Input): ReferrersFilter {
     : { artifactStatus, artifactTypes: new Set(types as string[]) };
 }
 
-/**
- * Whether a referrer passes the filter. Every image the emulator holds is ACTIVE (it models no archive), so
- * ARCHIVED and ACTIVATING match nothing.
- */
+/** Whether a referrer passes the filter: its status (ANY for every one) and, when given, its artifact type. */
 export function matchesReferrersFilter(image: ImageRecord, filter: ReferrersFilter): boolean {
-  if (filter.artifactStatus === 'ARCHIVED' || filter.artifactStatus === 'ACTIVATING') return false;
+  if (filter.artifactStatus !== 'ANY' && filter.artifactStatus !== image.imageStatus) return false;
   if (filter.artifactTypes === undefined) return true;
   return image.artifactMediaType !== undefined && filter.artifactTypes.has(image.artifactMediaType);
 }
@@ -132,6 +129,6 @@ export function referrerOf(image: ImageRecord): Wire<ImageReferrer> {
   if (image.artifactMediaType !== undefined) referrer.artifactType = image.artifactMediaType;
   const annotations = annotationsOf(image);
   if (annotations !== undefined) referrer.annotations = annotations;
-  referrer.artifactStatus = 'ACTIVE';
+  referrer.artifactStatus = image.imageStatus;
   return referrer;
 }

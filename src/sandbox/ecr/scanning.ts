@@ -163,6 +163,13 @@ export class Scans {
     const repo = this.ecr.repoOf(input);
     const id = imageIdOf(input.imageId);
     const image = this.ecr.findImage(repo, id);
+    if (image.imageStatus !== 'ACTIVE') {
+      // The API model's ImageArchivedException: "The specified image is archived and cannot be scanned."
+      throw new EcrError(
+        'ImageArchivedException',
+        `The image with digest '${image.digest}' is archived and cannot be scanned; restore it first`,
+      );
+    }
     if (image.children.length > 0 || image.mediaType.includes('list') || image.mediaType.includes('index')) {
       throw new EcrError(
         'UnsupportedImageTypeException',

@@ -1,7 +1,10 @@
 import type { EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
+import { archiveOperations } from './archive.ts';
 import { EcrContext, type Operations } from './context.ts';
 import { imageOperations } from './images.ts';
 import { layerOperations, readBlob } from './layers.ts';
+import { LifecyclePreviews } from './lifecycle-preview.ts';
+import { type LifecycleRunOutcome, runLifecyclePolicy } from './lifecycle-run.ts';
 import { policyOperations } from './policies.ts';
 import { repositoryOperations } from './repositories.ts';
 import { Scans } from './scanning.ts';
@@ -14,6 +17,7 @@ import type { RegistryState } from './state.ts';
 export class EcrService {
   private readonly ecr: EcrContext;
   private readonly scans: Scans;
+  private readonly previews: LifecyclePreviews;
 
   constructor(
     options: EcrEmulatorOptions,
@@ -23,6 +27,7 @@ export class EcrService {
   ) {
     this.ecr = new EcrContext(options, state, changed, downloadRegistry);
     this.scans = new Scans(this.ecr);
+    this.previews = new LifecyclePreviews(this.ecr);
   }
 
   /** The dispatch table: X-Amz-Target action name → operation. */
@@ -34,6 +39,8 @@ export class EcrService {
       layerOperations(this.ecr),
       policyOperations(this.ecr),
       this.scans.operations(),
+      archiveOperations(this.ecr),
+      this.previews.operations(),
     ]) {
       for (const [action, operation] of Object.entries(family)) {
         // Two families claiming one action would make the winner depend on merge order.
@@ -42,6 +49,20 @@ export class EcrService {
       }
     }
     return merged;
+  }
+
+  /**
+   * Apply the lifecycle policy of every repository that has one (or only of `repositoryName`), as ECR's own run
+   * does (see lifecycle-run.ts).
+   */
+  runLifecycle(repositoryName?: string): LifecycleRunOutcome[] {
+    const outcomes: LifecycleRunOutcome[] = [];
+    for (const repo of [...this.ecr.state.repoOrder]) {
+      if (repo.deleted || !repo.lifecyclePolicy) continue;
+      if (repositoryName !== undefined && repo.name !== repositoryName) continue;
+      outcomes.push(runLifecyclePolicy(this.ecr, repo));
+    }
+    return outcomes;
   }
 
   /** Bytes of a blob the repository holds (served by the edge at the download URL). */

@@ -17,6 +17,10 @@ export type ScanStatusValue =
   | 'UNSUPPORTED_IMAGE'
   | 'FINDINGS_UNAVAILABLE';
 export type ScanTypeValue = 'BASIC' | 'ENHANCED';
+/** ECR's storage classes (`TargetStorageClass` in the API model). */
+export type StorageClass = 'STANDARD' | 'ARCHIVE';
+/** ECR's `ImageStatus`: an archived image is restored through ACTIVATING. */
+export type ImageStatusValue = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING';
 export type CatalogueFinding = FindingsCatalogueEntry['findings'][number];
 
 export interface ScanRecord {
@@ -48,6 +52,14 @@ export interface ImageRecord {
   scan?: ScanRecord;
   /** When the last basic scan started; StartImageScan allows one per 24 h. */
   lastBasicScanAt?: number;
+  /** STANDARD until archived (UpdateImageStorageClass or a lifecycle `transition`); see archive.ts. */
+  storageClass: StorageClass;
+  /** ACTIVE, ARCHIVED, or ACTIVATING while a restore is under way (read it through archive.ts `statusOf`). */
+  imageStatus: ImageStatusValue;
+  /** When the image last went to archive (the lifecycle's `sinceImageTransitioned` ages from it). */
+  lastArchivedAt?: number;
+  /** When the image last became (or, while ACTIVATING, becomes) active again after a restore. */
+  lastActivatedAt?: number;
   deleted?: boolean;
 }
 
@@ -84,6 +96,13 @@ export interface RepositoryRecord {
    * ListImageReferrers. Derived from the images: kept by insertImage/deleteImage, rebuilt when state loads.
    */
   referrers: Map<string, ImageRecord[]>;
+  /**
+   * Blob digest → number of images using it that are not ACTIVE (archived or activating), so a layer download
+   * can tell in O(1) whether any pullable image still uses a blob. Kept by archive.ts and deleteImage.
+   */
+  unpullableBlobs: Map<string, number>;
+  /** Images being restored (ACTIVATING), settled to ACTIVE by archive.ts `settleRestores` once their time comes. */
+  activating: Set<ImageRecord>;
   deleted?: boolean;
 }
 
@@ -137,6 +156,8 @@ export class RegistryState {
       | 'blobs'
       | 'referencedBy'
       | 'referrers'
+      | 'unpullableBlobs'
+      | 'activating'
     >,
   ): RepositoryRecord {
     const repo: RepositoryRecord = {
@@ -150,6 +171,8 @@ export class RegistryState {
       blobs: new Map(),
       referencedBy: new Map(),
       referrers: new Map(),
+      unpullableBlobs: new Map(),
+      activating: new Set(),
     };
     this.repos.set(repo.name, repo);
     this.repoOrder.push(repo);
@@ -194,6 +217,8 @@ export class RegistryState {
     for (const child of record.children)
       repo.referencedBy.set(child, (repo.referencedBy.get(child) ?? 0) + 1);
     if (record.subject !== undefined) addReferrer(repo, record.subject, record);
+    if (record.imageStatus !== 'ACTIVE') countUnpullable(repo, record, 1);
+    if (record.imageStatus === 'ACTIVATING') repo.activating.add(record);
     return record;
   }
 
@@ -211,6 +236,8 @@ export class RegistryState {
       else repo.referencedBy.set(child, count);
     }
     if (image.subject !== undefined) removeReferrer(repo, image.subject, image);
+    if (image.imageStatus !== 'ACTIVE') countUnpullable(repo, image, -1);
+    repo.activating.delete(image);
     repo.deadInOrder++;
     // Compact lazily so a 100-image BatchDeleteImage on a 100,000-image repository doesn't splice 100 times.
     if (repo.deadInOrder > 1024 && repo.deadInOrder * 4 > repo.order.length) {
@@ -240,6 +267,15 @@ export class RegistryState {
   }
 }
 
+/** Add (`delta` 1) or remove (-1) an image that is not ACTIVE from its blobs' unpullable counts. */
+export function countUnpullable(repo: RepositoryRecord, image: ImageRecord, delta: 1 | -1): void {
+  for (const blob of image.blobs) {
+    const count = (repo.unpullableBlobs.get(blob) ?? 0) + delta;
+    if (count <= 0) repo.unpullableBlobs.delete(blob);
+    else repo.unpullableBlobs.set(blob, count);
+  }
+}
+
 /**
  * Index a referrer under its subject. Appending keeps the list in ascending `seq`: a push gets the highest
  * `seq`, and loading state inserts images in their saved (ascending `seq`) order.
@@ -265,7 +301,11 @@ function removeReferrer(repo: RepositoryRecord, subject: string, image: ImageRec
 const STATE_FILE = 'ecr-state.json';
 const BLOB_DIR = 'blobs';
 
-interface PersistedImage extends Omit<ImageRecord, 'deleted'> {}
+/** Storage class and status are optional: state saved before the emulator modelled archive has neither. */
+interface PersistedImage extends Omit<ImageRecord, 'deleted' | 'storageClass' | 'imageStatus'> {
+  storageClass?: ImageRecord['storageClass'];
+  imageStatus?: ImageRecord['imageStatus'];
+}
 
 interface PersistedRepository {
   name: string;
@@ -385,7 +425,7 @@ export class StateStore {
       }
       for (const image of saved.images) {
         const seq = image.seq;
-        const record = state.insertImage(repo, { ...image });
+        const record = state.insertImage(repo, { storageClass: 'STANDARD', imageStatus: 'ACTIVE', ...image });
         record.seq = seq;
       }
       repo.nextImageSeq = Math.max(saved.nextImageSeq, repo.nextImageSeq);

@@ -21,6 +21,8 @@
  * | `DELETE /_sandbox/faults/{id}` | | Removes one rule; 404 if unknown. |
  * | `POST /_sandbox/findings` | a findings catalogue entry `{"repositoryName","imageTag"?,"imageDigest"?,"status"?,"findings":[{"name","severity",...}],"registryId"?,"region"?}` | What the next scan of that image reports, in the registry of `registryId` and `region` (default the sandbox's account and Region). 201 `{"status":"stored"}`; 400 naming the bad field. |
  * | `GET /_sandbox/findings` | | `{"findings":[entry, ...]}` stored since the last reset |
+ * | `POST /_sandbox/inspector/in-use` | `{"repositoryName","imageDigest","inUseCount"?,"lastInUseAt"?,"registryId"?,"region"?}` | What Amazon Inspector's coverage (`ListCoverage`, answered by the sandbox from the ECR emulator's images of repositories an ENHANCED scanning rule covers) says of that image: `resourceMetadata.ecrImage.inUseCount` (default 0) and `lastInUseAt` (ISO-8601). Registry defaults to the sandbox's account and Region. 201 with the record; 400 naming the bad field. Reset forgets them. |
+ * | `POST /_sandbox/lifecycle/run` | `{"repositoryName"?,"registryId"?,"region"?}` (`accountId` is a synonym of `registryId`) | Applies lifecycle policies now, as ECR's daily run does, with the product's engine and the sandbox clock: expired images are deleted (`ECR Image Action` DELETE events, as BatchDeleteImage emits), transitioned ones archived (UPDATE_STORAGE_CLASS events), referrers follow their subject, `lastEvaluatedAt` is set. Default: every repository with a policy in every registry; a registry or name narrows it (400 when a named repository has no policy there). `{"repositories":[{"registryId","repositoryName","expired":[digest...],"transitioned":[digest...]}]}` |
  * | `GET /_sandbox/outbox/email` | | `{"messages":[{"to","protocol":"email"|"email-json","topicArn","subscriptionArn","subject","message","messageId","messageAttributes","timestamp"}]}`, newest last: every SNS publish to a topic with email/email-json subscriptions, per recipient, with the body that protocol gets (`MessageStructure: json` honoured; email-json gets the JSON notification envelope; subscription filter policies applied). |
  * | `DELETE /_sandbox/outbox/email` | | Clears it. |
  * | `GET /_sandbox/outbox/slack` | | `{"messages":[{"timestamp","payload"}]}`, newest last: every accepted post to the stand-in webhook. |
@@ -39,6 +41,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EcrEmulator, RegistryRef } from '../contracts.ts';
 import { BLOB_ROUTE } from '../contracts.ts';
+import type { InspectorCoverage } from '../inspector/coverage.ts';
 import type { LambdaRuntime } from '../runtime/index.ts';
 import type { Outbox } from '../taps/outbox.ts';
 import { SLACK_WEBHOOK_ROUTE, type SlackPost, validateSlackPost } from '../taps/slack.ts';
@@ -61,6 +64,8 @@ export interface AdminContext {
   slackOutbox: Outbox<SlackPost>;
   findings: Outbox<unknown>;
   emulator: EcrEmulator;
+  /** Inspector's coverage stand-in: its in-use data is set here. */
+  coverage: InspectorCoverage;
   /** The sandbox's own account and Region: the registry admin calls act on unless they name another. */
   home: RegistryRef;
   /** The local Lambda runtime, if the sandbox runs one (a function: reset replaces it). */
@@ -169,6 +174,37 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
           ctx.findings.add(entry);
           sendJson(res, 201, { status: 'stored' });
         },
+      },
+    ],
+    [
+      '/_sandbox/lifecycle/run',
+      {
+        POST: (_req, res, body) => {
+          const input = (parseJsonBody(body) ?? {}) as Record<string, unknown>;
+          if (typeof input !== 'object' || Array.isArray(input)) {
+            throw new AdminInputError('the body must be a JSON object');
+          }
+          const { repositoryName, registryId, accountId, region } = input;
+          if (repositoryName !== undefined && (typeof repositoryName !== 'string' || repositoryName === '')) {
+            throw new AdminInputError('"repositoryName" must be a repository name');
+          }
+          const account = registryId ?? accountId;
+          const registry = registryParameters(ctx, account, region, '"registryId"', '"region"');
+          const repositories = ctx.emulator.runLifecycle({
+            ...(repositoryName === undefined ? {} : { repositoryName }),
+            ...(registry === undefined ? {} : { registry }),
+          });
+          if (repositoryName !== undefined && repositories.length === 0) {
+            throw new AdminInputError(`no repository "${repositoryName}" with a lifecycle policy to run`);
+          }
+          sendJson(res, 200, { repositories });
+        },
+      },
+    ],
+    [
+      '/_sandbox/inspector/in-use',
+      {
+        POST: (_req, res, body) => sendJson(res, 201, ctx.coverage.setInUse(parseJsonBody(body))),
       },
     ],
     [

@@ -166,6 +166,7 @@ export class IamEnforcer {
       protocol: identity.protocol,
       body: text,
       query: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
       region: match[2] as string,
       accountId: principal.accountId,
       ...(identity.service === 'ecr'

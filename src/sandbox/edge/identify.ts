@@ -89,6 +89,29 @@ export function identifyRequest(
   }
   const action = queryAction(query, body, header(headers, 'content-type'));
   if (action) return { service: service ?? 'unknown', action, protocol: 'query' };
+  const named = service === undefined ? undefined : restAction(service, method, path);
+  if (named) return { service: service as string, action: named, protocol: 'rest' };
   const segment = path.split('/')[1] ?? '';
   return { service: service ?? 'unknown', action: `${method} /${segment}`, protocol: 'rest' };
+}
+
+/**
+ * REST routes named by their API action, for the REST services the product calls (counters, fault rules and
+ * IAM then speak of `ListCoverage`, not `POST /coverage`). Paths from each service's API model.
+ * @see https://docs.aws.amazon.com/inspector/v2/APIReference/API_ListCoverage.html
+ * @see https://docs.aws.amazon.com/lambda/latest/api/API_Operations.html
+ */
+const REST_ACTIONS: ReadonlyArray<readonly [service: string, method: string, path: RegExp, action: string]> =
+  [
+    ['inspector2', 'POST', /^\/coverage\/list$/, 'ListCoverage'],
+    ['inspector2', 'POST', /^\/findings\/list$/, 'ListFindings'],
+    ['lambda', 'GET', /^\/2015-03-31\/functions\/?$/, 'ListFunctions'],
+    ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+\/versions\/?$/, 'ListVersionsByFunction'],
+    ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+\/aliases\/?$/, 'ListAliases'],
+    ['lambda', 'GET', /^\/2015-03-31\/functions\/[^/]+\/?$/, 'GetFunction'],
+  ];
+
+/** The API action of a REST request the table above knows, else undefined. */
+export function restAction(service: string, method: string, path: string): string | undefined {
+  return REST_ACTIONS.find(([s, m, pattern]) => s === service && m === method && pattern.test(path))?.[3];
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EcrEmulator } from '../contracts.ts';
+import { type InspectorCoverage, LIST_COVERAGE_PATH } from '../inspector/coverage.ts';
 import { changesSubscriptions, isPublish, type SnsEmailTap } from '../taps/sns-email.ts';
 import { type AccountDirectory, assumedRoleOf, isAssumeRole } from './accounts.ts';
 import type { AdminHandler } from './admin.ts';
@@ -22,6 +23,8 @@ export interface EdgeRoutes {
   faults: FaultRegistry;
   iam: IamEnforcer;
   emulator: EcrEmulator;
+  /** Inspector's ListCoverage, which moto lacks (answered from the emulator's images). */
+  coverage: InspectorCoverage;
   proxy: MotoProxy;
   emailTap: SnsEmailTap;
   /** The address the edge is bound to (`--host`): a request's Host may name it. */
@@ -35,11 +38,13 @@ export interface EdgeRoutes {
  * The edge's request handler: a request a web page may have sent (foreign Host or Origin, see guard.ts) is
  * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted, refused when
  * a function's role does not allow it (iam.ts), perhaps failed by a fault rule, then served by the ECR emulator
- * (in the registry of the caller's account and Region, accounts.ts) or proxied to moto (an SNS publish on its
+ * (in the registry of the caller's account and Region, accounts.ts), by the Inspector coverage stand-in
+ * (ListCoverage, which moto lacks) or proxied to moto (an SNS publish on its
  * way through feeds the email tap; an STS AssumeRole answer teaches the account directory its new key).
  */
 export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
-  const { admin, accounts, counters, faults, iam, emulator, proxy, emailTap, host, log, verbose } = routes;
+  const { admin, accounts, counters, faults, iam, emulator, coverage, proxy, emailTap, host, log, verbose } =
+    routes;
   const motoGate = new MotoGate();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = verbose ? performance.now() : 0;
@@ -98,6 +103,13 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
         body.toString('utf8'),
         accounts.callerOf(req.headers),
       );
+      sendBody(res, response.status, response.headers, response.body);
+      done();
+      return;
+    }
+
+    if (identity.service === 'inspector2' && method === 'POST' && path === LIST_COVERAGE_PATH) {
+      const response = await coverage.listCoverage(body.toString('utf8'), accounts.callerOf(req.headers));
       sendBody(res, response.status, response.headers, response.body);
       done();
       return;

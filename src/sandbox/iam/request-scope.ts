@@ -15,6 +15,8 @@ export interface RequestFacts {
   body: string;
   /** URL query string without '?'. */
   query: string;
+  /** URL path without the query string: REST protocols name resources in it (Lambda's function). */
+  path?: string;
   /** From the SigV4 credential scope. */
   region: string;
   /** The caller's account. */
@@ -84,7 +86,9 @@ export function paramsOf(facts: RequestFacts): Params | undefined {
     const get = (name: string) => nonEmpty(body.get(name) ?? query.get(name) ?? undefined);
     return { string: get, raw: get };
   }
-  // REST protocols carry parameters in the path, which no mapped service uses.
+  // REST protocols carry their parameters in the path and query string (facts.path, facts.query): the mapping of
+  // such a service reads them itself; there is no body parameter to read.
+  if (facts.protocol === 'rest') return { string: () => undefined, raw: () => undefined };
   return undefined;
 }
 

@@ -25,6 +25,7 @@ import {
   type Scope,
   stringList,
 } from './request-scope.ts';
+import { ecsResources, lambdaResources } from './requests-compute.ts';
 
 export type { RequestFacts };
 
@@ -423,6 +424,8 @@ const SERVICES: Readonly<Record<string, ServiceMapping>> = {
   ssm: { resources: ssmResources },
   events: { resources: eventsResources },
   sts: { resources: stsResources, requests: STS_REQUESTS },
+  ecs: { resources: ecsResources },
+  lambda: { resources: lambdaResources },
 };
 
 /**

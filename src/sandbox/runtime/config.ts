@@ -81,6 +81,8 @@ export interface FunctionModel {
   memorySize: number;
   environment: Record<string, string>;
   maximumRetryAttempts: number;
+  /** `reservedConcurrency`: at most this many invocations at once (undefined: the runtime's own limit). */
+  reservedConcurrency?: number;
   onFailure?: DestinationModel;
   events: EventModel[];
   arn: string;
@@ -326,6 +328,7 @@ export function buildModel(parsed: unknown, options: Omit<LoadOptions, 'serverle
       memorySize: fn.memorySize ?? document.provider.memorySize ?? 1024,
       environment,
       maximumRetryAttempts: fn.maximumRetryAttempts ?? 2,
+      ...(fn.reservedConcurrency === undefined ? {} : { reservedConcurrency: fn.reservedConcurrency }),
       ...(onFailure ? { onFailure } : {}),
       events,
       arn: `arn:aws:lambda:${region}:${accountId}:function:${name}`,

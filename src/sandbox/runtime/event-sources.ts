@@ -12,7 +12,12 @@ import {
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueUrlCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  GetQueueUrlCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { EventModel, FunctionModel } from './config.ts';
 import type { WorkTracker } from './idle.ts';
 import type { Invocations } from './invocations.ts';
@@ -38,6 +43,11 @@ export interface EventSourceContext {
   concurrency: number;
   /** Delays before async retries (they count towards how long a stand-in message stays invisible). */
   retryDelaysMs: readonly number[];
+  /**
+   * Seconds a failed SQS record stays invisible before its next delivery; undefined: the queue's visibility
+   * timeout, as in Lambda (tests shorten it so redrive to a dead-letter queue happens in seconds).
+   */
+  sqsRetryVisibilitySeconds?: number | undefined;
   log: (line: string) => void;
 }
 
@@ -45,7 +55,10 @@ type EventOf<K extends EventModel['kind']> = Extract<EventModel, { kind: K }>;
 
 /** Creates what delivers `fn`'s events (stand-in queues, rules, targets, subscriptions) and starts polling. */
 export async function connectEventSources(fn: FunctionModel, context: EventSourceContext): Promise<void> {
-  const slots = new Slots(context.concurrency);
+  // Reserved concurrency caps a function below the runtime's own limit, as in Lambda (0 would throttle all).
+  const slots = new Slots(
+    Math.max(1, Math.min(context.concurrency, fn.reservedConcurrency ?? context.concurrency)),
+  );
   const eventBridge = fn.events.filter(
     (event): event is EventOf<'eventBridge'> => event.kind === 'eventBridge',
   );
@@ -205,8 +218,22 @@ async function connectSqsSource(
   fn: FunctionModel,
   event: EventOf<'sqs'>,
   slots: Slots,
-  { clients, registry, region, poller, invocations, log }: EventSourceContext,
+  { clients, registry, region, poller, invocations, log, sqsRetryVisibilitySeconds }: EventSourceContext,
 ): Promise<void> {
+  /** Failed records come back after `sqsRetryVisibilitySeconds` when set, else after the visibility timeout. */
+  const retryLater = async (handles: string[]) => {
+    if (sqsRetryVisibilitySeconds === undefined || handles.length === 0) return;
+    await clients.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: handles.map((ReceiptHandle, index) => ({
+          Id: String(index),
+          ReceiptHandle,
+          VisibilityTimeout: sqsRetryVisibilitySeconds,
+        })),
+      }),
+    );
+  };
   const url = event.queueLogicalId
     ? (registry.physical(event.queueLogicalId).url as string)
     : ((
@@ -223,7 +250,11 @@ async function connectSqsSource(
       try {
         const records = messages.map((message) => sqsRecord(message, event.queueArn, region));
         const outcome = await invocations.invoke(fn, { Records: records });
-        if (!outcome.ok) return; // the whole batch becomes visible again after the visibility timeout
+        if (!outcome.ok) {
+          // The whole batch becomes visible again after the visibility timeout.
+          await retryLater(records.map((record) => record.receiptHandle));
+          return;
+        }
         let failed = new Set<string>();
         if (event.reportBatchItemFailures) {
           const response = outcome.result as {
@@ -240,6 +271,7 @@ async function connectSqsSource(
         for (const record of records) {
           if (!failed.has(record.messageId)) poller.deleteMessage(url, record.receiptHandle);
         }
+        await retryLater(records.filter((r) => failed.has(r.messageId)).map((r) => r.receiptHandle));
       } finally {
         slots.release();
       }

@@ -56,6 +56,11 @@ export interface LambdaRuntimeOptions {
   pollWaitSeconds?: number;
   /** Delays before async retries (AWS: ~1 min then ~2 min; default locally [200, 400]). */
   retryDelaysMs?: number[];
+  /**
+   * Seconds a failed SQS record of an event source mapping stays invisible before its next delivery (default:
+   * the queue's visibility timeout, as in Lambda). Tests shorten it to see redrive to a dead-letter queue.
+   */
+  sqsRetryVisibilitySeconds?: number;
   /** How often schedules compare `now()` with their next firing (default 1000 ms). */
   scheduleTickMs?: number;
   /** Concurrent invocations per function (default 10). */
@@ -275,6 +280,7 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
         scheduler,
         concurrency: options.concurrency ?? 10,
         retryDelaysMs,
+        sqsRetryVisibilitySeconds: options.sqsRetryVisibilitySeconds,
         log,
       });
     }

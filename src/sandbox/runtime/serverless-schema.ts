@@ -60,6 +60,7 @@ const functionSchema = z.looseObject({
   memorySize: z.number().int().positive().optional(),
   environment: z.record(z.string(), z.unknown()).optional(),
   maximumRetryAttempts: z.number().int().min(0).max(2).optional(),
+  reservedConcurrency: z.number().int().min(0).optional(),
   destinations: z
     .looseObject({
       onSuccess: z.unknown().optional(),

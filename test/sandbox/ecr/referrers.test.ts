@@ -41,6 +41,8 @@ function image(fields: Partial<ImageRecord> & { manifest: string }): ImageRecord
     size: 0,
     tags: [],
     pushedAt: 0,
+    storageClass: 'STANDARD',
+    imageStatus: 'ACTIVE',
     ...fields,
   };
 }

@@ -60,12 +60,22 @@ describe('request identification', () => {
 
   it('names a REST request by method and first path segment', () => {
     const identity = identifyRequest(
-      'GET',
+      'DELETE',
       '/2015-03-31/functions/f',
       { authorization: auth('lambda') },
       Buffer.alloc(0),
     );
-    expect(identity).toEqual({ service: 'lambda', action: 'GET /2015-03-31', protocol: 'rest' });
+    expect(identity).toEqual({ service: 'lambda', action: 'DELETE /2015-03-31', protocol: 'rest' });
+  });
+
+  it.each([
+    ['lambda', 'GET', '/2015-03-31/functions/?MaxItems=50', 'ListFunctions'],
+    ['lambda', 'GET', '/2015-03-31/functions/f/versions?MaxItems=50', 'ListVersionsByFunction'],
+    ['lambda', 'GET', '/2015-03-31/functions/f?Qualifier=3', 'GetFunction'],
+    ['inspector2', 'POST', '/coverage/list', 'ListCoverage'],
+  ])('names a %s REST request %s %s by its API action', (service, method, url, action) => {
+    const identity = identifyRequest(method, url, { authorization: auth(service) }, Buffer.alloc(0));
+    expect(identity).toEqual({ service, action, protocol: 'rest' });
   });
 
   it('returns no service for a header that is not SigV4', () => {

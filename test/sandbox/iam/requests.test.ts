@@ -105,6 +105,22 @@ describe('ECR', () => {
       { repositoryName: 'app', subjectId: { imageDigest: 'sha256:abc' }, registryId: '210987654321' },
       on('ecr:BatchGetImage', repo('app', '210987654321')),
     ],
+    // Archive and the lifecycle preview act on the repository the body names, like every repository action.
+    [
+      'UpdateImageStorageClass',
+      { repositoryName: 'app', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' },
+      on('ecr:UpdateImageStorageClass', repo('app')),
+    ],
+    [
+      'StartLifecyclePolicyPreview',
+      { repositoryName: 'app' },
+      on('ecr:StartLifecyclePolicyPreview', repo('app')),
+    ],
+    [
+      'GetLifecyclePolicyPreview',
+      { repositoryName: 'app' },
+      on('ecr:GetLifecyclePolicyPreview', repo('app')),
+    ],
   ])('%s %j', (action, body, expected) => {
     expect(authorizationRequests(json('ecr', action, body))).toEqual(expected);
   });
