@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerCleanupCommands } from '../cleanup/cli.ts';
 import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT } from '../shared/cli.ts';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerSandboxCommand(program);
   registerScanGateCommand(program);
   registerPromotionCommands(program);
+  registerCleanupCommands(program);
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { checkCleanupReferences, cleanupConfigShape } from '../cleanup/config-schema.ts';
 import { promotionConfigShape } from '../promotion/config-schema.ts';
 import { checkScanPolicyReferences, scanPolicyConfigShape } from '../scan-gate/config-schema.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
@@ -70,9 +71,12 @@ export const sentinelConfigSchema = z
     ...scanPolicyConfigShape,
     /** Promotion rules (src/promotion/config-schema.ts). */
     ...promotionConfigShape,
+    /** Cleanup rules and protections (src/cleanup/config-schema.ts). */
+    ...cleanupConfigShape,
   })
   .superRefine((config, ctx) => {
     checkScanPolicyReferences(config, ctx);
+    checkCleanupReferences(config, ctx);
     reportDuplicates(
       config.environments.map((e) => e.name),
       ['environments'],

@@ -22,6 +22,7 @@ import type { SentinelConfig } from '../config/schema.ts';
 import { dynamoVerdicts } from '../scan-gate/adapters/dynamodb-verdicts.ts';
 import { isScanRunning } from '../scan-gate/domain/scan-status.ts';
 import { applicationRepositories } from '../shared/environments.ts';
+import { type CleanupChapter, runCleanupChapter } from './cleanup-chapter.ts';
 import { type PromotionChapter, runPromotionChapter } from './promotion-chapter.ts';
 import { pushImage } from './push.ts';
 import { sampleImage } from './sample-images.ts';
@@ -64,6 +65,8 @@ export interface DemoReport {
   };
   /** The promotion chapter: the clean image through every environment, approvals, `status`, a refusal. */
   promotion: PromotionChapter | null;
+  /** The cleanup chapter: a month of builds, an ECS service, the plan and the apply. */
+  cleanup: CleanupChapter | null;
 }
 
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -246,6 +249,17 @@ export async function runDemoScenario(
             }),
           })
         : null;
+    // The cleanup chapter: the first application's first-environment repository after a month of builds.
+    const cleanupRepository = devRepos[0];
+    const cleanup = cleanupRepository
+      ? await runCleanupChapter({
+          endpoint,
+          region,
+          config,
+          tableName: inventoryTable,
+          repositoryName: cleanupRepository,
+        })
+      : null;
     return {
       endpoint,
       repositories,
@@ -259,6 +273,7 @@ export async function runDemoScenario(
       verdicts,
       alerts,
       promotion,
+      cleanup,
     };
   } finally {
     ecr.destroy();

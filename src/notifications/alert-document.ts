@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CLEANUP_ALERT_TYPE, type CleanupAlert, cleanupAlertSchema } from './cleanup-document.ts';
 import { consoleUrlSchema, fittedConsoleUrl, isWebLink, LINK_MAX, webLinkSchema } from './links.ts';
 import {
   PROMOTION_ALERT_TYPE,
@@ -94,52 +95,57 @@ export const truncatedAlertDocumentSchema = z.object({
 
 export const SCAN_VERDICT_ALERT_TYPE = 'ecr-sentinel.scan-verdict';
 
+/** Every form a subscriber may receive. */
+type AnyAlertForm =
+  | TruncatedAlertDocument
+  | AlertDocument
+  | TruncatedPromotionAlert
+  | PromotionAlert
+  | CleanupAlert;
+
 /**
- * Any alert document a subscriber may receive: a scan verdict or a promotion (`type` tells them apart), each in
- * its full or its cut-down form (`truncated: true`). Chosen by those keys rather than a `z.union`, whose error for
- * a document matching no form is a bare "Invalid input": this way each issue names the field that is wrong.
+ * Any alert document a subscriber may receive: a scan verdict, a promotion or a cleanup alert (`type` tells them
+ * apart); a verdict or a promotion in its full or its cut-down form (`truncated: true`). A cleanup alert has no
+ * cut-down form: cut to its minimal limits it is still complete (totals without lists). Chosen by those keys
+ * rather than a `z.union`, whose error for a document matching no form is a bare "Invalid input": this way each
+ * issue names the field that is wrong.
  */
-export const anyAlertDocumentSchema = z
-  .unknown()
-  .transform(
-    (value, ctx): TruncatedAlertDocument | AlertDocument | TruncatedPromotionAlert | PromotionAlert => {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        ctx.addIssue({ code: 'custom', message: 'expected an alert document (a JSON object)', input: value });
-        return z.NEVER;
-      }
-      const type = 'type' in value ? value.type : undefined;
-      const cut = 'truncated' in value && value.truncated === true;
-      let schema: z.ZodType<
-        TruncatedAlertDocument | AlertDocument | TruncatedPromotionAlert | PromotionAlert
-      >;
-      if (type === SCAN_VERDICT_ALERT_TYPE) schema = cut ? truncatedAlertDocumentSchema : alertDocumentSchema;
-      else if (type === PROMOTION_ALERT_TYPE) {
-        schema = cut ? truncatedPromotionAlertSchema : promotionAlertSchema;
-      } else {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected "${SCAN_VERDICT_ALERT_TYPE}" or "${PROMOTION_ALERT_TYPE}"`,
-          path: ['type'],
-          input: type,
-        });
-        return z.NEVER;
-      }
-      const result = schema.safeParse(value);
-      if (result.success) return result.data;
-      for (const issue of result.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: issue.input });
-      }
-      return z.NEVER;
-    },
-  );
+export const anyAlertDocumentSchema = z.unknown().transform((value, ctx): AnyAlertForm => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'expected an alert document (a JSON object)', input: value });
+    return z.NEVER;
+  }
+  const type = 'type' in value ? value.type : undefined;
+  const cut = 'truncated' in value && value.truncated === true;
+  let schema: z.ZodType<AnyAlertForm>;
+  if (type === SCAN_VERDICT_ALERT_TYPE) schema = cut ? truncatedAlertDocumentSchema : alertDocumentSchema;
+  else if (type === PROMOTION_ALERT_TYPE) {
+    schema = cut ? truncatedPromotionAlertSchema : promotionAlertSchema;
+  } else if (type === CLEANUP_ALERT_TYPE) schema = cleanupAlertSchema;
+  else {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected "${SCAN_VERDICT_ALERT_TYPE}", "${PROMOTION_ALERT_TYPE}" or "${CLEANUP_ALERT_TYPE}"`,
+      path: ['type'],
+      input: type,
+    });
+    return z.NEVER;
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path, input: issue.input });
+  }
+  return z.NEVER;
+});
 
 export type AlertDocument = z.output<typeof alertDocumentSchema>;
 export type AlertFinding = z.output<typeof alertFindingSchema>;
 export type AlertExceptionNote = z.output<typeof alertExceptionNoteSchema>;
 export type TruncatedAlertDocument = z.output<typeof truncatedAlertDocumentSchema>;
 export type AnyAlertDocument = z.output<typeof anyAlertDocumentSchema>;
-/** A complete alert of either type: what a capability hands to the publisher. */
-export type CompleteAlert = AlertDocument | PromotionAlert;
+/** A complete alert of any type: what a capability hands to the publisher. */
+export type CompleteAlert = AlertDocument | PromotionAlert | CleanupAlert;
 
 /**
  * Caps that keep a document and its renderings bounded whatever the findings look like. The email text is cut

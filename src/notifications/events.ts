@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { anyAlertDocumentSchema } from './alert-document.ts';
 
 /**
- * The SNS event a subscriber Lambda (notify-slack) gets for one alert (a scan verdict or a promotion). With
+ * The SNS event a subscriber Lambda (notify-slack) gets for one alert (a scan verdict, a promotion, a cleanup). With
  * `MessageStructure: json`, each protocol gets its own key's value: a Lambda subscriber the `lambda` key's as
  * `Sns.Message`, an SQS queue the `sqs` key's. Both are the same JSON alert document, and either is accepted. A
  * message published without `MessageStructure` arrives as the whole `{default, email, sqs, lambda}` object: its

@@ -1,16 +1,41 @@
 /**
  * What other capabilities may use of notifications: the alert documents they map their outcomes to (a scan
- * verdict, a promotion), their subject lines (rendered before the document is cut to size), the port that
- * publishes either, and the severity table (the scan-gate CLI prints the same one).
+ * verdict, a promotion, a cleanup), their subject lines (rendered before the document is cut to size), the port
+ * that publishes any of them, and the severity table (the scan-gate CLI prints the same one).
  *
  * A promotion alert: build it with `promotionAlert(fields)`, which sets `type`, `version` and `subject`
  * (`promotionSubject(fields)`); or set `subject` yourself with `promotionSubject`. `commands` (approve/reject)
  * are shown on `pending-approval` only, and only when each names the promotion id.
+ *
+ * A cleanup alert (`summary` of a run, advance `notice`, `refused` repository): build it with
+ * `cleanupAlert(fields)`, which sets `type`, `version` and `subject` (`cleanupSubject(fields)`). Give it every
+ * list whole or capped as you like: the totals count everything, and each rendering caps the lists again and says
+ * how many it left out. `cleanupEmailText` is the same text the email gets (the CLI may print it).
  */
 
 export { snsAlerts, snsAlertsPermissions } from './adapters/sns-alerts.ts';
 export type { AlertDocument, CompleteAlert } from './alert-document.ts';
 export { alertSubject } from './alert-subject.ts';
+export {
+  CLEANUP_ALERT_TYPE,
+  CLEANUP_KINDS,
+  CLEANUP_TOP_REPOSITORIES,
+  type CleanupAlert,
+  type CleanupAlertRun,
+  type CleanupImageFailure,
+  type CleanupKind,
+  type CleanupNoticeAlert,
+  type CleanupNoticeImage,
+  type CleanupRefusedAlert,
+  type CleanupRepositoryReason,
+  type CleanupSummaryAlert,
+  type CleanupSummaryTotals,
+  type CleanupTopRepository,
+  cleanupAlertSchema,
+  FULL_CLEANUP_LIMITS,
+} from './cleanup-document.ts';
+export { cleanupEmailText } from './cleanup-email.ts';
+export { type CleanupAlertFields, cleanupAlert, cleanupSubject } from './cleanup-subject.ts';
 export type { AlertPublisher } from './ports.ts';
 export {
   PROMOTION_ALERT_TYPE,
@@ -26,4 +51,4 @@ export {
 } from './promotion-document.ts';
 export { type PromotionSubjectFields, promotionAlert, promotionSubject } from './promotion-subject.ts';
 export { severityTableText } from './severity-table.ts';
-export { humanBytes } from './text.ts';
+export { humanBytes, usd } from './text.ts';

@@ -1,5 +1,7 @@
 import { SentinelError } from '../shared/errors.ts';
 import type { AnyAlertDocument } from './alert-document.ts';
+import { slackCleanupMessage } from './cleanup-blocks.ts';
+import { CLEANUP_ALERT_TYPE } from './cleanup-document.ts';
 import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
 import { slackMessageFromTruncatedPromotion, slackPromotionMessage } from './promotion-blocks.ts';
@@ -38,6 +40,19 @@ export type SlackAlertSummary =
       imageDigest: string;
       blocks: number;
       attempts: number;
+    }
+  | {
+      outcome: 'posted';
+      messageId: string;
+      alertType: 'cleanup';
+      /** summary, notice or refused. */
+      kind: string;
+      /** The run, when the alert has one (a CLI refusal may not). */
+      runId?: string;
+      /** The refused repository. */
+      repositoryName?: string;
+      blocks: number;
+      attempts: number;
     };
 
 /**
@@ -53,8 +68,9 @@ export class InvalidWebhookUrlError extends SentinelError {
   }
 }
 
-/** The Block Kit message for an alert document of either type (full or cut down). */
+/** The Block Kit message for an alert document of any type (full or cut down). */
 export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
+  if (alert.type === CLEANUP_ALERT_TYPE) return slackCleanupMessage(alert);
   if (alert.type === PROMOTION_ALERT_TYPE) {
     return 'truncated' in alert ? slackMessageFromTruncatedPromotion(alert) : slackPromotionMessage(alert);
   }
@@ -63,6 +79,14 @@ export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
 
 /** What the summary says about the alert, by its type. */
 function postedAbout(alert: AnyAlertDocument) {
+  if (alert.type === CLEANUP_ALERT_TYPE) {
+    return {
+      alertType: 'cleanup' as const,
+      kind: alert.kind,
+      ...(alert.run === undefined ? {} : { runId: alert.run.runId }),
+      ...(alert.kind === 'refused' ? { repositoryName: alert.repositoryName } : {}),
+    };
+  }
   if (alert.type === PROMOTION_ALERT_TYPE) {
     return {
       alertType: 'promotion' as const,
@@ -81,7 +105,7 @@ function postedAbout(alert: AnyAlertDocument) {
 }
 
 /**
- * Post an alert (a scan verdict or a promotion) to Slack. The webhook URL is read from the SSM SecureString
+ * Post an alert (a scan verdict, a promotion or a cleanup) to Slack. The webhook URL is read from the SSM SecureString
  * `webhookParameter` (cached by the reader); without one (no `alerts.slack` in the config) nothing is posted. A
  * failed post throws (Lambda retries the invocation, then sends it to the onFailure queue) and forgets the cached
  * URL, so a retry reads the parameter again and picks up a rotated URL.

@@ -1,7 +1,7 @@
 import type { CompleteAlert } from './alert-document.ts';
 
 /**
- * Publishes alerts (SNS): given the complete document of either type (a scan verdict or a promotion), it renders
+ * Publishes alerts (SNS): given the complete document of any type (a scan verdict, a promotion, a cleanup), it renders
  * and cuts it to what the channel carries.
  */
 export interface AlertPublisher {

@@ -39,14 +39,14 @@ export function asciiSubject(text: string): string {
 }
 
 /** At most `max` characters, ending in `...` when cut (ASCII, unlike `truncateEnd`'s ellipsis). */
-function cutAscii(text: string, max: number): string {
+export function cutAscii(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 3) return text.slice(0, Math.max(0, max));
   return `${text.slice(0, max - 3)}...`;
 }
 
 /** At most `max` characters, starting with `...` when cut (keeps the end). */
-function cutAsciiStart(text: string, max: number): string {
+export function cutAsciiStart(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 3) return text.slice(text.length - Math.max(0, max));
   return `...${text.slice(text.length - (max - 3))}`;

@@ -71,25 +71,32 @@ export function link(url: string | undefined, label: string, allowed = isWebLink
   return `<${safe}|${label.replaceAll('|', '¦')}>`;
 }
 
-/** Join lines while they fit in `max` characters; say how many were left out. */
+/**
+ * Join lines while they fit in `max` characters; say how many were left out. `total` counts what `lines` stands
+ * for when the list was already capped (a document lists 50 of 2000 failures): those left out before are added to
+ * the count, and said even when every given line fits.
+ */
 export function fitLines(
   lines: readonly string[],
   max: number,
   more = (n: number) => `…and ${n} more`,
+  total = lines.length,
 ): string {
   const kept: string[] = [];
   let length = 0;
+  const all = Math.max(total, lines.length);
   for (const [index, line] of lines.entries()) {
-    const remaining = lines.length - index - 1;
-    const reserve = remaining > 0 ? charLength(more(lines.length)) + 1 : 0;
+    const remaining = all - index - 1;
+    const reserve = remaining > 0 ? charLength(more(all)) + 1 : 0;
     const next = length + (kept.length > 0 ? 1 : 0) + charLength(line);
     if (next + reserve > max) {
-      kept.push(more(lines.length - index));
+      kept.push(more(all - index));
       return kept.join('\n');
     }
     kept.push(line);
     length = next;
   }
+  if (all > lines.length) kept.push(more(all - lines.length));
   return kept.join('\n');
 }
 

@@ -56,3 +56,9 @@ export function humanBytes(bytes: number): string {
   }
   return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
+
+/** `$1,234.56`: US dollars with two decimals (the producer rounds to the cent; this never shows more). */
+export function usd(amount: number): string {
+  const value = Number.isFinite(amount) ? Math.max(0, amount) : 0;
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

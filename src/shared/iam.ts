@@ -38,6 +38,25 @@ export type IamResource =
    * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
    */
   | 'secure-string-key'
+  /**
+   * Any ECS service of the account and region (`service/<cluster>/<name>`): cleanup reads every cluster's
+   * services to protect what they deploy.
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html#amazonelasticcontainerservice-service
+   */
+  | 'ecs-service'
+  /**
+   * Any ECS task of the account and region (`task/<cluster>/<id>`): cleanup describes running tasks.
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html#amazonelasticcontainerservice-task
+   */
+  | 'ecs-task'
+  /**
+   * Any Lambda function of the account and region (`function:<name>`, and its versions and aliases): cleanup
+   * reads which images functions run.
+   * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html#awslambda-function
+   */
+  | 'lambda-function'
+  /** The queue of a cleanup run's repositories (planCleanup sends, cleanupRepository receives). */
+  | 'cleanup-queue'
   /** Every resource: only for {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */
   | '*';
 
@@ -47,10 +66,23 @@ export type IamResource =
  * else.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoninspector2.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
  */
 export const ACTIONS_ONLY_ON_ANY_RESOURCE = [
   'ecr:GetRegistryScanningConfiguration',
   'inspector2:ListFindings',
+  'inspector2:ListCoverage',
+  'ecs:ListClusters',
+  'ecs:ListServices',
+  // The reference gives ListTasks the container-instance resource type, but a ListTasks that names no container
+  // instance (listing a cluster's tasks) is authorised on "*" with the `ecs:cluster` condition, as AWS's own
+  // policies for it are written: https://github.com/awsdocs/amazon-ecs-developer-guide/issues/211
+  'ecs:ListTasks',
+  'ecs:ListTaskDefinitionFamilies',
+  'ecs:ListTaskDefinitions',
+  'ecs:DescribeTaskDefinition',
+  'lambda:ListFunctions',
 ] as const;
 
 /** One of {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */

@@ -14,7 +14,9 @@
  * | promotion (promotion)      | `PROMOTION#<id>`                | `RECORD`, `BY_APP`, `BY_DIGEST` |
  * | open request (promotion)   | `PROMOTION#REQUEST#<app>#<env>#<digest>` | `REQUEST`   |
  * | release (promotion)        | `RELEASE#<app>`                 | `ENV#<environment>`  |
- * | cleanup (reserved)         | `CLEANUP#…`                     |                      |
+ * | cleanup run (cleanup)      | `CLEANUP#<runId>`               | `RUN`                |
+ * | cleanup outcome (cleanup)  | `CLEANUP#<runId>`               | `REPO#<repository>`  |
+ * | removed image (cleanup)    | `CLEANUP#<runId>`               | `IMAGE#<repository>#<digest>` |
  * | compliance (reserved)      | `COMPLIANCE#…`                  |                      |
  *
  * Verdicts have a partition per image rather than items in the inventory's `REPO#<repository>` partition:
@@ -29,6 +31,14 @@
  * `RECORD` under `PROMOTIONS#ALL`, `BY_APP` under `PROMOTIONS#APP#<app>`, `BY_DIGEST` under
  * `PROMOTIONS#DIGEST#<digest>`. A promotion id (a ULID) never contains `#`, so the open-request lock's
  * partition is never a promotion's. Only one index: CloudFormation adds one GSI per table update.
+ *
+ * A cleanup run is one partition: the run item (the count of repositories still without an outcome, the
+ * summary claim, running totals), one outcome per repository and one item per image it removed. Everything a
+ * run writes is read back by run (its report, its audit), so a run's partition answers both with one Query
+ * each; listing removed images by repository across runs is not asked for (a run's images of one repository
+ * are `begins_with(sk, IMAGE#<repository>#)`). The run item sits in `gsi1` under `CLEANUPS#ALL`, sorted by
+ * `<startedAt>#<runId>`, for a newest-first listing of runs. Cleanup items are audit records: each carries
+ * {@link TABLE_TTL}'s attribute, set when written to its retention (cleanup's records: 90 days by default).
  */
 
 /** One entity (or family of items sharing a partition) in the table. */
@@ -83,7 +93,21 @@ export const TABLE_ENTITIES = {
       'record a completed promotion: Put ENV#<environment> in the completing transaction',
     ],
   },
-  cleanup: { owner: 'cleanup', pkPrefix: 'CLEANUP#', sk: {}, accessPatterns: [] },
+  cleanup: {
+    owner: 'cleanup',
+    pkPrefix: 'CLEANUP#',
+    sk: { run: 'RUN', outcome: 'REPO#', removed: 'IMAGE#' },
+    accessPatterns: [
+      'start a run: PutItem RUN if absent (remaining = repositoryCount)',
+      "record a repository's outcome once: TransactWriteItems of Put REPO#<repository> if absent and Update RUN remaining - 1 if > 0",
+      'how many repositories remain: GetItem RUN (consistent read)',
+      'claim the summary once: UpdateItem RUN if summaryClaimed is absent and remaining = 0',
+      'record removed images: BatchWriteItem of IMAGE#<repository>#<digest> (the same image again: same item)',
+      "a run's report: GetItem RUN, then Query begins_with(sk, REPO#)",
+      "a run's removed images, all or of one repository: Query begins_with(sk, IMAGE#[<repository>#])",
+      'runs, newest first: Query gsi1 CLEANUPS#ALL backwards',
+    ],
+  },
   compliance: { owner: 'compliance', pkPrefix: 'COMPLIANCE#', sk: {}, accessPatterns: [] },
 } as const satisfies Readonly<Record<string, TableEntity>>;
 
@@ -96,7 +120,21 @@ export interface TableKey {
 /** The table's one global secondary index (overloaded: each entity puts its own listings in it). */
 export const TABLE_INDEX = { name: 'gsi1', pk: 'gsi1pk', sk: 'gsi1sk' } as const;
 
-const { image, verdict, promotion, release } = TABLE_ENTITIES;
+/**
+ * The table's time to live (serverless.yml `TimeToLiveSpecification`): an item whose `attribute` holds a Number of
+ * epoch seconds in the past is deleted by DynamoDB, typically within a few days, and may still be read until then.
+ * Not `ttl`, a reserved word that every expression would have to escape; not `expiresAt`, which promotions already
+ * store as an ISO string.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
+ */
+export const TABLE_TTL = { attribute: 'ttlEpochSeconds' } as const;
+
+/** The {@link TABLE_TTL} attribute of an item kept `days` days from `now`. */
+export function expiresAfter(now: Date, days: number): { [TABLE_TTL.attribute]: number } {
+  return { [TABLE_TTL.attribute]: Math.floor(now.getTime() / 1000) + Math.round(days * 86_400) };
+}
+
+const { image, verdict, promotion, release, cleanup } = TABLE_ENTITIES;
 
 /** An image record of the inventory: one partition per repository, one item per digest. */
 export function imageKey(repositoryName: string, imageDigest: string): TableKey {
@@ -166,4 +204,27 @@ export const releaseKeys = {
     sk: `${release.sk.environment}${environment}`,
   }),
   environmentPrefix: release.sk.environment,
+};
+
+/** The items of one cleanup run (its partition) and its listing in {@link TABLE_INDEX}. */
+export const cleanupKeys = {
+  partition: (runId: string): string => `${cleanup.pkPrefix}${runId}`,
+  run: (runId: string): TableKey => ({ pk: cleanupKeys.partition(runId), sk: cleanup.sk.run }),
+  outcome: (runId: string, repositoryName: string): TableKey => ({
+    pk: cleanupKeys.partition(runId),
+    sk: `${cleanup.sk.outcome}${repositoryName}`,
+  }),
+  /** What every outcome item's sk begins with (for a Query). */
+  outcomePrefix: cleanup.sk.outcome,
+  removed: (runId: string, repositoryName: string, digest: string): TableKey => ({
+    pk: cleanupKeys.partition(runId),
+    sk: `${cleanup.sk.removed}${repositoryName}#${digest}`,
+  }),
+  /** What removed-image items' sk begins with: every one of the run, or those of one repository. */
+  removedPrefix: (repositoryName?: string): string =>
+    repositoryName === undefined ? cleanup.sk.removed : `${cleanup.sk.removed}${repositoryName}#`,
+  /** `gsi1pk` of the run listing. */
+  listing: 'CLEANUPS#ALL',
+  /** `gsi1sk`: newest first when read backwards. */
+  listingSort: (startedAt: string, runId: string): string => `${startedAt}#${runId}`,
 };

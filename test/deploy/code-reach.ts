@@ -34,7 +34,10 @@ export interface Reach {
 const IAM_PREFIX: Record<string, string> = {
   dynamodb: 'dynamodb',
   ecr: 'ecr',
+  ecs: 'ecs',
   eventbridge: 'events',
+  inspector2: 'inspector2',
+  lambda: 'lambda',
   sns: 'sns',
   sqs: 'sqs',
   ssm: 'ssm',
@@ -60,11 +63,14 @@ const DOCUMENT_CLIENT_ACTIONS: Record<string, string> = {
 
 /**
  * API operations authorised by another IAM action of their service. ListImageReferrers has none of its own: "The
- * IAM principal invoking this operation must have the `ecr:BatchGetImage` permission."
+ * IAM principal invoking this operation must have the `ecr:BatchGetImage` permission."; SendMessageBatch is
+ * authorised as SendMessage.
  * https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ListImageReferrers.html
  */
 const AUTHORISED_AS: Record<string, string> = {
   'ecr:ListImageReferrers': 'ecr:BatchGetImage',
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-api-permissions-reference.html
+  'sqs:SendMessageBatch': 'sqs:SendMessage',
 };
 
 /** The IAM action of an AWS SDK export (`DescribeImagesCommand`, `paginateQuery`), or undefined if it is none. */

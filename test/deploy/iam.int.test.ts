@@ -76,6 +76,7 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
   'sentinel-table-index': { Resource: { 'Fn::Sub': '${SentinelTable.Arn}/index/*' } },
   'idempotency-table': { Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] } },
   'alerts-topic': { Resource: { Ref: 'AlertsTopic' } },
+  'cleanup-queue': { Resource: { 'Fn::GetAtt': ['CleanupQueue', 'Arn'] } },
   'promotion-roles': { Resource: promotionRoles().roleArns },
   'default-event-bus': {
     Resource: {
@@ -97,6 +98,15 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
         },
       },
     },
+  },
+  'ecs-service': {
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*' },
+  },
+  'ecs-task': {
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/*' },
+  },
+  'lambda-function': {
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:*' },
   },
   '*': { Resource: '*' },
 };
@@ -232,12 +242,24 @@ function runtimeGrantsOf(template: Template, functionId: string): string[] {
     grants.push(grant('logs:CreateLogStream', logGroup), grant('logs:PutLogEvents', logGroup));
   }
   for (const resource of Object.values(template.Resources)) {
-    const targetsFunction = canonical(resource.Properties.FunctionName) === canonical({ Ref: functionId });
+    // Invoke configs name the function by Ref, event source mappings by its ARN.
+    const target = canonical(resource.Properties.FunctionName);
+    const targetsFunction =
+      target === canonical({ Ref: functionId }) ||
+      target === canonical({ 'Fn::GetAtt': [functionId, 'Arn'] });
     if (!targetsFunction) continue;
     if (resource.Type === 'AWS::Lambda::EventSourceMapping') {
-      throw new Error(
-        `${functionId} polls an event source: add what its role needs for that to the IAM test`,
-      );
+      // Lambda polls an SQS queue with the function's role.
+      // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions
+      const source = resource.Properties.EventSourceArn as { 'Fn::GetAtt'?: [string, string] } | undefined;
+      if (template.Resources[source?.['Fn::GetAtt']?.[0] ?? '']?.Type !== 'AWS::SQS::Queue') {
+        throw new Error(
+          `${functionId} polls an event source other than a queue of the stack: add what its role needs to the IAM test`,
+        );
+      }
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'])
+        grants.push(grant(action, source));
+      continue;
     }
     if (resource.Type !== 'AWS::Lambda::EventInvokeConfig') continue;
     const destinations = resource.Properties.DestinationConfig as
@@ -298,9 +320,11 @@ describe('IAM as data: each function role grants exactly what its code declares'
 
   it('finds every function, each with its handler file and a role of its own', () => {
     expect(functions.map((f) => f.name).sort()).toEqual([
+      'CleanupRepository',
       'NotifySlack',
       'OnImagePushed',
       'OnScanCompleted',
+      'PlanCleanup',
       'PromoteImage',
     ]);
     for (const fn of functions) {

@@ -77,12 +77,12 @@ describe('promotion alert document', () => {
     expect(issuePaths({ ...base, ...over })).toContain(path);
   });
 
-  it('refuses a document of neither type, naming the type', () => {
-    const result = anyAlertDocumentSchema.safeParse({ ...base, type: 'ecr-sentinel.cleanup' });
+  it('refuses a document of no known type, naming the type', () => {
+    const result = anyAlertDocumentSchema.safeParse({ ...base, type: 'ecr-sentinel.drift' });
     expect(result.error?.issues).toEqual([
       expect.objectContaining({
         path: ['type'],
-        message: 'expected "ecr-sentinel.scan-verdict" or "ecr-sentinel.promotion"',
+        message: 'expected "ecr-sentinel.scan-verdict", "ecr-sentinel.promotion" or "ecr-sentinel.cleanup"',
       }),
     ]);
   });

@@ -169,7 +169,7 @@ describe('SNS alert event carrying a promotion', () => {
     ],
     [
       'a document of another type',
-      JSON.stringify({ type: 'ecr-sentinel.cleanup' }),
+      JSON.stringify({ type: 'ecr-sentinel.drift' }),
       'Records.0.Sns.Message.type',
     ],
   ])('rejects %s naming the field', (_what, message, path) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cleanupKeys,
+  expiresAfter,
   imageKey,
   promotionKeys,
   releaseKeys,
@@ -79,6 +81,28 @@ describe('single-table key registry', () => {
     expect(releaseKeys.environment('orders-api', 'prod')).toEqual({
       pk: 'RELEASE#orders-api',
       sk: 'ENV#prod',
+    });
+  });
+
+  it('builds the cleanup keys and the TTL attribute, byte for byte', () => {
+    const runId = '01JDX3Q4RZ8W8V5K2M7N9P0QRS';
+    const digest = 'sha256:36c7b282abd0186e01419f2e58743e1bf0e2d6a2c8b2e2d5f4c1e1a8d2c3b4a5';
+    expect(cleanupKeys.run(runId)).toEqual({ pk: `CLEANUP#${runId}`, sk: 'RUN' });
+    expect(cleanupKeys.outcome(runId, 'team/orders-api')).toEqual({
+      pk: `CLEANUP#${runId}`,
+      sk: 'REPO#team/orders-api',
+    });
+    expect(cleanupKeys.removed(runId, 'team/orders-api', digest)).toEqual({
+      pk: `CLEANUP#${runId}`,
+      sk: `IMAGE#team/orders-api#${digest}`,
+    });
+    expect(cleanupKeys.removedPrefix('team/orders-api')).toBe('IMAGE#team/orders-api#');
+    expect(cleanupKeys.listing).toBe('CLEANUPS#ALL');
+    expect(cleanupKeys.listingSort('2026-11-27T03:00:00.000Z', runId)).toBe(
+      `2026-11-27T03:00:00.000Z#${runId}`,
+    );
+    expect(expiresAfter(new Date('2026-11-27T00:00:00.500Z'), 90)).toEqual({
+      ttlEpochSeconds: Date.parse('2027-02-25T00:00:00.000Z') / 1000,
     });
   });
 

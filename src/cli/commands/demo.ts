@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../../config/load.ts';
 import { loadConfigOrReport } from '../../config/load-or-report.ts';
+import { formatCleanupChapter } from '../../demo/cleanup-chapter.ts';
 import { formatPromotionChapter } from '../../demo/promotion-chapter.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
 import { startSandbox } from '../../sandbox/server.ts';
@@ -57,6 +58,7 @@ export function registerDemoCommand(program: Command): void {
           printReport(report);
           if (report.promotion)
             process.stdout.write(formatPromotionChapter(report.promotion, config.environments[0]?.name));
+          if (report.cleanup) process.stdout.write(formatCleanupChapter(report.cleanup));
         }
         process.exitCode = EXIT.ok;
       } finally {

@@ -9,6 +9,15 @@ import {
 } from '../alert-document.ts';
 import { alertEmailText } from '../alert-email.ts';
 import { SUBJECT_MAX } from '../alert-subject.ts';
+import {
+  CLEANUP_ALERT_TYPE,
+  type CleanupAlert,
+  COMPACT_CLEANUP_LIMITS,
+  FULL_CLEANUP_LIMITS,
+  limitCleanupAlert,
+  MINIMAL_CLEANUP_LIMITS,
+} from '../cleanup-document.ts';
+import { cleanupEmailText } from '../cleanup-email.ts';
 import { fittedConsoleUrl, LINK_MAX } from '../links.ts';
 import type { AlertPublisher } from '../ports.ts';
 import {
@@ -79,13 +88,24 @@ export interface SnsAlertMessage {
 /**
  * Attributes for SNS subscription filter policies. A scan verdict: verdict, worstSeverity, repository, alertKind.
  * A promotion: alertType `promotion`, promotionEvent, verdict (the gate's), repository and environment (the
- * target's); it has no alertKind, so a policy on alertKind (verdict alerts) does not match it.
+ * target's); it has no alertKind, so a policy on alertKind (verdict alerts) does not match it. A cleanup alert:
+ * alertType `cleanup`, cleanupKind, dryRun (`true`/`false`, when it has a run) and, for a refusal, repository;
+ * no verdict and no alertKind, so policies on those match neither.
  */
 export function snsMessageAttributes(alert: CompleteAlert): Record<string, SnsStringAttribute> {
   const attribute = (value: string): SnsStringAttribute => ({
     DataType: 'String',
     StringValue: snsText(value, SNS_ATTRIBUTE_VALUE_MAX),
   });
+  if (alert.type === CLEANUP_ALERT_TYPE) {
+    const { run } = alert;
+    return {
+      alertType: attribute('cleanup'),
+      cleanupKind: attribute(alert.kind),
+      ...(run === undefined ? {} : { dryRun: attribute(String(run.dryRun)) }),
+      ...(alert.kind === 'refused' ? { repository: attribute(alert.repositoryName) } : {}),
+    };
+  }
   if (alert.type === PROMOTION_ALERT_TYPE) {
     return {
       alertType: attribute('promotion'),
@@ -111,6 +131,7 @@ export function snsMessageAttributes(alert: CompleteAlert): Record<string, SnsSt
  */
 export function snsMessageJson(alert: CompleteAlert, maxBytes = SNS_MESSAGE_MAX_BYTES): string {
   if (alert.type === PROMOTION_ALERT_TYPE) return promotionMessageJson(alert, maxBytes);
+  if (alert.type === CLEANUP_ALERT_TYPE) return cleanupMessageJson(alert, maxBytes);
   for (const limits of [FULL_LIMITS, COMPACT_LIMITS]) {
     const text = alertEmailText(alert, limits);
     const json = JSON.stringify(limitAlertDocument(alert, limits));
@@ -137,19 +158,37 @@ function promotionMessageJson(alert: PromotionAlert, maxBytes: number): string {
   return JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
 }
 
+/**
+ * {@link snsMessageJson} of a cleanup alert: full, then compact lists, then none (totals only). The last is still
+ * a complete document, bounded to a few KB whatever the fields, so no cut-down form is needed.
+ */
+function cleanupMessageJson(alert: CleanupAlert, maxBytes: number): string {
+  let message = '';
+  for (const limits of [FULL_CLEANUP_LIMITS, COMPACT_CLEANUP_LIMITS, MINIMAL_CLEANUP_LIMITS]) {
+    const text = cleanupEmailText(alert, limits);
+    const json = JSON.stringify(limitCleanupAlert(alert, limits));
+    message = JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
+    if (Buffer.byteLength(message, 'utf8') <= maxBytes) break;
+  }
+  return message;
+}
+
 /** A promotion's subject as SNS gets it: printable ASCII (promotionSubject makes it so; a producer's own too). */
 function promotionSnsSubject(alert: PromotionAlert): string {
   return asciiSubject(alert.subject);
 }
 
-/** The SNS message of an alert document of either type (given complete: it is cut to size here). */
+/** The SNS message of an alert document of any type (given complete: it is cut to size here). */
 export function snsAlertMessage(alert: CompleteAlert): SnsAlertMessage {
   const attributes = snsMessageAttributes(alert);
   // The subject is not counted in the message size by SNS's documentation; it is kept out of the budget anyway.
-  // The producer keeps to SUBJECT_MAX (alertSubject, promotionSubject); SNS refuses the whole message when a
-  // subject is longer.
+  // The producer keeps to SUBJECT_MAX (alertSubject, promotionSubject, cleanupSubject); SNS refuses the whole
+  // message when a subject is longer. Promotion and cleanup subjects are printable ASCII (asciiSubject keeps a
+  // producer's own so).
   const subject =
-    alert.type === PROMOTION_ALERT_TYPE ? promotionSnsSubject(alert) : snsText(alert.subject, SUBJECT_MAX);
+    alert.type === PROMOTION_ALERT_TYPE || alert.type === CLEANUP_ALERT_TYPE
+      ? asciiSubject(alert.subject)
+      : snsText(alert.subject, SUBJECT_MAX);
   const budget = SNS_MESSAGE_MAX_BYTES - attributeBytes(attributes) - Buffer.byteLength(subject, 'utf8');
   return {
     Subject: subject,

@@ -84,6 +84,72 @@ function parse(item: Record<string, unknown> | undefined): Promotion | undefined
   return promotionSchema.parse(rest);
 }
 
+/** The reading side of the promotion records: what a capability that only looks (cleanup) needs. */
+export type PromotionReader = Pick<PromotionStore, 'get' | 'list' | 'releases'>;
+
+/** What {@link dynamoPromotionReader} calls: reads only. */
+export const dynamoPromotionReaderPermissions: IamPermissions = [
+  { actions: ['dynamodb:GetItem', 'dynamodb:Query'], resource: 'sentinel-table' },
+  { actions: ['dynamodb:Query'], resource: 'sentinel-table-index' },
+];
+
+/** {@link PromotionReader} on the single table; {@link dynamoPromotions} reads through it too. */
+export function dynamoPromotionReader(doc: DynamoDBDocumentClient, tableName: string): PromotionReader {
+  return {
+    async get(id) {
+      return parse(
+        (
+          await doc.send(
+            new GetCommand({ TableName: tableName, Key: promotionKeys.record(id), ConsistentRead: true }),
+          )
+        ).Item,
+      );
+    },
+
+    async list(query) {
+      const partition =
+        query.digest !== undefined
+          ? promotionKeys.listing.digest(query.digest)
+          : query.app !== undefined
+            ? promotionKeys.listing.app(query.app)
+            : promotionKeys.listing.all;
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: TABLE_INDEX.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': TABLE_INDEX.pk },
+          ExpressionAttributeValues: { ':pk': partition },
+          ScanIndexForward: false,
+          Limit: query.limit ?? DEFAULT_LIMIT,
+        }),
+      );
+      const found = (out.Items ?? []).map((item) => parse(item) as Promotion);
+      // A digest belongs to one app in practice; both filters given: narrow the digest's listing by app.
+      return query.app !== undefined && query.digest !== undefined
+        ? found.filter((p) => p.app === query.app)
+        : found;
+    },
+
+    async releases(app) {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :env)',
+          ExpressionAttributeValues: {
+            ':pk': releaseKeys.partition(app),
+            ':env': releaseKeys.environmentPrefix,
+          },
+          ConsistentRead: true,
+        }),
+      );
+      return (out.Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, ...rest }) =>
+        releaseSchema.parse(rest),
+      );
+    },
+  };
+}
+
 /**
  * {@link PromotionStore} on the single table (keys in src/shared/table.ts). Each change is one
  * TransactWriteItems: the record's three copies, the open-request lock (claimed on create, released when the
@@ -114,6 +180,7 @@ export function dynamoPromotions(doc: DynamoDBDocumentClient, tableName: string)
 
   const get = async (key: TableKey): Promise<Record<string, unknown> | undefined> =>
     (await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+  const reader = dynamoPromotionReader(doc, tableName);
 
   const store: PromotionStore = {
     async create(promotion) {
@@ -153,9 +220,7 @@ export function dynamoPromotions(doc: DynamoDBDocumentClient, tableName: string)
       return typeof id === 'string' ? store.get(id) : undefined;
     },
 
-    async get(id) {
-      return parse(await get(promotionKeys.record(id)));
-    },
+    get: reader.get,
 
     async transition(next, expected) {
       const [record, ...others] = copiesOf(next);
@@ -205,47 +270,8 @@ export function dynamoPromotions(doc: DynamoDBDocumentClient, tableName: string)
       }
     },
 
-    async list(query) {
-      const partition =
-        query.digest !== undefined
-          ? promotionKeys.listing.digest(query.digest)
-          : query.app !== undefined
-            ? promotionKeys.listing.app(query.app)
-            : promotionKeys.listing.all;
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: TABLE_INDEX.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': TABLE_INDEX.pk },
-          ExpressionAttributeValues: { ':pk': partition },
-          ScanIndexForward: false,
-          Limit: query.limit ?? DEFAULT_LIMIT,
-        }),
-      );
-      const found = (out.Items ?? []).map((item) => parse(item) as Promotion);
-      // A digest belongs to one app in practice; both filters given: narrow the digest's listing by app.
-      return query.app !== undefined && query.digest !== undefined
-        ? found.filter((p) => p.app === query.app)
-        : found;
-    },
-
-    async releases(app) {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :env)',
-          ExpressionAttributeValues: {
-            ':pk': releaseKeys.partition(app),
-            ':env': releaseKeys.environmentPrefix,
-          },
-          ConsistentRead: true,
-        }),
-      );
-      return (out.Items ?? []).map(({ pk: _pk, sk: _sk, entity: _entity, ...rest }) =>
-        releaseSchema.parse(rest),
-      );
-    },
+    list: reader.list,
+    releases: reader.releases,
   };
   return store;
 }

@@ -1,0 +1,158 @@
+/**
+ * How a cleanup plan reads: `--json` in GetLifecyclePolicyPreview's field names plus bytes and dollars (so tools
+ * that read ECR's preview read ours), and a table per repository followed by the expiring images on a terminal.
+ */
+import { humanBytes } from '../notifications/index.ts';
+import { textTable } from '../shared/cli.ts';
+import type { RepositoryImage } from './domain/images.ts';
+import type { PlannedImage } from './domain/plan.ts';
+import type { CleanupPlan, PlannedRepository } from './plan-cleanup.ts';
+
+/** An image as GetLifecyclePolicyPreview names its fields, plus the repository. */
+function imageFields(repositoryName: string, image: RepositoryImage) {
+  return {
+    repositoryName,
+    imageDigest: image.digest,
+    imageTags: [...image.tags],
+    imagePushedAt: image.pushedAt.toISOString(),
+    imageSizeInBytes: image.sizeBytes,
+  };
+}
+
+function previewResult(repositoryName: string, planned: PlannedImage) {
+  return {
+    ...imageFields(repositoryName, planned.image),
+    action: { ...planned.action },
+    appliedRulePriority: planned.appliedRulePriority,
+    storageClass: planned.image.storageClass === 'archive' ? 'ARCHIVE' : 'STANDARD',
+    ...(planned.note === undefined ? {} : { note: planned.note }),
+  };
+}
+
+/** Per-repository figures, the same in JSON and in the table. */
+function repositoryRow(entry: PlannedRepository) {
+  const { plan } = entry;
+  return {
+    repositoryName: plan.repositoryName,
+    status: plan.status,
+    ...(plan.reason === undefined ? {} : { reason: plan.reason }),
+    ...(entry.policySource === undefined ? {} : { policySource: entry.policySource }),
+    imageCount: plan.imageCount,
+    keptCount: plan.keptCount,
+    protectedCount: plan.protected.length,
+    expiringCount: plan.expiring.length,
+    transitioningCount: plan.transitioning.length,
+    bytesReclaimed: plan.bytesReclaimed,
+    monthlySavingsUsd: plan.monthlySavingsUsd,
+  };
+}
+
+/** The repositories whose plan would act (not skipped, not refused). */
+function acting(plan: CleanupPlan): PlannedRepository[] {
+  return plan.repositories.filter((r) => r.plan.status === 'planned');
+}
+
+/** The `--json` document of a plan. */
+export function planJson(plan: CleanupPlan) {
+  const active = acting(plan);
+  const expiring = active.flatMap((r) => r.plan.expiring.map((p) => previewResult(r.plan.repositoryName, p)));
+  const transitioning = active.flatMap((r) =>
+    r.plan.transitioning.map((p) => previewResult(r.plan.repositoryName, p)),
+  );
+  const bytesReclaimed = active.reduce((n, r) => n + r.plan.bytesReclaimed, 0);
+  const monthlySavingsUsd = Math.round(active.reduce((n, r) => n + r.plan.monthlySavingsUsd, 0) * 100) / 100;
+  return {
+    now: plan.now,
+    signals: [...plan.signals],
+    repositories: plan.repositories.map(repositoryRow),
+    previewResults: [...expiring, ...transitioning],
+    protected: plan.repositories.flatMap((r) =>
+      r.plan.protected.map((p) => ({
+        ...imageFields(r.plan.repositoryName, p.image),
+        appliedRulePriority: p.appliedRulePriority,
+        reason: p.reasons.join('; '),
+      })),
+    ),
+    summary: {
+      expiringImageTotalCount: expiring.length,
+      transitioningImageTotalCount: transitioning.length,
+      bytesReclaimed,
+      monthlySavingsUsd,
+      skippedRepositoryCount: plan.repositories.filter((r) => r.plan.status === 'skipped').length,
+      refusedRepositoryCount: plan.repositories.filter((r) => r.plan.status === 'refused').length,
+    },
+  };
+}
+
+/** The JSON document's type (what `--json` prints). */
+export type PlanJson = ReturnType<typeof planJson>;
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
+
+/** The human form: one row per repository, then the images each would lose (at most `limit` listed per repository). */
+export function planText(plan: CleanupPlan, options: { limit?: number } = {}): string {
+  const limit = options.limit ?? 50;
+  const json = planJson(plan);
+  const rows = json.repositories.map((r) => [
+    r.repositoryName,
+    String(r.imageCount),
+    String(r.keptCount),
+    String(r.protectedCount),
+    String(r.expiringCount + r.transitioningCount),
+    gb(r.bytesReclaimed),
+    usd(r.monthlySavingsUsd),
+    r.status === 'planned' ? '' : `${r.status.toUpperCase()}: ${r.reason ?? ''}`,
+  ]);
+  const out: string[] = [];
+  out.push(
+    plan.signals.length > 0
+      ? `protections read: ${plan.signals.join(', ')} (and age, tags, structure)`
+      : 'offline: running images and promotions not read (age, tags and structure only)',
+  );
+  out.push(
+    textTable(['REPOSITORY', 'IMAGES', 'KEPT', 'PROTECTED', 'EXPIRING', 'GB', '$/MONTH', 'NOTE'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'left',
+    ]).trimEnd(),
+  );
+  const s = json.summary;
+  out.push(
+    `total: ${s.expiringImageTotalCount} images expiring (${humanBytes(s.bytesReclaimed)}, ${usd(s.monthlySavingsUsd)}/month)` +
+      (s.transitioningImageTotalCount > 0 ? `, ${s.transitioningImageTotalCount} to archive` : '') +
+      (s.skippedRepositoryCount + s.refusedRepositoryCount > 0
+        ? `; ${s.skippedRepositoryCount} skipped, ${s.refusedRepositoryCount} refused`
+        : ''),
+  );
+  for (const entry of acting(plan)) {
+    const { plan: p } = entry;
+    const images = [...p.expiring, ...p.transitioning];
+    if (images.length === 0) continue;
+    out.push('');
+    out.push(`${p.repositoryName} (policy from ${entry.policySource ?? '—'}):`);
+    out.push(
+      textTable(
+        ['ACTION', 'DIGEST', 'TAGS', 'PUSHED', 'SIZE', 'RULE'],
+        images
+          .slice(0, limit)
+          .map((i) => [
+            i.action.type === 'EXPIRE' ? 'expire' : 'archive',
+            i.image.digest.slice(0, 19),
+            i.image.tags.length === 0 ? '<untagged>' : i.image.tags.join(','),
+            i.image.pushedAt.toISOString().slice(0, 10),
+            humanBytes(i.image.sizeBytes),
+            `${i.appliedRulePriority}${i.note ? ` (${i.note})` : ''}`,
+          ]),
+        ['left', 'left', 'left', 'left', 'right', 'left'],
+      ).trimEnd(),
+    );
+    if (images.length > limit) out.push(`… and ${images.length - limit} more (--json lists every image)`);
+  }
+  return `${out.join('\n')}\n`;
+}

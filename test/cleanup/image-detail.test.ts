@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type DescribedImage,
+  INDEX_MEDIA_TYPES,
+  isIndexMediaType,
+  repositoryImageOf,
+  storageClassOf,
+} from '../../src/cleanup/domain/image-detail.ts';
+import { MANIFEST_MEDIA_TYPES } from '../../src/shared/ecr/manifests.ts';
+
+/** DescribeImages' ImageDetail → cleanup's RepositoryImage, the mapping the adapter and the snapshot share. */
+
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const SUBJECT = `sha256:${'b'.repeat(64)}`;
+const PUSHED = new Date('2026-11-20T10:00:00.000Z');
+
+function detail(extra: Partial<DescribedImage> = {}): DescribedImage {
+  return { imageDigest: DIGEST, imagePushedAt: PUSHED, imageSizeInBytes: 1234, ...extra };
+}
+
+describe('repositoryImageOf', () => {
+  it('gives an untagged image (no imageTags key) empty tags', () => {
+    expect(repositoryImageOf(detail()).tags).toEqual([]);
+  });
+
+  it('maps every field DescribeImages reports to its RepositoryImage name', () => {
+    // Prepare
+    const pulled = new Date('2026-11-21T00:00:00.000Z');
+    const archived = new Date('2026-11-22T00:00:00.000Z');
+    const activated = new Date('2026-11-23T00:00:00.000Z');
+    // Act
+    const image = repositoryImageOf(
+      detail({
+        imageTags: ['v1', 'latest'],
+        lastRecordedPullTime: pulled,
+        imageStatus: 'ACTIVE',
+        lastArchivedAt: archived,
+        lastActivatedAt: activated,
+        imageManifestMediaType: MANIFEST_MEDIA_TYPES.ociManifest,
+        artifactMediaType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+        subjectManifestDigest: SUBJECT,
+      }),
+    );
+    // Assess
+    expect(image).toEqual({
+      digest: DIGEST,
+      tags: ['v1', 'latest'],
+      pushedAt: PUSHED,
+      lastPulledAt: pulled,
+      lastActivatedAt: activated,
+      storageClass: 'standard',
+      transitionedAt: archived,
+      sizeBytes: 1234,
+      manifestMediaType: MANIFEST_MEDIA_TYPES.ociManifest,
+      artifactMediaType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      subjectDigest: SUBJECT,
+    });
+  });
+
+  it('leaves absent fields out instead of setting them to undefined', () => {
+    expect(Object.keys(repositoryImageOf(detail()))).toEqual([
+      'digest',
+      'tags',
+      'pushedAt',
+      'storageClass',
+      'sizeBytes',
+    ]);
+  });
+
+  it('sets references only when given (an index whose manifest was read)', () => {
+    const children = [SUBJECT];
+    expect(repositoryImageOf(detail(), children).references).toEqual(children);
+    expect(repositoryImageOf(detail())).not.toHaveProperty('references');
+  });
+});
+
+describe('storageClassOf', () => {
+  it.each([
+    ['ACTIVE', 'standard'],
+    ['ARCHIVED', 'archive'],
+    ['ACTIVATING', 'archive'],
+    [undefined, 'standard'],
+  ] as const)('reads imageStatus %s as the %s storage class', (status, storageClass) => {
+    expect(storageClassOf(status)).toBe(storageClass);
+  });
+});
+
+describe('isIndexMediaType', () => {
+  it.each([
+    [MANIFEST_MEDIA_TYPES.ociIndex, true],
+    [MANIFEST_MEDIA_TYPES.dockerManifestList, true],
+    [MANIFEST_MEDIA_TYPES.ociManifest, false],
+    [MANIFEST_MEDIA_TYPES.dockerManifest, false],
+    [undefined, false],
+  ])('says %s is an index: %s', (mediaType, expected) => {
+    expect(isIndexMediaType(mediaType)).toBe(expected);
+  });
+
+  it('knows exactly the two index media types', () => {
+    expect([...INDEX_MEDIA_TYPES].sort()).toEqual(
+      [MANIFEST_MEDIA_TYPES.dockerManifestList, MANIFEST_MEDIA_TYPES.ociIndex].sort(),
+    );
+  });
+});
