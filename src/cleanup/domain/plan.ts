@@ -1,7 +1,7 @@
-import { wildcardMatch } from '/work/main/src/shared/wildcard.ts';
-import type { ImageUse, RepositoryImage, SignalDoubt } from '/work/main/src/cleanup/domain/images.ts';
+import { wildcardMatch } from '../../shared/wildcard.ts';
+import type { ImageUse, RepositoryImage, SignalDoubt } from './images.ts';
 import { evaluateLifecyclePolicy, pushTimeOf } from './lifecycle-evaluate.ts';
-import type { LifecyclePolicy } from '/work/main/src/cleanup/domain/lifecycle-policy.ts';
+import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
  * A repository's cleanup plan (pure; `now` is an argument): what ECR's lifecycle policy would take, minus what
@@ -310,15 +310,6 @@ export function deletionOrder(
   byDigest: ReadonlyMap<string, RepositoryImage>,
 ): string[] {
   const set = new Set(digests);
-  /** Images (in the set) that must go before the key. */
-  const before = new Map<string, string[]>();
-  for (const digest of digests) {
-    const image = byDigest.get(digest);
-    if (image === undefined) continue;
-    for (const child of image.references ?? []) if (set.has(child)) push(before, child, digest);
-    if (image.subjectDigest !== undefined && set.has(image.subjectDigest))
-      push(before, image.subjectDigest, digest);
-  }
   const sorted = [...digests].sort((a, b) => {
     const ia = byDigest.get(a);
     const ib = byDigest.get(b);
@@ -326,6 +317,15 @@ export function deletionOrder(
     const tb = ib === undefined ? 0 : pushTimeOf(ib);
     return ta - tb || (a < b ? -1 : a > b ? 1 : 0);
   });
+  /** Images (in the set) that must go before the key, in the sorted order: the result never depends on input order. */
+  const before = new Map<string, string[]>();
+  for (const digest of sorted) {
+    const image = byDigest.get(digest);
+    if (image === undefined) continue;
+    for (const child of image.references ?? []) if (set.has(child)) push(before, child, digest);
+    if (image.subjectDigest !== undefined && set.has(image.subjectDigest))
+      push(before, image.subjectDigest, digest);
+  }
   const out: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (digest: string) => {
