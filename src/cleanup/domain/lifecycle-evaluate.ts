@@ -1,4 +1,4 @@
-import { wildcardMatch } from '../../shared/wildcard.ts';
+import { wildcardMatch, wildcardToRegExp } from '../../shared/wildcard.ts';
 import {
   LIFECYCLE_LIMITS,
   type LifecycleAction,
@@ -116,27 +116,81 @@ function olderThanDays(time: number, days: number, now: number): boolean {
   return now - time > days * DAY_MS;
 }
 
-/** The images a rule marks (its count or age condition), ignoring other rules. */
-function marks(rule: LifecycleRule, selected: readonly LifecycleImage[], now: number): LifecycleImage[] {
+/**
+ * A rule's tag filter as one function, its wildcards compiled once (not per image): the same answers as
+ * {@link tagFilterMatches}.
+ */
+function tagMatcher(rule: LifecycleRule): (tags: readonly string[]) => boolean {
+  const s = rule.selection;
+  switch (s.tagStatus) {
+    case 'any':
+      return () => true;
+    case 'untagged':
+      return (tags) => tags.length === 0;
+    case 'tagged': {
+      const patterns = s.tagPatternList;
+      const prefixes = s.tagPrefixList;
+      const entryMatches: ((tag: string) => boolean)[] | undefined = patterns
+        ? (s.tagPatternList ?? []).map(wildcardTest)
+        : prefixes?.map((p) => (tag: string) => tag.startsWith(p));
+      if (entryMatches === undefined) return () => false;
+      return (tags) => {
+        if (tags.length === 0) return false;
+        for (const matches of entryMatches) {
+          let some = false;
+          for (const tag of tags) {
+            if (matches(tag)) {
+              some = true;
+              break;
+            }
+          }
+          if (!some) return false;
+        }
+        return true;
+      };
+    }
+  }
+}
+
+/** An ECR wildcard as a test: plain string operations for `abc`, `abc*`, `*abc`, `*abc*`, a RegExp otherwise. */
+function wildcardTest(pattern: string): (tag: string) => boolean {
+  const parts = pattern.split('*');
+  const [first = '', middle, last] = parts;
+  if (parts.length === 1) return (tag) => tag === pattern;
+  if (parts.length === 2)
+    return (tag) =>
+      tag.length >= first.length + (middle ?? '').length &&
+      tag.startsWith(first) &&
+      tag.endsWith(middle ?? '');
+  if (parts.length === 3 && first === '' && last === '') return (tag) => tag.includes(middle ?? '');
+  const re = wildcardToRegExp(pattern);
+  return (tag) => re.test(tag);
+}
+
+/** Whether image `i` is marked by a rule's age condition (count windows are walked by position instead). */
+function ageMarks(
+  rule: LifecycleRule,
+  now: number,
+  push: Float64Array,
+  images: readonly LifecycleImage[],
+): (i: number) => boolean {
   const { countType, countNumber } = rule.selection;
   switch (countType) {
     case 'imageCountMoreThan':
-      return [...selected]
-        .sort(
-          (a, b) => pushTimeOf(b) - pushTimeOf(a) || (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0),
-        )
-        .slice(countNumber);
+      return () => false;
     case 'sinceImagePushed':
-      return selected.filter((i) => olderThanDays(pushTimeOf(i), countNumber, now));
+      return (i) => olderThanDays(push[i] as number, countNumber, now);
     case 'sinceImagePulled':
-      return selected.filter((i) => olderThanDays(pullTimeOf(i), countNumber, now));
+      return (i) => olderThanDays(pullTimeOf(images[i] as LifecycleImage), countNumber, now);
     case 'sinceImageTransitioned':
-      return selected.filter(
-        (i) =>
-          i.transitionedAt !== undefined &&
-          olderThanDays(i.transitionedAt.getTime(), countNumber, now) &&
-          now - i.transitionedAt.getTime() >= LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS,
-      );
+      return (i) => {
+        const at = images[i]?.transitionedAt?.getTime();
+        return (
+          at !== undefined &&
+          olderThanDays(at, countNumber, now) &&
+          now - at >= LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS
+        );
+      };
   }
 }
 
@@ -147,71 +201,246 @@ function decisionOf(rule: LifecycleRule): LifecycleDecision {
 }
 
 /**
+ * The position (in `images`) of each of `digests` that is there, in one pass over the images: a small map
+ * looked up 100,000 times costs far less than a map of 100,000 digests built.
+ */
+export function positionsOf(
+  images: readonly LifecycleImage[],
+  digests: Iterable<string>,
+): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (const digest of digests) wanted.set(digest, -1);
+  if (wanted.size === 0) return wanted;
+  for (let i = 0; i < images.length; i++) {
+    const digest = (images[i] as LifecycleImage).digest;
+    if (wanted.get(digest) === -1) wanted.set(digest, i);
+  }
+  for (const [digest, i] of wanted) if (i === -1) wanted.delete(digest);
+  return wanted;
+}
+
+/**
+ * Positions sorted by push time, oldest first, ties by digest. When the times span few enough milliseconds for
+ * `(time - oldest) * 2^bits + position` to be exact in a double (about two years at 100,000 images), one native
+ * numeric sort of those keys does it (several times faster than a sort with a comparator); otherwise a comparator.
+ */
+function sortOldestFirst(images: readonly LifecycleImage[], push: Float64Array): Uint32Array {
+  const n = images.length;
+  const byDigest = (a: number, b: number) => {
+    const da = (images[a] as LifecycleImage).digest;
+    const db = (images[b] as LifecycleImage).digest;
+    return da < db ? -1 : da > db ? 1 : 0;
+  };
+  let oldest = Number.POSITIVE_INFINITY;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const t = push[i] as number;
+    if (t < oldest) oldest = t;
+    if (t > newest) newest = t;
+  }
+  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const exact =
+    n > 0 && Number.isInteger(oldest) && Number.isInteger(newest) && (newest - oldest + 1) * scale <= 2 ** 53;
+  let order: Uint32Array;
+  if (exact) {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = push[i] as number;
+      // A fractional millisecond (not from ECR, which has none) would break the packing: use the comparator.
+      if (!Number.isInteger(t))
+        return Uint32Array.from({ length: n }, (_, k) => k).sort(
+          (a, b) => (push[a] as number) - (push[b] as number) || byDigest(a, b),
+        );
+      keys[i] = (t - oldest) * scale + i;
+    }
+    keys.sort();
+    order = new Uint32Array(n);
+    for (let k = 0; k < n; k++) order[k] = (keys[k] as number) % scale;
+  } else {
+    return Uint32Array.from({ length: n }, (_, k) => k).sort(
+      (a, b) => (push[a] as number) - (push[b] as number) || byDigest(a, b),
+    );
+  }
+  // Equal times came out by position: order each such run by digest.
+  for (let start = 0; start < n; ) {
+    let end = start + 1;
+    while (end < n && push[order[end] as number] === push[order[start] as number]) end++;
+    if (end - start > 1) order.subarray(start, end).sort(byDigest);
+    start = end;
+  }
+  return order;
+}
+
+/** {@link evaluateLifecyclePolicy}'s answer by position in `images` (what the plan builds on). */
+export interface PositionalEvaluation {
+  /** Index into `decisions` of the rule that takes each image; -1: kept. */
+  readonly takenBy: Int32Array;
+  readonly decisions: readonly LifecycleDecision[];
+  /** Images a rule would take but a kept index holds, by position. */
+  readonly held: ReadonlyMap<number, { rulePriority: number; indexDigests: string[] }>;
+  /** {@link pushTimeOf} of each image. */
+  readonly push: Float64Array;
+  /** Positions sorted oldest first (ties by digest). */
+  oldestFirst(): Uint32Array;
+  /** The indexes (positions) that reference each image (position), for images some index references. */
+  readonly parents: ReadonlyMap<number, readonly number[]>;
+}
+
+/**
+ * The evaluation by position. Sized for repositories of 100,000+ images: state lives in typed arrays indexed by
+ * position rather than maps keyed by digest (digests are unique within a repository's listing), tag filters are
+ * compiled once per rule, and the images are sorted once so every `imageCountMoreThan` window is a walk.
+ * `positionOf` must hold at least every digest an index references (see {@link positionsOf}); built when absent.
+ */
+export function evaluatePositions(
+  policy: LifecyclePolicy,
+  images: readonly LifecycleImage[],
+  now: Date,
+  positionOf?: ReadonlyMap<string, number>,
+): PositionalEvaluation {
+  const nowMs = now.getTime();
+  const n = images.length;
+  const rules = [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
+  const decisions = rules.map(decisionOf);
+  // What every rule reads, read once: images come in many shapes (optional keys), so each property read is a
+  // slow megamorphic load, worth doing n times rather than n × rules times.
+  const push = new Float64Array(n);
+  const archived = new Uint8Array(n);
+  const tagsOf: (readonly string[])[] = new Array(n);
+  const tagged = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const image = images[i] as LifecycleImage;
+    push[i] = pushTimeOf(image);
+    archived[i] = image.storageClass === 'archive' ? 1 : 0;
+    tagsOf[i] = image.tags;
+    tagged[i] = image.tags.length > 0 ? 1 : 0;
+  }
+  let sorted: Uint32Array | undefined;
+  const oldestFirst = () => {
+    sorted ??= sortOldestFirst(images, push);
+    return sorted;
+  };
+
+  const takenBy = new Int32Array(n).fill(-1);
+  /** Positions taken, in the order they were taken (the order holds are looked at). */
+  const takenOrder: number[] = [];
+  /** Positions whose tag filter (and storage class) a higher-priority rule already matched. */
+  const shielded = new Uint8Array(n);
+  const selected = new Uint8Array(n);
+  const take = (i: number, r: number) => {
+    if (takenBy[i] === -1 && shielded[i] === 0) {
+      takenBy[i] = r;
+      takenOrder.push(i);
+    }
+  };
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r] as LifecycleRule;
+    const archive = ruleStorageClass(rule) === 'archive' ? 1 : 0;
+    const status = rule.selection.tagStatus;
+    const matches = tagMatcher(rule);
+    const marked = ageMarks(rule, nowMs, push, images);
+    const { countType, countNumber } = rule.selection;
+    selected.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (archived[i] !== archive) continue;
+      // The tag status from the flags; only a tagged rule's filter reads the tags themselves.
+      if (
+        status === 'untagged'
+          ? tagged[i] === 1
+          : status === 'tagged' && (tagged[i] === 0 || !matches(tagsOf[i] as readonly string[]))
+      )
+        continue;
+      selected[i] = 1;
+      if (countType !== 'imageCountMoreThan' && marked(i)) take(i, r);
+    }
+    if (countType === 'imageCountMoreThan') {
+      // Youngest first, ties by digest: the oldest-first order backwards, each run of equal times forwards.
+      const order = oldestFirst();
+      let seen = 0;
+      for (let end = n - 1; end >= 0; ) {
+        let start = end;
+        while (start > 0 && push[order[start - 1] as number] === push[order[end] as number]) start--;
+        for (let k = start; k <= end; k++) {
+          const i = order[k] as number;
+          if (selected[i] === 1 && ++seen > countNumber) take(i, r);
+        }
+        end = start - 1;
+      }
+    }
+    for (let i = 0; i < n; i++) if (selected[i] === 1) shielded[i] = 1;
+  }
+
+  // Indexes first: a referenced image may be expired only when every index referencing it is expired, and
+  // archived only when every such index is expired or archived (now or already). Repeat until stable, since
+  // holding an index back holds its children back too.
+  const parents = new Map<number, number[]>();
+  const referencing: number[] = [];
+  for (let i = 0; i < n; i++) if ((images[i] as LifecycleImage).references?.length) referencing.push(i);
+  if (referencing.length > 0) {
+    const where =
+      positionOf ??
+      positionsOf(
+        images,
+        referencing.flatMap((i) => images[i]?.references ?? []),
+      );
+    for (const i of referencing) {
+      for (const child of (images[i] as LifecycleImage).references ?? []) {
+        const c = where.get(child);
+        if (c === undefined) continue;
+        const list = parents.get(c);
+        if (list) list.push(i);
+        else parents.set(c, [i]);
+      }
+    }
+  }
+  const held = new Map<number, { rulePriority: number; indexDigests: string[] }>();
+  const children = parents.size === 0 ? [] : takenOrder.filter((c) => parents.has(c));
+  let changed = children.length > 0;
+  while (changed) {
+    changed = false;
+    for (const c of children) {
+      const r = takenBy[c] as number;
+      if (r === -1) continue;
+      const expire = (decisions[r] as LifecycleDecision).action.type === 'expire';
+      const blocking = (parents.get(c) ?? []).filter((index) => {
+        const ir = takenBy[index] as number;
+        if (expire) return ir === -1 || (decisions[ir] as LifecycleDecision).action.type !== 'expire';
+        return ir === -1 && (images[index] as LifecycleImage).storageClass !== 'archive';
+      });
+      if (blocking.length > 0) {
+        takenBy[c] = -1;
+        held.set(c, {
+          rulePriority: (decisions[r] as LifecycleDecision).rulePriority,
+          indexDigests: blocking.map((index) => (images[index] as LifecycleImage).digest),
+        });
+        changed = true;
+      }
+    }
+  }
+  return { takenBy, decisions, held, push, oldestFirst, parents };
+}
+
+/**
  * Which rule, if any, takes each image. `policy` is a parsed policy (see parseLifecyclePolicy); `now` is the
- * evaluation time.
+ * evaluation time. Digests are unique within a repository (DescribeImages lists each image once).
  */
 export function evaluateLifecyclePolicy(
   policy: LifecyclePolicy,
   images: readonly LifecycleImage[],
   now: Date,
 ): LifecycleEvaluation {
-  const nowMs = now.getTime();
-  const rules = [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
-  const taken = new Map<string, LifecycleDecision>();
-  /** Images whose tag filter (and storage class) a higher-priority rule already matched. */
-  const shielded = new Set<string>();
-
-  for (const rule of rules) {
-    const selected = images.filter((image) => ruleSelects(rule, image));
-    const decision = decisionOf(rule);
-    for (const image of marks(rule, selected, nowMs)) {
-      if (!taken.has(image.digest) && !shielded.has(image.digest)) taken.set(image.digest, decision);
-    }
-    for (const image of selected) shielded.add(image.digest);
+  const { takenBy, decisions, held } = evaluatePositions(policy, images, now);
+  const results: LifecycleImageResult[] = new Array(images.length);
+  const expired: string[] = [];
+  const transitioned: string[] = [];
+  for (let i = 0; i < images.length; i++) {
+    const { digest } = images[i] as LifecycleImage;
+    const r = takenBy[i] as number;
+    const decision = r === -1 ? null : (decisions[r] as LifecycleDecision);
+    const heldBy = held.get(i);
+    results[i] = heldBy ? { digest, decision, heldBy } : { digest, decision };
+    if (decision?.action.type === 'expire') expired.push(digest);
+    else if (decision?.action.type === 'transition') transitioned.push(digest);
   }
-
-  // Indexes first: a referenced image may be expired only when every index referencing it is expired, and
-  // archived only when every such index is expired or archived (now or already). Repeat until stable, since
-  // holding an index back holds its children back too.
-  const parents = new Map<string, LifecycleImage[]>();
-  for (const image of images)
-    for (const child of image.references ?? []) {
-      const list = parents.get(child);
-      if (list) list.push(image);
-      else parents.set(child, [image]);
-    }
-  const held = new Map<string, { rulePriority: number; indexDigests: string[] }>();
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const [digest, decision] of taken) {
-      const blocking = (parents.get(digest) ?? []).filter((index) => {
-        const indexDecision = taken.get(index.digest);
-        if (decision.action.type === 'expire') return indexDecision?.action.type !== 'expire';
-        return indexDecision === undefined && index.storageClass !== 'archive';
-      });
-      if (blocking.length > 0) {
-        taken.delete(digest);
-        held.set(digest, {
-          rulePriority: decision.rulePriority,
-          indexDigests: blocking.map((i) => i.digest),
-        });
-        changed = true;
-      }
-    }
-  }
-
-  const results: LifecycleImageResult[] = images.map((image) => {
-    const heldBy = held.get(image.digest);
-    return {
-      digest: image.digest,
-      decision: taken.get(image.digest) ?? null,
-      ...(heldBy ? { heldBy } : {}),
-    };
-  });
-  return {
-    images: results,
-    expired: results.filter((r) => r.decision?.action.type === 'expire').map((r) => r.digest),
-    transitioned: results.filter((r) => r.decision?.action.type === 'transition').map((r) => r.digest),
-  };
+  return { images: results, expired, transitioned };
 }

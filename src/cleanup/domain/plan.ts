@@ -1,6 +1,6 @@
-import { wildcardMatch } from '../../shared/wildcard.ts';
+import { wildcardToRegExp } from '../../shared/wildcard.ts';
 import type { ImageUse, RepositoryImage, SignalDoubt } from './images.ts';
-import { evaluateLifecyclePolicy, pushTimeOf } from './lifecycle-evaluate.ts';
+import { evaluatePositions, type LifecycleDecision, positionsOf, pushTimeOf } from './lifecycle-evaluate.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
@@ -108,40 +108,55 @@ export function skippedPlan(
   };
 }
 
-/** Reasons the configured protections and signals give for each image, by digest. */
-function protectionReasons(input: RepositoryPlanInput): Map<string, string[]> {
-  const reasons = new Map<string, string[]>();
-  const add = (digest: string, reason: string) => {
-    const list = reasons.get(digest);
-    if (list === undefined) reasons.set(digest, [reason]);
+/**
+ * Reasons the configured protections and signals give for each image, by position. `positionOf` holds (at
+ * least) the digests the uses name.
+ */
+function protectionReasons(
+  input: RepositoryPlanInput,
+  push: Float64Array,
+  positionOf: ReadonlyMap<string, number>,
+): Map<number, string[]> {
+  const { images } = input;
+  const reasons = new Map<number, string[]>();
+  const add = (i: number, reason: string) => {
+    const list = reasons.get(i);
+    if (list === undefined) reasons.set(i, [reason]);
     else if (!list.includes(reason)) list.push(reason);
   };
-  const byTag = new Map<string, string>();
-  for (const image of input.images) for (const tag of image.tags) byTag.set(tag, image.digest);
-  const digests = new Set(input.images.map((i) => i.digest));
-  for (const use of input.uses) {
-    // A use of another account's repository of the same name (registryId set) protects nothing here.
-    if (use.repositoryName !== input.repositoryName || use.registryId !== undefined) continue;
-    const digest = use.digest ?? (use.tag === undefined ? undefined : byTag.get(use.tag));
-    if (digest !== undefined && digests.has(digest)) add(digest, use.reason);
+  // A use of another account's repository of the same name (registryId set) protects nothing here.
+  const uses = input.uses.filter(
+    (u) => u.repositoryName === input.repositoryName && u.registryId === undefined,
+  );
+  const usedTags = new Set(
+    uses.flatMap((u) => (u.digest === undefined && u.tag !== undefined ? [u.tag] : [])),
+  );
+  /** The image that carries each used tag (the last listed, should two claim it). */
+  const byTag = new Map<string, number>();
+  if (usedTags.size > 0)
+    for (let i = 0; i < images.length; i++)
+      for (const tag of (images[i] as RepositoryImage).tags) if (usedTags.has(tag)) byTag.set(tag, i);
+  for (const use of uses) {
+    const i = use.digest !== undefined ? positionOf.get(use.digest) : byTag.get(use.tag as string);
+    if (i !== undefined) add(i, use.reason);
   }
   const now = input.now.getTime();
   const { minAgeDays, keepTagPatterns } = input.protect;
+  const young = `younger than ${minAgeDays} days (minAgeDays)`;
+  const keepers = keepTagPatterns.map((pattern) => ({ pattern, re: wildcardToRegExp(pattern) }));
   // An index whose manifest wasn't read (a snapshot; an archived index) may hold any untagged image.
   const childrenUnknown =
-    input.indexChildrenUnknown === true || input.images.some((i) => isIndex(i) && i.references === undefined);
-  for (const image of input.images) {
-    if (minAgeDays > 0 && now - pushTimeOf(image) < minAgeDays * DAY_MS)
-      add(image.digest, `younger than ${minAgeDays} days (minAgeDays)`);
-    for (const tag of image.tags) {
-      const pattern = keepTagPatterns.find((p) => wildcardMatch(p, tag));
-      if (pattern !== undefined) add(image.digest, `tag ${tag} matches keepTagPatterns ${pattern}`);
-    }
+    input.indexChildrenUnknown === true || images.some((i) => isIndex(i) && i.references === undefined);
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i] as RepositoryImage;
+    if (minAgeDays > 0 && now - (push[i] as number) < minAgeDays * DAY_MS) add(i, young);
+    if (keepers.length > 0)
+      for (const tag of image.tags) {
+        const keeper = keepers.find(({ re }) => re.test(tag));
+        if (keeper !== undefined) add(i, `tag ${tag} matches keepTagPatterns ${keeper.pattern}`);
+      }
     if (childrenUnknown && image.tags.length === 0 && !isIndex(image) && image.subjectDigest === undefined)
-      add(
-        image.digest,
-        'may be an index child: what an index here references is unknown (snapshot, archived index)',
-      );
+      add(i, 'may be an index child: what an index here references is unknown (snapshot, archived index)');
   }
   return reasons;
 }
@@ -155,13 +170,16 @@ function isIndex(image: RepositoryImage): boolean {
   return image.manifestMediaType !== undefined && INDEX_MEDIA_TYPES.has(image.manifestMediaType);
 }
 
-interface Taking {
-  type: PlanActionType;
-  rulePriority: number;
-  note?: string;
-}
+/** `takenType` values. */
+const NONE = 0;
+const EXPIRE = 1;
+const TRANSITION = 2;
 
-/** Builds the plan of one repository. */
+/**
+ * Builds the plan of one repository. Sized for repositories of 100,000+ images: the bookkeeping is by position
+ * in `input.images` (typed arrays), not by digest, and only the digests something refers to (index children,
+ * referrers' subjects, uses) are looked up. Digests are unique within a repository's listing.
+ */
 export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   const doubts = input.doubts.filter(
     (d) => d.repositoryName === undefined || d.repositoryName === input.repositoryName,
@@ -174,115 +192,195 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
     );
   }
 
-  const byDigest = new Map(input.images.map((i) => [i.digest, i]));
-  const evaluation = evaluateLifecyclePolicy(input.policy, input.images, input.now);
-  const taken = new Map<string, Taking>();
-  const kept = new Map<string, { rulePriority: number; reasons: string[] }>();
-  const keep = (digest: string, rulePriority: number, reason: string) => {
-    const entry = kept.get(digest);
-    if (entry === undefined) kept.set(digest, { rulePriority, reasons: [reason] });
+  const { images } = input;
+  const n = images.length;
+  const referred: string[] = [];
+  for (const image of images) {
+    if (image.references !== undefined) for (const child of image.references) referred.push(child);
+    if (image.subjectDigest !== undefined) referred.push(image.subjectDigest);
+  }
+  for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
+  const positionOf = positionsOf(images, referred);
+  const evaluation = evaluatePositions(input.policy, images, input.now, positionOf);
+  const { push, parents } = evaluation;
+
+  /** What is taken (NONE, EXPIRE, TRANSITION), by which rule, in which order; a referrer's note. */
+  const takenType = new Uint8Array(n);
+  const takenRule = new Int32Array(n);
+  const takenOrder: number[] = [];
+  const notes = new Map<number, string>();
+  const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
+  const isKept = new Uint8Array(n);
+  const keep = (i: number, rulePriority: number, reason: string) => {
+    const entry = kept.get(i);
+    isKept[i] = 1;
+    if (entry === undefined) kept.set(i, { rulePriority, reasons: [reason] });
     else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
   };
-  for (const result of evaluation.images) {
-    if (result.decision !== null) {
-      taken.set(result.digest, {
-        type: result.decision.action.type === 'expire' ? 'EXPIRE' : 'TRANSITION',
-        rulePriority: result.decision.rulePriority,
-      });
-    } else if (result.heldBy !== undefined) {
-      keep(
-        result.digest,
-        result.heldBy.rulePriority,
-        `child of kept index ${result.heldBy.indexDigests.join(', ')}`,
-      );
+  for (let i = 0; i < n; i++) {
+    const r = evaluation.takenBy[i] as number;
+    if (r !== -1) {
+      const decision = evaluation.decisions[r] as LifecycleDecision;
+      takenType[i] = decision.action.type === 'expire' ? EXPIRE : TRANSITION;
+      takenRule[i] = decision.rulePriority;
+      takenOrder.push(i);
+    } else {
+      const heldBy = evaluation.held.get(i);
+      if (heldBy !== undefined)
+        keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
     }
   }
 
-  const reasons = protectionReasons(input);
-  for (const [digest, list] of reasons) {
-    const taking = taken.get(digest);
-    if (taking === undefined) continue;
-    taken.delete(digest);
-    for (const reason of list) keep(digest, taking.rulePriority, reason);
+  const reasons = protectionReasons(input, push, positionOf);
+  for (const [i, list] of reasons) {
+    if (takenType[i] === NONE) continue;
+    takenType[i] = NONE;
+    for (const reason of list) keep(i, takenRule[i] as number, reason);
   }
 
   // Structure, until stable. Each pass moves images from taken to kept, or adds to taken a referrer that was
   // never kept; an image never leaves kept, so each is added at most once and the loop ends.
-  const parents = new Map<string, RepositoryImage[]>();
-  const referrers = new Map<string, RepositoryImage[]>();
-  for (const image of input.images) {
-    for (const child of image.references ?? []) push(parents, child, image);
-    if (image.subjectDigest !== undefined) push(referrers, image.subjectDigest, image);
+  const subjectOf = new Map<number, number>();
+  const referrers = new Map<number, number[]>();
+  const structural = new Uint8Array(n);
+  for (const i of parents.keys()) structural[i] = 1;
+  for (let i = 0; i < n; i++) {
+    const subject = (images[i] as RepositoryImage).subjectDigest;
+    const s = subject === undefined ? undefined : positionOf.get(subject);
+    if (s === undefined) continue;
+    subjectOf.set(i, s);
+    structural[i] = 1;
+    const list = referrers.get(s);
+    if (list === undefined) referrers.set(s, [i]);
+    else list.push(i);
   }
   let changed = true;
   while (changed) {
     changed = false;
-    for (const [digest, taking] of [...taken]) {
-      const image = byDigest.get(digest);
-      if (image === undefined) continue;
-      const keptIndexes = (parents.get(digest) ?? []).filter((index) => {
-        const indexTaking = taken.get(index.digest);
-        if (taking.type === 'EXPIRE') return indexTaking?.type !== 'EXPIRE';
-        return indexTaking === undefined && index.storageClass !== 'archive';
+    for (const i of takenOrder) {
+      const type = takenType[i] as number;
+      if (type === NONE || structural[i] === 0) continue;
+      const keptIndexes = (parents.get(i) ?? []).filter((index) => {
+        const indexType = takenType[index] as number;
+        if (type === EXPIRE) return indexType !== EXPIRE;
+        return indexType === NONE && (images[index] as RepositoryImage).storageClass !== 'archive';
       });
-      const subject = image.subjectDigest === undefined ? undefined : byDigest.get(image.subjectDigest);
-      const subjectKept = subject !== undefined && !taken.has(subject.digest);
+      const s = subjectOf.get(i);
+      const subjectKept = s !== undefined && takenType[s] === NONE;
       if (keptIndexes.length > 0 || subjectKept) {
-        taken.delete(digest);
+        takenType[i] = NONE;
+        const rule = takenRule[i] as number;
         for (const index of keptIndexes)
-          keep(digest, taking.rulePriority, `child of kept index ${index.digest}`);
-        if (subjectKept) keep(digest, taking.rulePriority, `referrer of kept image ${subject.digest}`);
+          keep(i, rule, `child of kept index ${(images[index] as RepositoryImage).digest}`);
+        if (subjectKept) keep(i, rule, `referrer of kept image ${(images[s] as RepositoryImage).digest}`);
         changed = true;
       }
     }
-    for (const [digest, taking] of [...taken]) {
-      for (const referrer of referrers.get(digest) ?? []) {
-        // Kept (protected, or held for structure) referrers stay; each digest joins `taken` at most once.
-        if (taken.has(referrer.digest) || kept.has(referrer.digest) || reasons.has(referrer.digest)) continue;
-        if (taking.type === 'TRANSITION' && referrer.storageClass === 'archive') continue;
-        taken.set(referrer.digest, {
-          type: taking.type,
-          rulePriority: taking.rulePriority,
-          note: `referrer of ${digest} (${taking.type === 'EXPIRE' ? 'expiring' : 'archiving'})`,
-        });
+    for (let k = 0, end = takenOrder.length; k < end; k++) {
+      const i = takenOrder[k] as number;
+      const type = takenType[i] as number;
+      if (type === NONE) continue;
+      for (const referrer of referrers.get(i) ?? []) {
+        // Kept (protected, or held for structure) referrers stay; each joins the taken at most once.
+        if (takenType[referrer] !== NONE || isKept[referrer] === 1 || reasons.has(referrer)) continue;
+        if (type === TRANSITION && (images[referrer] as RepositoryImage).storageClass === 'archive') continue;
+        takenType[referrer] = type;
+        takenRule[referrer] = takenRule[i] as number;
+        notes.set(
+          referrer,
+          `referrer of ${(images[i] as RepositoryImage).digest} (${type === EXPIRE ? 'expiring' : 'archiving'})`,
+        );
+        takenOrder.push(referrer);
         changed = true;
       }
     }
   }
 
-  const planned = (digest: string, taking: Taking): PlannedImage => ({
-    image: byDigest.get(digest) as RepositoryImage,
-    action:
-      taking.type === 'EXPIRE' ? { type: 'EXPIRE' } : { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' },
-    appliedRulePriority: taking.rulePriority,
-    ...(taking.note === undefined ? {} : { note: taking.note }),
-  });
-  const expiringDigests = [...taken].filter(([, t]) => t.type === 'EXPIRE').map(([d]) => d);
-  const expiring = deletionOrder(expiringDigests, byDigest).map((d) => planned(d, taken.get(d) as Taking));
-  const transitioning = input.images
-    .filter((i) => taken.get(i.digest)?.type === 'TRANSITION')
-    .map((i) => planned(i.digest, taken.get(i.digest) as Taking));
-  const protectedImages: ProtectedImage[] = input.images
-    .filter((i) => kept.has(i.digest))
-    .map((i) => {
-      const entry = kept.get(i.digest) as { rulePriority: number; reasons: string[] };
-      return { image: i, appliedRulePriority: entry.rulePriority, reasons: entry.reasons };
-    });
-  const bytesReclaimed = sum(expiring.map((p) => p.image.sizeBytes));
+  const planned = (i: number): PlannedImage => {
+    const image = images[i] as RepositoryImage;
+    const action: PlannedImage['action'] =
+      takenType[i] === EXPIRE ? { type: 'EXPIRE' } : { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' };
+    const appliedRulePriority = takenRule[i] as number;
+    // No spread of an optional key: this runs for every image taken.
+    const note = notes.size === 0 ? undefined : notes.get(i);
+    return note === undefined
+      ? { image, action, appliedRulePriority }
+      : { image, action, appliedRulePriority, note };
+  };
+  const expiringPositions = takenOrder.filter((i) => takenType[i] === EXPIRE);
+  const expiring = orderDeletions(expiringPositions, images, positionOf, evaluation.oldestFirst).map(planned);
+  const transitioning: PlannedImage[] = [];
+  const protectedImages: ProtectedImage[] = [];
+  let bytesTransitioned = 0;
+  for (let i = 0; i < n; i++) {
+    if (takenType[i] === TRANSITION) {
+      transitioning.push(planned(i));
+      bytesTransitioned += (images[i] as RepositoryImage).sizeBytes;
+    }
+    const entry = isKept[i] === 1 ? kept.get(i) : undefined;
+    if (entry !== undefined)
+      protectedImages.push({
+        image: images[i] as RepositoryImage,
+        appliedRulePriority: entry.rulePriority,
+        reasons: entry.reasons,
+      });
+  }
+  let bytesReclaimed = 0;
+  for (const p of expiring) bytesReclaimed += p.image.sizeBytes;
   const plan: RepositoryPlan = {
     repositoryName: input.repositoryName,
     status: 'planned',
-    imageCount: input.images.length,
+    imageCount: n,
     expiring,
     transitioning,
     protected: protectedImages,
-    keptCount: input.images.length - expiring.length - transitioning.length - protectedImages.length,
+    keptCount: n - expiring.length - transitioning.length - protectedImages.length,
     bytesReclaimed,
-    bytesTransitioned: sum(transitioning.map((p) => p.image.sizeBytes)),
+    bytesTransitioned,
     monthlySavingsUsd: monthlyCostUsd(bytesReclaimed, input.pricePerGbMonth),
   };
-  const refusal = capRefusal(expiring.length, input.images.length, input.maxDeletions);
+  const refusal = capRefusal(expiring.length, n, input.maxDeletions);
   return refusal === undefined ? plan : { ...plan, status: 'refused', reason: refusal };
+}
+
+/** {@link deletionOrder} by position, walking the evaluation's oldest-first order instead of sorting again. */
+function orderDeletions(
+  positions: readonly number[],
+  images: readonly RepositoryImage[],
+  positionOf: ReadonlyMap<string, number>,
+  oldestFirst: () => Uint32Array,
+): number[] {
+  if (positions.length === 0) return [];
+  const inSet = new Uint8Array(images.length);
+  for (const i of positions) inSet[i] = 1;
+  /** Images (in the set) that must go before the key. */
+  const before = new Map<number, number[]>();
+  const mustPrecede = (target: string, i: number) => {
+    const t = positionOf.get(target);
+    if (t === undefined || inSet[t] === 0) return;
+    const list = before.get(t);
+    if (list === undefined) before.set(t, [i]);
+    else list.push(i);
+  };
+  // Built in the sorted order, so the result never depends on the input's order.
+  const sorted = oldestFirst();
+  for (const i of sorted) {
+    if (inSet[i] === 0) continue;
+    const image = images[i] as RepositoryImage;
+    if (image.references !== undefined) for (const child of image.references) mustPrecede(child, i);
+    if (image.subjectDigest !== undefined) mustPrecede(image.subjectDigest, i);
+  }
+  const out: number[] = [];
+  const state = new Uint8Array(images.length); // 0 new, 1 visiting, 2 done
+  const visit = (i: number) => {
+    if (state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
+    state[i] = 1;
+    for (const first of before.get(i) ?? []) visit(first);
+    state[i] = 2;
+    out.push(i);
+  };
+  for (const i of sorted) if (inSet[i] === 1) visit(i);
+  return out;
 }
 
 /** Why a run over the cap is refused, or undefined when within it. */
@@ -343,10 +441,4 @@ function push<V>(map: Map<string, V[]>, key: string, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
 }
