@@ -6,6 +6,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { dynamoCleanupNotices } from '../src/cleanup/adapters/dynamodb-cleanup-notices.ts';
 import { dynamoCleanupRecords } from '../src/cleanup/adapters/dynamodb-cleanup-records.ts';
 import { ecrRepositoryImages } from '../src/cleanup/adapters/ecr-images.ts';
 import { ecrImageRemover } from '../src/cleanup/adapters/ecr-remover.ts';
@@ -27,8 +28,10 @@ const config = await loadConfig(resolve(process.cwd(), env.SENTINEL_CONFIG));
 const { logger, metrics } = observability('cleanup-repository');
 const alerts = snsAlerts(new SNSClient({ region: env.AWS_REGION }), env.ALERTS_TOPIC_ARN);
 const ecr = new ECRClient({ region: env.AWS_REGION });
-const records = dynamoCleanupRecords(documentClient({ region: env.AWS_REGION }), env.SENTINEL_TABLE);
+const doc = documentClient({ region: env.AWS_REGION });
+const records = dynamoCleanupRecords(doc, env.SENTINEL_TABLE);
 const remover = ecrImageRemover(ecr);
+const notices = dynamoCleanupNotices(doc, env.SENTINEL_TABLE);
 // Signals arrive in the message: this function reads only its repository (images, its own lifecycle policy).
 const plan = {
   settings: config.cleanup,
@@ -86,6 +89,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         plan,
         remover,
         records,
+        notices,
         alerts,
         where: {
           accountId,

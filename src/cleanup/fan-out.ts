@@ -1,9 +1,15 @@
 import type { AlertPublisher } from '../notifications/index.ts';
-import { type CleanupAlertWhere, cleanupRefusedAlert, cleanupSummaryAlert } from './alert.ts';
+import {
+  type CleanupAlertWhere,
+  cleanupNoticeAlert,
+  cleanupRefusedAlert,
+  cleanupSummaryAlert,
+} from './alert.ts';
 import { applyRepositoryPlan } from './apply-cleanup.ts';
+import { noticeDecision } from './domain/notice.ts';
 import type { CleanupMessage } from './events.ts';
 import { type PlanCleanupDeps, planCleanup, readSignals, reportsFor } from './plan-cleanup.ts';
-import type { CleanupRecords, CleanupRun, ImageRemover, RepositoryOutcome } from './ports.ts';
+import type { CleanupNotices, CleanupRecords, CleanupRun, ImageRemover, RepositoryOutcome } from './ports.ts';
 
 /**
  * The scheduled cleanup, fanned out: planCleanup lists the repositories and reads the protection signals once,
@@ -76,6 +82,8 @@ export interface CleanRepositoryDeps {
   readonly plan: PlanCleanupDeps;
   readonly remover: ImageRemover;
   readonly records: CleanupRecords;
+  /** Pending advance notices; with `plan.settings.noticeDays` > 0 deletions are announced first. */
+  readonly notices?: CleanupNotices;
   readonly alerts?: AlertPublisher;
   readonly where: CleanupAlertWhere;
   readonly now: () => Date;
@@ -102,11 +110,53 @@ export async function cleanRepository(
   );
   const entry = plan.repositories[0];
   if (entry === undefined) throw new Error(`no plan made for ${message.repositoryName}`);
-  const outcome = await applyRepositoryPlan({ remover: deps.remover, records: deps.records }, entry.plan, {
+  const noticeDays = deps.plan.settings.noticeDays;
+  const noticing = !message.dryRun && noticeDays > 0 && entry.plan.status === 'planned' && deps.notices;
+  const decision = noticing
+    ? noticeDecision(
+        entry.plan,
+        await (deps.notices as CleanupNotices).get(message.repositoryName),
+        noticeDays,
+        new Date(message.now),
+      )
+    : ({ kind: 'none' } as const);
+  // Announced or waiting: nothing is deleted now (archiving still happens); due: only what was announced.
+  const toApply =
+    decision.kind === 'announce' || decision.kind === 'wait'
+      ? { ...entry.plan, expiring: [] }
+      : decision.kind === 'delete'
+        ? { ...entry.plan, expiring: decision.expiring }
+        : entry.plan;
+  if (decision.kind === 'announce') {
+    await (deps.notices as CleanupNotices).put({
+      repositoryName: message.repositoryName,
+      runId: message.runId,
+      noticedAt: message.now,
+      deleteOn: decision.deleteOn,
+      digests: decision.expiring.map((p) => p.image.digest),
+      bytes: entry.plan.bytesReclaimed,
+    });
+  }
+  let outcome = await applyRepositoryPlan({ remover: deps.remover, records: deps.records }, toApply, {
     runId: message.runId,
     dryRun: message.dryRun,
     now: deps.now,
   });
+  if (decision.kind === 'delete') await (deps.notices as CleanupNotices).clear(message.repositoryName);
+  if (decision.kind === 'announce' || decision.kind === 'wait') {
+    outcome = {
+      ...outcome,
+      status: 'noticed',
+      reason:
+        decision.kind === 'announce'
+          ? `${NOTICE_ANNOUNCED} ${decision.deleteOn}`
+          : `announced earlier: deleted on ${decision.deleteOn}`,
+      deleteOn: decision.deleteOn,
+      expiringCount: entry.plan.expiring.length,
+      bytesReclaimed: entry.plan.bytesReclaimed,
+      monthlySavingsUsd: entry.plan.monthlySavingsUsd,
+    };
+  }
   const recorded = await deps.records.recordOutcome(outcome);
   if (recorded.first && outcome.status === 'refused' && deps.alerts) {
     await deps.alerts.publish(cleanupRefusedAlert(entry.plan, deps.where, { at: deps.now() }));
@@ -126,9 +176,27 @@ export async function finishRun(
 ): Promise<boolean> {
   if (remaining !== 0 || !(await deps.records.claimSummary(runId))) return false;
   const report = await deps.records.report(runId);
-  if (report && deps.alerts) await deps.alerts.publish(cleanupSummaryAlert(report, deps.where));
+  if (report && deps.alerts) {
+    // What this run announced gets its own notice (the images and their day), before the run's summary.
+    const announced = report.outcomes.filter(
+      (o) => o.status === 'noticed' && o.reason?.startsWith(NOTICE_ANNOUNCED),
+    );
+    const deleteOn = announced[0]?.deleteOn;
+    if (deleteOn !== undefined) {
+      await deps.alerts.publish(
+        cleanupNoticeAlert(
+          { run: report.run, deleteOn, repositories: announced, at: new Date() },
+          deps.where,
+        ),
+      );
+    }
+    await deps.alerts.publish(cleanupSummaryAlert(report, deps.where));
+  }
   return true;
 }
+
+/** The reason of an outcome whose deletions this run announced (cleanup.noticeDays). */
+const NOTICE_ANNOUNCED = 'announced: deleted on';
 
 /**
  * The outcome of a repository that could not be handled at all (the last delivery failed): recorded so the run

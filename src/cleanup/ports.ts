@@ -142,3 +142,26 @@ export interface CleanupRecords {
   /** The run and its outcomes, or undefined for an unknown run. */
   report(runId: string): Promise<CleanupRunReport | undefined>;
 }
+
+/**
+ * An advance notice (cleanup.noticeDays): the images of a repository announced for deletion on `deleteOn`. On
+ * that day the repository is planned again and only what is still eligible *and* was announced is deleted.
+ */
+export interface CleanupNotice {
+  readonly repositoryName: string;
+  /** The run that announced it. */
+  readonly runId: string;
+  readonly noticedAt: string;
+  /** The first day (YYYY-MM-DD, UTC) the announced images may be deleted. */
+  readonly deleteOn: string;
+  readonly digests: readonly string[];
+  readonly bytes: number;
+}
+
+/** Where notices are kept between runs (one per repository). */
+export interface CleanupNotices {
+  get(repositoryName: string): Promise<CleanupNotice | undefined>;
+  /** Records a notice, replacing the repository's previous one. */
+  put(notice: CleanupNotice): Promise<void>;
+  clear(repositoryName: string): Promise<void>;
+}

@@ -17,6 +17,7 @@
  * | cleanup run (cleanup)      | `CLEANUP#<runId>`               | `RUN`                |
  * | cleanup outcome (cleanup)  | `CLEANUP#<runId>`               | `REPO#<repository>`  |
  * | removed image (cleanup)    | `CLEANUP#<runId>`               | `IMAGE#<repository>#<digest>` |
+ * | cleanup notice (cleanup)   | `CLEANUPNOTICE#<repository>`    | `NOTICE`, `DIGESTS#<nnnn>` |
  * | compliance (reserved)      | `COMPLIANCE#…`                  |                      |
  *
  * Verdicts have a partition per image rather than items in the inventory's `REPO#<repository>` partition:
@@ -39,6 +40,10 @@
  * are `begins_with(sk, IMAGE#<repository>#)`). The run item sits in `gsi1` under `CLEANUPS#ALL`, sorted by
  * `<startedAt>#<runId>`, for a newest-first listing of runs. Cleanup items are audit records: each carries
  * {@link TABLE_TTL}'s attribute, set when written to its retention (cleanup's records: 90 days by default).
+ *
+ * A repository's pending advance notice (cleanup.noticeDays) is one partition: the `NOTICE` header (run, dates,
+ * bytes, how many digest chunks) and the announced digests in chunks of a few thousand (`DIGESTS#0000`…), since a
+ * repository may announce more digests than one 400 KB item holds. It expires a month after its deletion day.
  */
 
 /** One entity (or family of items sharing a partition) in the table. */
@@ -108,6 +113,16 @@ export const TABLE_ENTITIES = {
       'runs, newest first: Query gsi1 CLEANUPS#ALL backwards',
     ],
   },
+  cleanupNotice: {
+    owner: 'cleanup',
+    pkPrefix: 'CLEANUPNOTICE#',
+    sk: { header: 'NOTICE', digests: 'DIGESTS#' },
+    accessPatterns: [
+      "a repository's pending notice: Query CLEANUPNOTICE#<repository> (header and digest chunks)",
+      'record a notice: BatchWriteItem of the header and the chunks, then delete chunks left from a longer one',
+      'clear a notice: Query its keys, BatchWriteItem deletes',
+    ],
+  },
   compliance: { owner: 'compliance', pkPrefix: 'COMPLIANCE#', sk: {}, accessPatterns: [] },
 } as const satisfies Readonly<Record<string, TableEntity>>;
 
@@ -134,7 +149,7 @@ export function expiresAfter(now: Date, days: number): { [TABLE_TTL.attribute]: 
   return { [TABLE_TTL.attribute]: Math.floor(now.getTime() / 1000) + Math.round(days * 86_400) };
 }
 
-const { image, verdict, promotion, release, cleanup } = TABLE_ENTITIES;
+const { image, verdict, promotion, release, cleanup, cleanupNotice } = TABLE_ENTITIES;
 
 /** An image record of the inventory: one partition per repository, one item per digest. */
 export function imageKey(repositoryName: string, imageDigest: string): TableKey {
@@ -227,4 +242,17 @@ export const cleanupKeys = {
   listing: 'CLEANUPS#ALL',
   /** `gsi1sk`: newest first when read backwards. */
   listingSort: (startedAt: string, runId: string): string => `${startedAt}#${runId}`,
+};
+
+/** A repository's pending cleanup notice: its header and its chunks of announced digests. */
+export const cleanupNoticeKeys = {
+  partition: (repositoryName: string): string => `${cleanupNotice.pkPrefix}${repositoryName}`,
+  header: (repositoryName: string): TableKey => ({
+    pk: cleanupNoticeKeys.partition(repositoryName),
+    sk: cleanupNotice.sk.header,
+  }),
+  digests: (repositoryName: string, chunk: number): TableKey => ({
+    pk: cleanupNoticeKeys.partition(repositoryName),
+    sk: `${cleanupNotice.sk.digests}${String(chunk).padStart(4, '0')}`,
+  }),
 };

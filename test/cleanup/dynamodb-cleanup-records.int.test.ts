@@ -7,10 +7,10 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnprocessedItemsError } from '../../src/cleanup/adapters/dynamodb-batch.ts';
 import {
   CleanupRunStateError,
   dynamoCleanupRecords,
-  UnprocessedItemsError,
 } from '../../src/cleanup/adapters/dynamodb-cleanup-records.ts';
 import type { CleanupRun, RemovedImageRecord, RepositoryOutcome } from '../../src/cleanup/ports.ts';
 import { loadServerless } from '../../src/sandbox/runtime/config.ts';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import type { CleanupChapter } from '../../src/demo/cleanup-chapter.ts';
 import type { PromotionChapter } from '../../src/demo/promotion-chapter.ts';
 import { PROJECT_ROOT, runCli } from '../support/cli.ts';
 
@@ -40,6 +41,7 @@ describe('npm start (ecr-sentinel demo)', () => {
           slack: Array<{ text: string; blocks: number }>;
         };
         promotion: PromotionChapter | null;
+        cleanup: CleanupChapter | null;
       };
       expect(report.pushes).toHaveLength(3);
       expect(report.images).toHaveLength(3);
@@ -149,6 +151,32 @@ describe('npm start (ecr-sentinel demo)', () => {
         '[PROMOTION',
       ]);
       expect(chapter.alerts.slack).toBe(chapter.alerts.email.length);
+
+      // The cleanup chapter: the config's policy keeps the 3 newest tagged images, untagged ones go after 14
+      // days; as of a month later the build ECS runs (1.1.0) is kept with its reason, and apply deletes the plan.
+      const cleanup = report.cleanup;
+      if (!cleanup) throw new Error('no cleanup chapter');
+      const running = cleanup.pushed.find((p) => p.tag === '1.1.0')?.imageDigest;
+      expect(cleanup.plan.protected).toEqual([
+        expect.objectContaining({
+          imageDigest: running,
+          reason: expect.stringContaining('ECS service orders'),
+        }),
+      ]);
+      const untagged = cleanup.pushed
+        .filter((p) => p.tag === 'latest')
+        .slice(0, 2)
+        .map((p) => p.imageDigest);
+      const expiring = cleanup.plan.previewResults.map((r) => r.imageDigest);
+      expect(expiring).toEqual(expect.arrayContaining(untagged));
+      expect(expiring).not.toContain(running);
+      expect(cleanup.outcome).toMatchObject({
+        status: 'cleaned',
+        deletedCount: expiring.length,
+        failures: [],
+      });
+      expect(cleanup.left).toHaveLength((cleanup.plan.repositories[0]?.imageCount ?? 0) - expiring.length);
+      expect(cleanup.left).toContain(running);
     }
   }, 240_000);
 

@@ -4,9 +4,6 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -27,6 +24,7 @@ import type {
   RepositoryOutcome,
   RepositoryOutcomeStatus,
 } from '../ports.ts';
+import { batchWriteAll } from './dynamodb-batch.ts';
 
 /** How long a run's records are kept by default (days), then DynamoDB's TTL deletes them. */
 export const CLEANUP_RECORD_TTL_DAYS = 90;
@@ -61,21 +59,6 @@ export class CleanupRunStateError extends SentinelError {
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retryable: false, ...options });
-  }
-}
-
-/**
- * DynamoDB left removed-image records unprocessed (throttling) after every retry. Retryable: the records are
- * idempotent puts, so the invocation can run again.
- */
-export class UnprocessedItemsError extends SentinelError {
-  override readonly name = 'UnprocessedItemsError';
-
-  constructor(
-    message: string,
-    readonly unprocessed: number,
-  ) {
-    super(message, { retryable: true });
   }
 }
 
@@ -160,15 +143,6 @@ const CONFLICT_RETRY: RetryPolicy = {
   maxDelayMs: 1_000,
   maxRetryAfterMs: 0,
 };
-/** Attempts at writing what BatchWriteItem left unprocessed before giving up (Lambda retries the rest). */
-const UNPROCESSED_RETRY: RetryPolicy = {
-  maxAttempts: 6,
-  baseDelayMs: 50,
-  maxDelayMs: 2_000,
-  maxRetryAfterMs: 0,
-};
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_SIZE = 25;
 
 /** Plain data without undefined members, whatever the client's marshall options. */
 function plain<T>(value: T): T {
@@ -247,26 +221,6 @@ export function dynamoCleanupRecords(
     return items;
   };
 
-  /** One BatchWriteItem of at most 25 puts, then what it left unprocessed, until none is left or attempts end. */
-  const writeBatch = async (items: Record<string, unknown>[]): Promise<void> => {
-    let requests: BatchWriteCommandInput['RequestItems'] = {
-      [tableName]: items.map((Item) => ({ PutRequest: { Item } })),
-    };
-    for (let attempt = 1; ; attempt++) {
-      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: requests }));
-      const left = out.UnprocessedItems?.[tableName]?.length ?? 0;
-      if (left === 0) return;
-      if (attempt >= UNPROCESSED_RETRY.maxAttempts) {
-        throw new UnprocessedItemsError(
-          `DynamoDB left ${left} removed-image record(s) unprocessed after ${attempt} attempts`,
-          left,
-        );
-      }
-      requests = out.UnprocessedItems;
-      await sleep(backoffDelayMs(attempt, Math.random(), UNPROCESSED_RETRY));
-    }
-  };
-
   return {
     /**
      * PutItem of the run item if absent. A repeated start of the same run (a retried plan) leaves the stored one,
@@ -320,8 +274,12 @@ export function dynamoCleanupRecords(
           ...expires,
         });
       }
-      const items = [...byKey.values()];
-      for (let i = 0; i < items.length; i += BATCH_SIZE) await writeBatch(items.slice(i, i + BATCH_SIZE));
+      await batchWriteAll(
+        doc,
+        tableName,
+        [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+        { what: 'removed-image record(s)', sleep },
+      );
     },
 
     /**
