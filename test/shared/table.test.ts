@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanupKeys,
+  cleanupNoticeKeys,
   expiresAfter,
   imageKey,
   promotionKeys,
@@ -27,6 +28,7 @@ describe('single-table key registry', () => {
       'promotion',
       'release',
       'cleanup',
+      'cleanupNotice',
       'compliance',
     ]);
   });
@@ -97,6 +99,14 @@ describe('single-table key registry', () => {
       sk: `IMAGE#team/orders-api#${digest}`,
     });
     expect(cleanupKeys.removedPrefix('team/orders-api')).toBe('IMAGE#team/orders-api#');
+    expect(cleanupNoticeKeys.header('team/orders-api')).toEqual({
+      pk: 'CLEANUPNOTICE#team/orders-api',
+      sk: 'NOTICE',
+    });
+    expect(cleanupNoticeKeys.digests('team/orders-api', 3)).toEqual({
+      pk: 'CLEANUPNOTICE#team/orders-api',
+      sk: 'DIGESTS#0003',
+    });
     expect(cleanupKeys.listing).toBe('CLEANUPS#ALL');
     expect(cleanupKeys.listingSort('2026-11-27T03:00:00.000Z', runId)).toBe(
       `2026-11-27T03:00:00.000Z#${runId}`,
