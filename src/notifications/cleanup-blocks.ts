@@ -7,7 +7,13 @@ import type {
   CleanupSummaryAlert,
 } from './cleanup-document.ts';
 import { topRepositoryVerb } from './cleanup-email.ts';
-import { cleanupLabel, noticeHeadline, plural, summaryHeadline } from './cleanup-subject.ts';
+import {
+  cleanupLabel,
+  noticeHeadline,
+  plural,
+  repositoriesByStatus,
+  summaryHeadline,
+} from './cleanup-subject.ts';
 import { isConsoleUrl } from './links.ts';
 import {
   context,
@@ -87,15 +93,7 @@ function summaryBlocks(alert: CleanupSummaryAlert): SlackBlock[] {
   const { totals, run } = alert;
   const trouble = totals.imageFailures > 0 || totals.failed > 0 || totals.refused > 0;
   const icon = trouble ? ':warning:' : ':broom:';
-  const statuses = [
-    [totals.cleaned, 'cleaned'],
-    [totals.dryRun, 'dry run'],
-    [totals.noticed, 'noticed'],
-    [totals.skipped, 'skipped'],
-    [totals.refused, 'refused'],
-    [totals.failed, 'failed'],
-  ] as const;
-  const byStatus = statuses.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  const byStatus = repositoriesByStatus(totals);
   const reported =
     totals.reported < totals.repositories ? `\n${totals.reported} of ${totals.repositories} reported` : '';
   const fields = [

@@ -9,7 +9,13 @@ import {
   type CleanupTopRepository,
   FULL_CLEANUP_LIMITS,
 } from './cleanup-document.ts';
-import { cleanupLabel, noticeHeadline, plural, summaryHeadline } from './cleanup-subject.ts';
+import {
+  cleanupLabel,
+  noticeHeadline,
+  plural,
+  repositoriesByStatus,
+  summaryHeadline,
+} from './cleanup-subject.ts';
 import { fittedConsoleUrl, LINK_MAX } from './links.ts';
 import { displayTag, humanBytes, oneLine, shortDigest, truncateEnd, usd } from './text.ts';
 
@@ -61,15 +67,7 @@ function reasonLines(
 
 function summaryText(alert: CleanupSummaryAlert, limits: CleanupAlertLimits, cut: Cut): string[] {
   const { totals, run } = alert;
-  const statuses = [
-    [totals.cleaned, 'cleaned'],
-    [totals.dryRun, 'dry run'],
-    [totals.noticed, 'noticed'],
-    [totals.skipped, 'skipped'],
-    [totals.refused, 'refused'],
-    [totals.failed, 'failed'],
-  ] as const;
-  const byStatus = statuses.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  const byStatus = repositoriesByStatus(totals);
   const reported =
     totals.reported < totals.repositories ? `; ${totals.reported} of ${totals.repositories} reported` : '';
   const images = run.dryRun

@@ -44,6 +44,19 @@ export function summaryHeadline(alert: Pick<CleanupSummaryAlert, 'run' | 'totals
     : `${plural(totals.imagesDeleted, 'image')} deleted, ${amount}`;
 }
 
+/** `3 cleaned, 1 refused`: the repositories of a run by what happened to them, statuses with none left out. */
+export function repositoriesByStatus(totals: CleanupSummaryAlert['totals']): string[] {
+  const statuses = [
+    [totals.cleaned, 'cleaned'],
+    [totals.dryRun, 'dry run'],
+    [totals.noticed, 'noticed'],
+    [totals.skipped, 'skipped'],
+    [totals.refused, 'refused'],
+    [totals.failed, 'failed'],
+  ] as const;
+  return statuses.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+}
+
 /** What went wrong or was set aside, worst first: `7 images not deleted, 2 refused, 3 failed, 480 skipped`. */
 export function summaryProblems(alert: Pick<CleanupSummaryAlert, 'totals'>): string[] {
   const { totals } = alert;
