@@ -4,7 +4,7 @@ import type { CleanupRecords, ImageRemover, RemovedImageRecord, RepositoryOutcom
 export interface ApplyDeps {
   readonly remover: ImageRemover;
   /** Where runs and removed images are recorded; absent: nothing is recorded (a CLI run without a table). */
-  readonly records?: CleanupRecords;
+  readonly records?: Pick<CleanupRecords, 'recordRemoved'>;
 }
 
 export interface ApplyContext {
@@ -12,7 +12,7 @@ export interface ApplyContext {
   /** Plan and record only. */
   readonly dryRun: boolean;
   readonly now: () => Date;
-  /** Called after each batch of removals, for a progress bar: images done so far in this repository. */
+  /** Called after each batch of removals, for a progress bar: images tried so far in this repository. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -62,8 +62,8 @@ export async function applyRepositoryPlan(
   const expired = await deps.remover.expire(
     plan.repositoryName,
     plan.expiring.map((p) => p.image.digest),
+    context.onProgress ? (tried) => context.onProgress?.(tried, total) : undefined,
   );
-  context.onProgress?.(expired.done.length + expired.failures.length, total);
   const archived =
     plan.transitioning.length === 0
       ? { done: [], failures: [] }
@@ -71,7 +71,7 @@ export async function applyRepositoryPlan(
           plan.repositoryName,
           plan.transitioning.map((p) => p.image.digest),
         );
-  context.onProgress?.(total, total);
+  if (plan.transitioning.length > 0) context.onProgress?.(total, total);
 
   const removedAt = context.now().toISOString();
   const done = new Set([...expired.done, ...archived.done]);

@@ -55,7 +55,12 @@ export interface ImageRemover {
    * Deletes by digest with BatchDeleteImage, at most 100 per call, in the order given (indexes before their
    * children: the caller orders). Per-item failures are retried once, then reported; nothing throws for them.
    */
-  expire(repositoryName: string, digests: readonly string[]): Promise<RemovalResult>;
+  expire(
+    repositoryName: string,
+    digests: readonly string[],
+    /** Called after each call with how many digests have been tried so far (for a progress bar). */
+    onProgress?: (tried: number) => void,
+  ): Promise<RemovalResult>;
   /** Moves images to the archive storage class (UpdateImageStorageClass), one call per image. */
   archive(repositoryName: string, digests: readonly string[]): Promise<RemovalResult>;
 }

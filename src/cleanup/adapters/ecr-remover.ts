@@ -40,8 +40,10 @@ export function ecrImageRemover(ecr: ECRClient): ImageRemover {
      * BatchDeleteImage by digest, 100 a call, in the order given. Calls for N digests without failures: ⌈N/100⌉;
      * plus ⌈F/100⌉ for F digests that failed the first time. `ImageNotFound` counts as done (already gone).
      */
-    expire(repositoryName, digests) {
-      return twoPasses(unique(digests), async (pending) => {
+    expire(repositoryName, digests, onProgress) {
+      const all = unique(digests);
+      let attempted = 0;
+      return twoPasses(all, async (pending) => {
         const attempt: Attempt = { done: [], failures: [] };
         for (let start = 0; start < pending.length; start += DELETE_BATCH) {
           const batch = pending.slice(start, start + DELETE_BATCH);
@@ -50,6 +52,8 @@ export function ecrImageRemover(ecr: ECRClient): ImageRemover {
             continue;
           }
           merge(attempt, await deleteBatch(ecr, repositoryName, batch));
+          attempted += batch.length;
+          onProgress?.(Math.min(attempted, all.length));
         }
         return attempt;
       });
