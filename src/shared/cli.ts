@@ -19,7 +19,57 @@ export class ConfigReported extends Error {
 
 /** Prints a value as indented JSON on stdout. */
 export function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  for (const piece of jsonPieces(value)) process.stdout.write(piece);
+}
+
+/**
+ * Elements of a long array stringified at once: for a cleanup plan's images, pieces of ~80 KB, under V8's
+ * large-object size (128 KiB), which measured twice as fast to make and write as 1,000 at once.
+ */
+const SLICE = 200;
+
+/**
+ * `JSON.stringify(value, null, 2)` and a newline, in pieces: a plan of 100,000 images is ~40 MB of text, which
+ * as one string and then one buffer cost as much as making it. A plain object's properties, and a long array's
+ * elements a slice at a time, are each stringified inside a one-key wrapper (`{"key": …}`), so JSON.stringify
+ * itself indents them as at their depth; the wrapper's own lines are cut off. The pieces join to exactly what
+ * one JSON.stringify prints.
+ */
+export function* jsonPieces(value: unknown): Generator<string> {
+  if (!isPlainObject(value)) {
+    yield `${JSON.stringify(value, null, 2)}\n`;
+    return;
+  }
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const property = value[key];
+    const name = JSON.stringify(key);
+    if (Array.isArray(property) && property.length > SLICE && !('toJSON' in property)) {
+      yield `${first ? '{\n' : ',\n'}  ${name}: [\n`;
+      // In `{\n  "key": [\n<elements>\n  ]\n}`, the elements are what the array prints inside the document.
+      const head = `{\n  ${name}: [\n`.length;
+      const tail = '\n  ]\n}'.length;
+      for (let start = 0; start < property.length; start += SLICE) {
+        const text = JSON.stringify({ [key]: property.slice(start, start + SLICE) }, null, 2);
+        yield `${start === 0 ? '' : ',\n'}${text.slice(head, text.length - tail)}`;
+      }
+      yield '\n  ]';
+    } else {
+      // `{\n  "key": value\n}`, or `{}` when the value is one JSON.stringify leaves out (undefined, a function).
+      const text = JSON.stringify({ [key]: property }, null, 2);
+      if (text === '{}') continue;
+      yield `${first ? '{\n' : ',\n'}${text.slice(2, text.length - 2)}`;
+    }
+    first = false;
+  }
+  yield first ? '{}\n' : '\n}\n';
+}
+
+/** An object JSON.stringify prints as its own enumerable keys (no toJSON, not an array, Map or class). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || 'toJSON' in value) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** How a command's own errors are reported; undefined leaves an error to the generic rules. */

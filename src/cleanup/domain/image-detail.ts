@@ -56,20 +56,23 @@ export function storageClassOf(imageStatus: string | undefined): LifecycleStorag
  */
 export function repositoryImageOf(detail: DescribedImage, references?: readonly string[]): RepositoryImage {
   // Optional keys are left out rather than set to undefined, so an adapter's and a snapshot's image are equal.
-  return {
+  // Assigned one by one in this key order rather than spread: spreads cost ~1 µs each, 100,000 images a snapshot.
+  const image: Building<RepositoryImage> = {
     digest: detail.imageDigest,
-    tags: [...(detail.imageTags ?? [])],
+    tags: detail.imageTags === undefined ? [] : [...detail.imageTags],
     pushedAt: detail.imagePushedAt,
-    ...(detail.lastRecordedPullTime === undefined ? {} : { lastPulledAt: detail.lastRecordedPullTime }),
-    ...(detail.lastActivatedAt === undefined ? {} : { lastActivatedAt: detail.lastActivatedAt }),
-    storageClass: storageClassOf(detail.imageStatus),
-    ...(detail.lastArchivedAt === undefined ? {} : { transitionedAt: detail.lastArchivedAt }),
-    ...(references === undefined ? {} : { references: [...references] }),
-    sizeBytes: detail.imageSizeInBytes ?? 0,
-    ...(detail.imageManifestMediaType === undefined
-      ? {}
-      : { manifestMediaType: detail.imageManifestMediaType }),
-    ...(detail.artifactMediaType === undefined ? {} : { artifactMediaType: detail.artifactMediaType }),
-    ...(detail.subjectManifestDigest === undefined ? {} : { subjectDigest: detail.subjectManifestDigest }),
   };
+  if (detail.lastRecordedPullTime !== undefined) image.lastPulledAt = detail.lastRecordedPullTime;
+  if (detail.lastActivatedAt !== undefined) image.lastActivatedAt = detail.lastActivatedAt;
+  image.storageClass = storageClassOf(detail.imageStatus);
+  if (detail.lastArchivedAt !== undefined) image.transitionedAt = detail.lastArchivedAt;
+  if (references !== undefined) image.references = [...references];
+  image.sizeBytes = detail.imageSizeInBytes ?? 0;
+  if (detail.imageManifestMediaType !== undefined) image.manifestMediaType = detail.imageManifestMediaType;
+  if (detail.artifactMediaType !== undefined) image.artifactMediaType = detail.artifactMediaType;
+  if (detail.subjectManifestDigest !== undefined) image.subjectDigest = detail.subjectManifestDigest;
+  return image as RepositoryImage;
 }
+
+/** An object being filled in, key by key. */
+type Building<T> = { -readonly [K in keyof T]?: T[K] };
