@@ -112,86 +112,65 @@ export function pullTimeOf(image: LifecycleImage): number {
   return Math.max(pulled ?? Number.NEGATIVE_INFINITY, activated ?? Number.NEGATIVE_INFINITY);
 }
 
-function olderThanDays(time: number, days: number, now: number): boolean {
-  return now - time > days * DAY_MS;
+/** One entry of a compiled tag filter: `kind` 0 equal to `a`, 1 starts with `a` and ends with `b` (no overlap),
+ * 2 contains `a`, 3 matches `re`, 4 starts with `a`. One shape for every entry, tested by one function. */
+interface TagTest {
+  readonly kind: number;
+  readonly a: string;
+  readonly b: string;
+  readonly re: RegExp | undefined;
+}
+
+function tagTestMatches(t: TagTest, tag: string): boolean {
+  switch (t.kind) {
+    case 0:
+      return tag === t.a;
+    case 1:
+      return tag.length >= t.a.length + t.b.length && tag.startsWith(t.a) && tag.endsWith(t.b);
+    case 2:
+      return tag.includes(t.a);
+    case 3:
+      return (t.re as RegExp).test(tag);
+    default:
+      return tag.startsWith(t.a);
+  }
 }
 
 /**
- * A rule's tag filter as one function, its wildcards compiled once (not per image): the same answers as
- * {@link tagFilterMatches}.
+ * A rule's tag filter (for a tagged rule) compiled once, not per image: the same answers as
+ * {@link tagFilterMatches}. An ECR wildcard is a plain string operation for `abc`, `abc*`, `*abc`, `*abc*`,
+ * `a*b`, a RegExp otherwise; undefined: a tagged rule without a list, which matches nothing.
  */
-function tagMatcher(rule: LifecycleRule): (tags: readonly string[]) => boolean {
+function tagTests(rule: LifecycleRule): TagTest[] | undefined {
   const s = rule.selection;
-  switch (s.tagStatus) {
-    case 'any':
-      return () => true;
-    case 'untagged':
-      return (tags) => tags.length === 0;
-    case 'tagged': {
-      const patterns = s.tagPatternList;
-      const prefixes = s.tagPrefixList;
-      const entryMatches: ((tag: string) => boolean)[] | undefined = patterns
-        ? (s.tagPatternList ?? []).map(wildcardTest)
-        : prefixes?.map((p) => (tag: string) => tag.startsWith(p));
-      if (entryMatches === undefined) return () => false;
-      return (tags) => {
-        if (tags.length === 0) return false;
-        for (const matches of entryMatches) {
-          let some = false;
-          for (const tag of tags) {
-            if (matches(tag)) {
-              some = true;
-              break;
-            }
-          }
-          if (!some) return false;
-        }
-        return true;
-      };
+  if (s.tagPatternList) {
+    return s.tagPatternList.map((pattern): TagTest => {
+      const parts = pattern.split('*');
+      const [first = '', middle = '', last] = parts;
+      if (parts.length === 1) return { kind: 0, a: pattern, b: '', re: undefined };
+      if (parts.length === 2) return { kind: 1, a: first, b: middle, re: undefined };
+      if (parts.length === 3 && first === '' && last === '')
+        return { kind: 2, a: middle, b: '', re: undefined };
+      return { kind: 3, a: '', b: '', re: wildcardToRegExp(pattern) };
+    });
+  }
+  return s.tagPrefixList?.map((p): TagTest => ({ kind: 4, a: p, b: '', re: undefined }));
+}
+
+/** AND over the entries, ANY over the (non-empty) tags. */
+function tagsMatch(tests: readonly TagTest[], tags: readonly string[]): boolean {
+  for (let e = 0; e < tests.length; e++) {
+    const t = tests[e] as TagTest;
+    let some = false;
+    for (let k = 0; k < tags.length; k++) {
+      if (tagTestMatches(t, tags[k] as string)) {
+        some = true;
+        break;
+      }
     }
+    if (!some) return false;
   }
-}
-
-/** An ECR wildcard as a test: plain string operations for `abc`, `abc*`, `*abc`, `*abc*`, a RegExp otherwise. */
-function wildcardTest(pattern: string): (tag: string) => boolean {
-  const parts = pattern.split('*');
-  const [first = '', middle, last] = parts;
-  if (parts.length === 1) return (tag) => tag === pattern;
-  if (parts.length === 2)
-    return (tag) =>
-      tag.length >= first.length + (middle ?? '').length &&
-      tag.startsWith(first) &&
-      tag.endsWith(middle ?? '');
-  if (parts.length === 3 && first === '' && last === '') return (tag) => tag.includes(middle ?? '');
-  const re = wildcardToRegExp(pattern);
-  return (tag) => re.test(tag);
-}
-
-/** Whether image `i` is marked by a rule's age condition (count windows are walked by position instead). */
-function ageMarks(
-  rule: LifecycleRule,
-  now: number,
-  push: Float64Array,
-  images: readonly LifecycleImage[],
-): (i: number) => boolean {
-  const { countType, countNumber } = rule.selection;
-  switch (countType) {
-    case 'imageCountMoreThan':
-      return () => false;
-    case 'sinceImagePushed':
-      return (i) => olderThanDays(push[i] as number, countNumber, now);
-    case 'sinceImagePulled':
-      return (i) => olderThanDays(pullTimeOf(images[i] as LifecycleImage), countNumber, now);
-    case 'sinceImageTransitioned':
-      return (i) => {
-        const at = images[i]?.transitionedAt?.getTime();
-        return (
-          at !== undefined &&
-          olderThanDays(at, countNumber, now) &&
-          now - at >= LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS
-        );
-      };
-  }
+  return true;
 }
 
 function decisionOf(rule: LifecycleRule): LifecycleDecision {
@@ -271,6 +250,20 @@ function sortOldestFirst(images: readonly LifecycleImage[], push: Float64Array):
   return order;
 }
 
+/** Youngest first, ties by digest: the oldest-first order backwards, each run of equal times forwards. */
+function youngestFirst(order: Uint32Array, push: Float64Array): Uint32Array {
+  const n = order.length;
+  const out = new Uint32Array(n);
+  let k = 0;
+  for (let end = n - 1; end >= 0; ) {
+    let start = end;
+    while (start > 0 && push[order[start - 1] as number] === push[order[end] as number]) start--;
+    for (let j = start; j <= end; j++) out[k++] = order[j] as number;
+    end = start - 1;
+  }
+  return out;
+}
+
 /** {@link evaluateLifecyclePolicy}'s answer by position in `images` (what the plan builds on). */
 export interface PositionalEvaluation {
   /** Index into `decisions` of the rule that takes each image; -1: kept. */
@@ -306,14 +299,17 @@ export function evaluatePositions(
   // slow megamorphic load, worth doing n times rather than n × rules times.
   const push = new Float64Array(n);
   const archived = new Uint8Array(n);
-  const tagsOf: (readonly string[])[] = new Array(n);
+  const tagsOf: (readonly string[])[] = [];
   const tagged = new Uint8Array(n);
+  const referencing: number[] = [];
   for (let i = 0; i < n; i++) {
     const image = images[i] as LifecycleImage;
     push[i] = pushTimeOf(image);
     archived[i] = image.storageClass === 'archive' ? 1 : 0;
-    tagsOf[i] = image.tags;
-    tagged[i] = image.tags.length > 0 ? 1 : 0;
+    const tags = image.tags;
+    tagsOf.push(tags);
+    tagged[i] = tags.length > 0 ? 1 : 0;
+    if (image.references?.length) referencing.push(i);
   }
   let sorted: Uint32Array | undefined;
   const oldestFirst = () => {
@@ -321,61 +317,11 @@ export function evaluatePositions(
     return sorted;
   };
 
-  const takenBy = new Int32Array(n).fill(-1);
-  /** Positions taken, in the order they were taken (the order holds are looked at). */
-  const takenOrder: number[] = [];
-  /** Positions whose tag filter (and storage class) a higher-priority rule already matched. */
-  const shielded = new Uint8Array(n);
-  const selected = new Uint8Array(n);
-  const take = (i: number, r: number) => {
-    if (takenBy[i] === -1 && shielded[i] === 0) {
-      takenBy[i] = r;
-      takenOrder.push(i);
-    }
-  };
-  for (let r = 0; r < rules.length; r++) {
-    const rule = rules[r] as LifecycleRule;
-    const archive = ruleStorageClass(rule) === 'archive' ? 1 : 0;
-    const status = rule.selection.tagStatus;
-    const matches = tagMatcher(rule);
-    const marked = ageMarks(rule, nowMs, push, images);
-    const { countType, countNumber } = rule.selection;
-    selected.fill(0);
-    for (let i = 0; i < n; i++) {
-      if (archived[i] !== archive) continue;
-      // The tag status from the flags; only a tagged rule's filter reads the tags themselves.
-      if (
-        status === 'untagged'
-          ? tagged[i] === 1
-          : status === 'tagged' && (tagged[i] === 0 || !matches(tagsOf[i] as readonly string[]))
-      )
-        continue;
-      selected[i] = 1;
-      if (countType !== 'imageCountMoreThan' && marked(i)) take(i, r);
-    }
-    if (countType === 'imageCountMoreThan') {
-      // Youngest first, ties by digest: the oldest-first order backwards, each run of equal times forwards.
-      const order = oldestFirst();
-      let seen = 0;
-      for (let end = n - 1; end >= 0; ) {
-        let start = end;
-        while (start > 0 && push[order[start - 1] as number] === push[order[end] as number]) start--;
-        for (let k = start; k <= end; k++) {
-          const i = order[k] as number;
-          if (selected[i] === 1 && ++seen > countNumber) take(i, r);
-        }
-        end = start - 1;
-      }
-    }
-    for (let i = 0; i < n; i++) if (selected[i] === 1) shielded[i] = 1;
-  }
-
   // Indexes first: a referenced image may be expired only when every index referencing it is expired, and
   // archived only when every such index is expired or archived (now or already). Repeat until stable, since
   // holding an index back holds its children back too.
   const parents = new Map<number, number[]>();
-  const referencing: number[] = [];
-  for (let i = 0; i < n; i++) if ((images[i] as LifecycleImage).references?.length) referencing.push(i);
+  const isChild = new Uint8Array(n);
   if (referencing.length > 0) {
     const where =
       positionOf ??
@@ -387,14 +333,116 @@ export function evaluatePositions(
       for (const child of (images[i] as LifecycleImage).references ?? []) {
         const c = where.get(child);
         if (c === undefined) continue;
+        isChild[c] = 1;
         const list = parents.get(c);
         if (list) list.push(i);
         else parents.set(c, [i]);
       }
     }
   }
+
+  const takenBy = new Int32Array(n).fill(-1);
+  /** Index children taken, in the order they were taken (the order holds are looked at). */
+  const children: number[] = [];
+  /** Positions whose tag filter (and storage class) a higher-priority rule already matched. */
+  const shielded = new Uint8Array(n);
+  const selected = new Uint8Array(n);
+  let youngest: Uint32Array | undefined;
+  const minArchiveMs = LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS;
+  // The tagged rules' filters, up to 31 of them, tested image by image (each image's tags read once, not once
+  // per rule): bit b of `matched[i]` is the answer of the b-th tagged rule for image i (of its storage class).
+  const testsOf = rules.map((rule) => (rule.selection.tagStatus === 'tagged' ? tagTests(rule) : undefined));
+  const bitOf = new Int32Array(rules.length);
+  const masked: { tests: readonly TagTest[]; archive: number; bit: number }[] = [];
+  for (let r = 0; r < rules.length; r++) {
+    const tests = testsOf[r];
+    if (tests === undefined || masked.length === 31) continue;
+    bitOf[r] = 1 << masked.length;
+    masked.push({
+      tests,
+      archive: ruleStorageClass(rules[r] as LifecycleRule) === 'archive' ? 1 : 0,
+      bit: bitOf[r] as number,
+    });
+  }
+  const matched = new Int32Array(masked.length > 0 ? n : 0);
+  if (masked.length > 0)
+    for (let i = 0; i < n; i++) {
+      if (tagged[i] === 0) continue;
+      const tags = tagsOf[i] as readonly string[];
+      let bits = 0;
+      for (let b = 0; b < masked.length; b++) {
+        const m = masked[b] as { tests: readonly TagTest[]; archive: number; bit: number };
+        if (archived[i] === m.archive && tagsMatch(m.tests, tags)) bits |= m.bit;
+      }
+      matched[i] = bits;
+    }
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r] as LifecycleRule;
+    const archive = ruleStorageClass(rule) === 'archive' ? 1 : 0;
+    const status = rule.selection.tagStatus;
+    // 0 any, 1 untagged, 2 tagged: the tag status from the flags; only a tagged rule's filter reads the tags.
+    const mode = status === 'any' ? 0 : status === 'untagged' ? 1 : 2;
+    const tests = testsOf[r];
+    const bit = bitOf[r] as number;
+    const { countType, countNumber } = rule.selection;
+    // 0 imageCountMoreThan (a window, walked below), 1 pushed, 2 pulled, 3 transitioned.
+    const age =
+      countType === 'sinceImagePushed'
+        ? 1
+        : countType === 'sinceImagePulled'
+          ? 2
+          : countType === 'sinceImageTransitioned'
+            ? 3
+            : 0;
+    const limit = countNumber * DAY_MS;
+    if (age === 0) selected.fill(0);
+    for (let i = 0; i < n; i++) {
+      if (archived[i] !== archive) continue;
+      if (
+        mode === 1
+          ? tagged[i] === 1
+          : mode === 2 &&
+            (tagged[i] === 0 ||
+              (bit !== 0
+                ? ((matched[i] as number) & bit) === 0
+                : tests === undefined || !tagsMatch(tests, tagsOf[i] as readonly string[])))
+      )
+        continue;
+      if (age === 0) {
+        selected[i] = 1;
+        continue;
+      }
+      if (takenBy[i] === -1 && shielded[i] === 0) {
+        let old: boolean;
+        if (age === 1) old = nowMs - (push[i] as number) > limit;
+        else if (age === 2) old = nowMs - pullTimeOf(images[i] as LifecycleImage) > limit;
+        else {
+          const at = (images[i] as LifecycleImage).transitionedAt?.getTime();
+          old = at !== undefined && nowMs - at > limit && nowMs - at >= minArchiveMs;
+        }
+        if (old) {
+          takenBy[i] = r;
+          if (isChild[i] === 1) children.push(i);
+        }
+      }
+      // Only this position's own check above read it: shielding now is shielding after the rule.
+      shielded[i] = 1;
+    }
+    if (age === 0) {
+      youngest ??= youngestFirst(oldestFirst(), push);
+      let seen = 0;
+      for (let k = 0; k < n; k++) {
+        const i = youngest[k] as number;
+        if (selected[i] === 1 && ++seen > countNumber && takenBy[i] === -1 && shielded[i] === 0) {
+          takenBy[i] = r;
+          if (isChild[i] === 1) children.push(i);
+        }
+      }
+      for (let i = 0; i < n; i++) if (selected[i] === 1) shielded[i] = 1;
+    }
+  }
+
   const held = new Map<number, { rulePriority: number; indexDigests: string[] }>();
-  const children = parents.size === 0 ? [] : takenOrder.filter((c) => parents.has(c));
   let changed = children.length > 0;
   while (changed) {
     changed = false;

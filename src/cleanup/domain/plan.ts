@@ -1,6 +1,6 @@
 import { wildcardToRegExp } from '../../shared/wildcard.ts';
 import type { ImageUse, RepositoryImage, SignalDoubt } from './images.ts';
-import { evaluatePositions, type LifecycleDecision, positionsOf, pushTimeOf } from './lifecycle-evaluate.ts';
+import { evaluatePositions, type LifecycleDecision, positionsOf } from './lifecycle-evaluate.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
@@ -114,28 +114,23 @@ export function skippedPlan(
  */
 function protectionReasons(
   input: RepositoryPlanInput,
+  uses: readonly ImageUse[],
+  columns: {
+    tags: (readonly string[])[];
+    plain: Uint8Array;
+    byTag: Map<string, number>;
+    childrenUnknown: boolean;
+  },
   push: Float64Array,
   positionOf: ReadonlyMap<string, number>,
 ): Map<number, string[]> {
-  const { images } = input;
+  const { tags: tagsOf, plain, byTag } = columns;
   const reasons = new Map<number, string[]>();
   const add = (i: number, reason: string) => {
     const list = reasons.get(i);
     if (list === undefined) reasons.set(i, [reason]);
     else if (!list.includes(reason)) list.push(reason);
   };
-  // A use of another account's repository of the same name (registryId set) protects nothing here.
-  const uses = input.uses.filter(
-    (u) => u.repositoryName === input.repositoryName && u.registryId === undefined,
-  );
-  const usedTags = new Set(
-    uses.flatMap((u) => (u.digest === undefined && u.tag !== undefined ? [u.tag] : [])),
-  );
-  /** The image that carries each used tag (the last listed, should two claim it). */
-  const byTag = new Map<string, number>();
-  if (usedTags.size > 0)
-    for (let i = 0; i < images.length; i++)
-      for (const tag of (images[i] as RepositoryImage).tags) if (usedTags.has(tag)) byTag.set(tag, i);
   for (const use of uses) {
     const i = use.digest !== undefined ? positionOf.get(use.digest) : byTag.get(use.tag as string);
     if (i !== undefined) add(i, use.reason);
@@ -143,19 +138,30 @@ function protectionReasons(
   const now = input.now.getTime();
   const { minAgeDays, keepTagPatterns } = input.protect;
   const young = `younger than ${minAgeDays} days (minAgeDays)`;
-  const keepers = keepTagPatterns.map((pattern) => ({ pattern, re: wildcardToRegExp(pattern) }));
-  // An index whose manifest wasn't read (a snapshot; an archived index) may hold any untagged image.
-  const childrenUnknown =
-    input.indexChildrenUnknown === true || images.some((i) => isIndex(i) && i.references === undefined);
-  for (let i = 0; i < images.length; i++) {
-    const image = images[i] as RepositoryImage;
-    if (minAgeDays > 0 && now - (push[i] as number) < minAgeDays * DAY_MS) add(i, young);
-    if (keepers.length > 0)
-      for (const tag of image.tags) {
-        const keeper = keepers.find(({ re }) => re.test(tag));
-        if (keeper !== undefined) add(i, `tag ${tag} matches keepTagPatterns ${keeper.pattern}`);
-      }
-    if (childrenUnknown && image.tags.length === 0 && !isIndex(image) && image.subjectDigest === undefined)
+  const youngMs = minAgeDays * DAY_MS;
+  // The RegExp decides; a tag without the pattern's literal head and tail can't match it, and most tags don't.
+  const keepers = keepTagPatterns.map((pattern) => {
+    const parts = pattern.split('*');
+    return {
+      pattern,
+      re: wildcardToRegExp(pattern),
+      head: parts[0] ?? '',
+      tail: parts[parts.length - 1] ?? '',
+    };
+  });
+  const childrenUnknown = columns.childrenUnknown;
+  for (let i = 0; i < plain.length; i++) {
+    if (minAgeDays > 0 && now - (push[i] as number) < youngMs) add(i, young);
+    const tags = tagsOf[i] as readonly string[];
+    for (let t = 0; t < tags.length && keepers.length > 0; t++) {
+      const tag = tags[t] as string;
+      for (const { pattern, re, head, tail } of keepers)
+        if (tag.startsWith(head) && tag.endsWith(tail) && re.test(tag)) {
+          add(i, `tag ${tag} matches keepTagPatterns ${pattern}`);
+          break;
+        }
+    }
+    if (childrenUnknown && tags.length === 0 && plain[i] === 1)
       add(i, 'may be an index child: what an index here references is unknown (snapshot, archived index)');
   }
   return reasons;
@@ -194,20 +200,48 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
 
   const { images } = input;
   const n = images.length;
+  // A use of another account's repository of the same name (registryId set) protects nothing here.
+  const uses = input.uses.filter(
+    (u) => u.repositoryName === input.repositoryName && u.registryId === undefined,
+  );
+  const usedTags = new Set(
+    uses.flatMap((u) => (u.digest === undefined && u.tag !== undefined ? [u.tag] : [])),
+  );
+  // One pass over the images for all the plan reads of them: images come in many shapes, so each read is a
+  // slow (megamorphic) load, and 100,000 objects don't stay in cache between passes.
   const referred: string[] = [];
-  for (const image of images) {
-    if (image.references !== undefined) for (const child of image.references) referred.push(child);
-    if (image.subjectDigest !== undefined) referred.push(image.subjectDigest);
+  const linked: number[] = []; // the images with references or a subject
+  const tagsOf: (readonly string[])[] = [];
+  const plain = new Uint8Array(n); // 1: neither an index nor a referrer
+  const sizes = new Float64Array(n);
+  const byTag = new Map<string, number>();
+  let childrenUnknown = input.indexChildrenUnknown === true;
+  for (let i = 0; i < n; i++) {
+    const image = images[i] as RepositoryImage;
+    const { references, subjectDigest, tags } = image;
+    tagsOf.push(tags);
+    sizes[i] = image.sizeBytes;
+    const index = isIndex(image);
+    // An index whose manifest wasn't read (a snapshot; an archived index) may hold any untagged image.
+    if (index && references === undefined) childrenUnknown = true;
+    if (references !== undefined) for (const child of references) referred.push(child);
+    if (subjectDigest !== undefined) referred.push(subjectDigest);
+    plain[i] = index || subjectDigest !== undefined ? 0 : 1;
+    if (references !== undefined || subjectDigest !== undefined) linked.push(i);
+    if (usedTags.size > 0)
+      for (let t = 0; t < tags.length; t++)
+        if (usedTags.has(tags[t] as string)) byTag.set(tags[t] as string, i);
   }
   for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
   const positionOf = positionsOf(images, referred);
   const evaluation = evaluatePositions(input.policy, images, input.now, positionOf);
-  const { push, parents } = evaluation;
-
+  const { push, parents, takenBy, decisions, held } = evaluation;
   /** What is taken (NONE, EXPIRE, TRANSITION), by which rule, in which order; a referrer's note. */
   const takenType = new Uint8Array(n);
   const takenRule = new Int32Array(n);
-  const takenOrder: number[] = [];
+  /** Positions taken, in the order taken: `taken` of them (each at most once, so `n` is room enough). */
+  const takenOrder = new Int32Array(n);
+  let taken = 0;
   const notes = new Map<number, string>();
   const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
   const isKept = new Uint8Array(n);
@@ -217,21 +251,22 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
     if (entry === undefined) kept.set(i, { rulePriority, reasons: [reason] });
     else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
   };
+  const decisionType = decisions.map((d) => (d.action.type === 'expire' ? EXPIRE : TRANSITION));
   for (let i = 0; i < n; i++) {
-    const r = evaluation.takenBy[i] as number;
+    const r = takenBy[i] as number;
     if (r !== -1) {
-      const decision = evaluation.decisions[r] as LifecycleDecision;
-      takenType[i] = decision.action.type === 'expire' ? EXPIRE : TRANSITION;
-      takenRule[i] = decision.rulePriority;
-      takenOrder.push(i);
-    } else {
-      const heldBy = evaluation.held.get(i);
+      takenType[i] = decisionType[r] as number;
+      takenRule[i] = (decisions[r] as LifecycleDecision).rulePriority;
+      takenOrder[taken++] = i;
+    } else if (held.size > 0) {
+      const heldBy = held.get(i);
       if (heldBy !== undefined)
         keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
     }
   }
 
-  const reasons = protectionReasons(input, push, positionOf);
+  const gathered = { tags: tagsOf, plain, byTag, childrenUnknown };
+  const reasons = protectionReasons(input, uses, gathered, push, positionOf);
   for (const [i, list] of reasons) {
     if (takenType[i] === NONE) continue;
     takenType[i] = NONE;
@@ -240,24 +275,32 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
 
   // Structure, until stable. Each pass moves images from taken to kept, or adds to taken a referrer that was
   // never kept; an image never leaves kept, so each is added at most once and the loop ends.
-  const subjectOf = new Map<number, number>();
+  const subjectOf = new Int32Array(n).fill(-1);
+  /** The positions each index references (-1: not in the listing), for the images that are indexes. */
+  const childrenOf = new Map<number, number[]>();
   const referrers = new Map<number, number[]>();
+  const hasReferrers = new Uint8Array(n);
   const structural = new Uint8Array(n);
   for (const i of parents.keys()) structural[i] = 1;
-  for (let i = 0; i < n; i++) {
-    const subject = (images[i] as RepositoryImage).subjectDigest;
-    const s = subject === undefined ? undefined : positionOf.get(subject);
+  for (const i of linked) {
+    const image = images[i] as RepositoryImage;
+    const refs = image.references;
+    if (refs !== undefined)
+      childrenOf.set(
+        i,
+        refs.map((c) => positionOf.get(c) ?? -1),
+      );
+    const s = image.subjectDigest === undefined ? undefined : positionOf.get(image.subjectDigest);
     if (s === undefined) continue;
-    subjectOf.set(i, s);
+    subjectOf[i] = s;
     structural[i] = 1;
-    const list = referrers.get(s);
-    if (list === undefined) referrers.set(s, [i]);
-    else list.push(i);
+    append(referrers, s, i, hasReferrers);
   }
   let changed = true;
   while (changed) {
     changed = false;
-    for (const i of takenOrder) {
+    for (let k = 0; k < taken; k++) {
+      const i = takenOrder[k] as number;
       const type = takenType[i] as number;
       if (type === NONE || structural[i] === 0) continue;
       const keptIndexes = (parents.get(i) ?? []).filter((index) => {
@@ -265,8 +308,8 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
         if (type === EXPIRE) return indexType !== EXPIRE;
         return indexType === NONE && (images[index] as RepositoryImage).storageClass !== 'archive';
       });
-      const s = subjectOf.get(i);
-      const subjectKept = s !== undefined && takenType[s] === NONE;
+      const s = subjectOf[i] as number;
+      const subjectKept = s !== -1 && takenType[s] === NONE;
       if (keptIndexes.length > 0 || subjectKept) {
         takenType[i] = NONE;
         const rule = takenRule[i] as number;
@@ -276,10 +319,10 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
         changed = true;
       }
     }
-    for (let k = 0, end = takenOrder.length; k < end; k++) {
+    for (let k = 0, end = taken; k < end; k++) {
       const i = takenOrder[k] as number;
       const type = takenType[i] as number;
-      if (type === NONE) continue;
+      if (type === NONE || hasReferrers[i] === 0) continue;
       for (const referrer of referrers.get(i) ?? []) {
         // Kept (protected, or held for structure) referrers stay; each joins the taken at most once.
         if (takenType[referrer] !== NONE || isKept[referrer] === 1 || reasons.has(referrer)) continue;
@@ -290,7 +333,7 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
           referrer,
           `referrer of ${(images[i] as RepositoryImage).digest} (${type === EXPIRE ? 'expiring' : 'archiving'})`,
         );
-        takenOrder.push(referrer);
+        takenOrder[taken++] = referrer;
         changed = true;
       }
     }
@@ -298,24 +341,31 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
 
   const planned = (i: number): PlannedImage => {
     const image = images[i] as RepositoryImage;
-    const action: PlannedImage['action'] =
-      takenType[i] === EXPIRE ? { type: 'EXPIRE' } : { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' };
+    // One (read-only) action object per kind, and no spread of an optional key: this runs for every image taken.
+    const action = takenType[i] === EXPIRE ? EXPIRE_ACTION : TRANSITION_ACTION;
     const appliedRulePriority = takenRule[i] as number;
-    // No spread of an optional key: this runs for every image taken.
     const note = notes.size === 0 ? undefined : notes.get(i);
     return note === undefined
       ? { image, action, appliedRulePriority }
       : { image, action, appliedRulePriority, note };
   };
-  const expiringPositions = takenOrder.filter((i) => takenType[i] === EXPIRE);
-  const expiring = orderDeletions(expiringPositions, images, positionOf, evaluation.oldestFirst).map(planned);
+  const inSet = new Uint8Array(n);
+  for (let k = 0; k < taken; k++)
+    if (takenType[takenOrder[k] as number] === EXPIRE) inSet[takenOrder[k] as number] = 1;
+  const order = orderDeletions(inSet, subjectOf, childrenOf, evaluation.oldestFirst);
+  const expiring: PlannedImage[] = [];
+  let bytesReclaimed = 0;
+  for (const i of order) {
+    expiring.push(planned(i));
+    bytesReclaimed += sizes[i] as number;
+  }
   const transitioning: PlannedImage[] = [];
   const protectedImages: ProtectedImage[] = [];
   let bytesTransitioned = 0;
   for (let i = 0; i < n; i++) {
     if (takenType[i] === TRANSITION) {
       transitioning.push(planned(i));
-      bytesTransitioned += (images[i] as RepositoryImage).sizeBytes;
+      bytesTransitioned += sizes[i] as number;
     }
     const entry = isKept[i] === 1 ? kept.get(i) : undefined;
     if (entry !== undefined)
@@ -325,8 +375,6 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
         reasons: entry.reasons,
       });
   }
-  let bytesReclaimed = 0;
-  for (const p of expiring) bytesReclaimed += p.image.sizeBytes;
   const plan: RepositoryPlan = {
     repositoryName: input.repositoryName,
     status: 'planned',
@@ -343,44 +391,52 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   return refusal === undefined ? plan : { ...plan, status: 'refused', reason: refusal };
 }
 
-/** {@link deletionOrder} by position, walking the evaluation's oldest-first order instead of sorting again. */
+const EXPIRE_ACTION: PlannedImage['action'] = Object.freeze({ type: 'EXPIRE' });
+const TRANSITION_ACTION: PlannedImage['action'] = Object.freeze({
+  type: 'TRANSITION',
+  targetStorageClass: 'ARCHIVE',
+});
+
+/**
+ * {@link deletionOrder} by position, walking the evaluation's oldest-first order instead of sorting again. */
 function orderDeletions(
-  positions: readonly number[],
-  images: readonly RepositoryImage[],
-  positionOf: ReadonlyMap<string, number>,
+  inSet: Uint8Array,
+  subjectOf: Int32Array,
+  childrenOf: ReadonlyMap<number, readonly number[]>,
   oldestFirst: () => Uint32Array,
-): number[] {
-  if (positions.length === 0) return [];
-  const inSet = new Uint8Array(images.length);
-  for (const i of positions) inSet[i] = 1;
+): Int32Array {
+  const n = inSet.length;
+  if (!inSet.includes(1)) return new Int32Array(0);
   /** Images (in the set) that must go before the key. */
   const before = new Map<number, number[]>();
-  const mustPrecede = (target: string, i: number) => {
-    const t = positionOf.get(target);
-    if (t === undefined || inSet[t] === 0) return;
-    const list = before.get(t);
-    if (list === undefined) before.set(t, [i]);
-    else list.push(i);
+  const hasBefore = new Uint8Array(n);
+  const mustPrecede = (t: number, i: number) => {
+    if (t !== -1 && inSet[t] === 1) append(before, t, i, hasBefore);
   };
   // Built in the sorted order, so the result never depends on the input's order.
   const sorted = oldestFirst();
-  for (const i of sorted) {
+  for (let k = 0; k < n; k++) {
+    const i = sorted[k] as number;
     if (inSet[i] === 0) continue;
-    const image = images[i] as RepositoryImage;
-    if (image.references !== undefined) for (const child of image.references) mustPrecede(child, i);
-    if (image.subjectDigest !== undefined) mustPrecede(image.subjectDigest, i);
+    const children = childrenOf.size > 0 ? childrenOf.get(i) : undefined;
+    if (children !== undefined) for (const child of children) mustPrecede(child, i);
+    if (subjectOf[i] !== -1) mustPrecede(subjectOf[i] as number, i);
   }
-  const out: number[] = [];
-  const state = new Uint8Array(images.length); // 0 new, 1 visiting, 2 done
+  const out = new Int32Array(n);
+  let count = 0;
+  const state = new Uint8Array(n); // 0 new, 1 visiting, 2 done
   const visit = (i: number) => {
     if (state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
     state[i] = 1;
-    for (const first of before.get(i) ?? []) visit(first);
+    if (hasBefore[i] === 1) for (const first of before.get(i) ?? []) visit(first);
     state[i] = 2;
-    out.push(i);
+    out[count++] = i;
   };
-  for (const i of sorted) if (inSet[i] === 1) visit(i);
-  return out;
+  for (let k = 0; k < n; k++) {
+    const i = sorted[k] as number;
+    if (inSet[i] === 1) visit(i);
+  }
+  return out.subarray(0, count);
 }
 
 /** Why a run over the cap is refused, or undefined when within it. */
@@ -398,46 +454,9 @@ export function capRefusal(
   return undefined;
 }
 
-/**
- * Orders deletions so nothing is deleted while something deleted later still points to it: referrers before
- * their subject, indexes before their children (BatchDeleteImage refuses a child while its index exists).
- * Otherwise oldest first, as ECR expires.
- */
-export function deletionOrder(
-  digests: readonly string[],
-  byDigest: ReadonlyMap<string, RepositoryImage>,
-): string[] {
-  const set = new Set(digests);
-  const sorted = [...digests].sort((a, b) => {
-    const ia = byDigest.get(a);
-    const ib = byDigest.get(b);
-    const ta = ia === undefined ? 0 : pushTimeOf(ia);
-    const tb = ib === undefined ? 0 : pushTimeOf(ib);
-    return ta - tb || (a < b ? -1 : a > b ? 1 : 0);
-  });
-  /** Images (in the set) that must go before the key, in the sorted order: the result never depends on input order. */
-  const before = new Map<string, string[]>();
-  for (const digest of sorted) {
-    const image = byDigest.get(digest);
-    if (image === undefined) continue;
-    for (const child of image.references ?? []) if (set.has(child)) push(before, child, digest);
-    if (image.subjectDigest !== undefined && set.has(image.subjectDigest))
-      push(before, image.subjectDigest, digest);
-  }
-  const out: string[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (digest: string) => {
-    if (state.get(digest) !== undefined) return; // done, or a cycle (impossible with content addressing)
-    state.set(digest, 'visiting');
-    for (const first of before.get(digest) ?? []) visit(first);
-    state.set(digest, 'done');
-    out.push(digest);
-  };
-  for (const digest of sorted) visit(digest);
-  return out;
-}
-
-function push<V>(map: Map<string, V[]>, key: string, value: V): void {
+/** Appends to the list of `key`, and flags the key (a position) in `has` when given. */
+function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Array): void {
+  if (has !== undefined) has[key as number] = 1;
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
