@@ -1,10 +1,15 @@
 /**
- * moto runs DynamoDB's TransactWriteItems on its shared tables with a deep copy of them for rollback, while other
- * requests (served on other threads) change them: the copy then fails with "dictionary changed size during
- * iteration" and moto answers an HTML 500 — where DynamoDB would answer, or cancel with TransactionConflict.
- * The edge therefore lets a transaction reach moto only alone, and other DynamoDB requests only while none is
- * in flight (a readers-writer gate, first come first served). moto answers after it has handled the request,
- * so the gate is held until the answer's headers arrive.
+ * moto serves requests on several threads and locks nothing:
+ * - it runs DynamoDB's TransactWriteItems with a deep copy of the shared tables for rollback while other requests
+ *   change them; the copy then fails with "dictionary changed size during iteration" and moto answers an HTML 500
+ *   — where DynamoDB would answer, or cancel with TransactionConflict;
+ * - a conditional PutItem / UpdateItem / DeleteItem checks its condition and then writes, so two concurrent ones
+ *   can both pass a condition only one of them may (DynamoDB applies each write atomically): two copies of one
+ *   event both claimed "the" alert. An UpdateItem's ADD is a read-modify-write the same way.
+ * The edge therefore lets a DynamoDB write reach moto only alone, and reads only while no write is in flight (a
+ * readers-writer gate, first come first served). moto answers after it has handled the request, so the gate is
+ * held until the answer's headers arrive.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
 
 interface Waiter {
@@ -54,7 +59,17 @@ export class MotoGate {
   }
 }
 
-/** DynamoDB actions moto must run alone. */
-export function isDynamoTransaction(service: string, action: string): boolean {
-  return service === 'dynamodb' && (action === 'TransactWriteItems' || action === 'TransactGetItems');
+/** DynamoDB actions moto must run alone: every write (see the module comment) and transactions. */
+const EXCLUSIVE_DYNAMODB_ACTIONS: ReadonlySet<string> = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'TransactGetItems',
+]);
+
+/** Whether the request must reach moto alone. */
+export function isExclusiveDynamoRequest(service: string, action: string): boolean {
+  return service === 'dynamodb' && EXCLUSIVE_DYNAMODB_ACTIONS.has(action);
 }

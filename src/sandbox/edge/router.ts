@@ -11,7 +11,7 @@ import { readBody, sendBody, sendJson } from './http.ts';
 import type { IamEnforcer } from './iam.ts';
 import { identifyRequest, isEcrTarget } from './identify.ts';
 import type { RequestHandler } from './listener.ts';
-import { isDynamoTransaction, MotoGate } from './moto-gate.ts';
+import { isExclusiveDynamoRequest, MotoGate } from './moto-gate.ts';
 import { downstreamHeaders, type MotoProxy } from './proxy.ts';
 
 /** What the edge routes requests to. */
@@ -122,7 +122,7 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
     const send = () => proxy.send(method, url, req.headers, body);
     const upstream =
       identity.service === 'dynamodb'
-        ? await motoGate.run(isDynamoTransaction(identity.service, identity.action), send)
+        ? await motoGate.run(isExclusiveDynamoRequest(identity.service, identity.action), send)
         : await send();
     const status = upstream.statusCode ?? 502;
     if (status === 200 && identity.protocol === 'query' && isAssumeRole(identity.action)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDynamoTransaction, MotoGate } from '../../../src/sandbox/edge/moto-gate.ts';
+import { isExclusiveDynamoRequest, MotoGate } from '../../../src/sandbox/edge/moto-gate.ts';
 
 /** A piece of work that records when it ran and finishes when told. */
 function work(log: string[], name: string) {
@@ -61,10 +61,13 @@ describe('the moto gate', () => {
     await expect(gate.run(true, () => Promise.resolve('next'))).resolves.toBe('next');
   });
 
-  it('holds only DynamoDB transactions exclusively', () => {
-    expect(isDynamoTransaction('dynamodb', 'TransactWriteItems')).toBe(true);
-    expect(isDynamoTransaction('dynamodb', 'TransactGetItems')).toBe(true);
-    expect(isDynamoTransaction('dynamodb', 'PutItem')).toBe(false);
-    expect(isDynamoTransaction('sqs', 'TransactWriteItems')).toBe(false);
+  it('holds DynamoDB writes and transactions exclusively, reads and other services shared', () => {
+    expect(isExclusiveDynamoRequest('dynamodb', 'TransactWriteItems')).toBe(true);
+    expect(isExclusiveDynamoRequest('dynamodb', 'TransactGetItems')).toBe(true);
+    expect(isExclusiveDynamoRequest('dynamodb', 'PutItem')).toBe(true);
+    expect(isExclusiveDynamoRequest('dynamodb', 'UpdateItem')).toBe(true);
+    expect(isExclusiveDynamoRequest('dynamodb', 'GetItem')).toBe(false);
+    expect(isExclusiveDynamoRequest('dynamodb', 'Query')).toBe(false);
+    expect(isExclusiveDynamoRequest('sqs', 'TransactWriteItems')).toBe(false);
   });
 });
