@@ -9,10 +9,16 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
-import { loadConfigOrReport } from '../config/load-or-report.ts';
-import type { SentinelConfig } from '../config/schema.ts';
+import { loadConfigOrThrow } from '../config/load-or-report.ts';
 import { callerIdentity } from '../shared/caller-identity.ts';
-import { ConfigReported, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
+import {
+  commandClientBase,
+  commandTableName,
+  EXIT,
+  runCommand,
+  UsageError,
+  writeJson,
+} from '../shared/cli.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
 import { ulid } from '../shared/ulid.ts';
 import { applyRepositoryPlan } from './apply-cleanup.ts';
@@ -214,16 +220,13 @@ async function makePlan(options: PlanOptions) {
     nowProblem(options.now);
   if (problem) throw new UsageError(problem);
   const now = options.now === undefined ? new Date() : new Date(options.now);
-  const config = await loadConfig(options);
+  const config = await loadConfigOrThrow(options.config);
   const policy = options.policy === undefined ? undefined : await readPolicy(options.policy);
   const snapshots = await Promise.all(options.snapshot.map(readSnapshotFile));
   const offline = snapshots.length > 0;
   // Loaded on use: the SDK clients cost nothing to an offline plan or to --help.
   const { composeCleanup } = await import('./compose.ts');
-  const base = {
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-  };
+  const base = commandClientBase(options);
   const composed = composeCleanup({
     config,
     offline,
@@ -231,7 +234,7 @@ async function makePlan(options: PlanOptions) {
     ...(offline
       ? {}
       : { registry: { accountId: (await callerIdentity(base)).accountId, region: base.region } }),
-    tableName: options.table ?? `ecr-sentinel-${options.stage}`,
+    tableName: commandTableName(options),
   });
   try {
     const plan = await planCleanup(composed.deps, {
@@ -245,12 +248,6 @@ async function makePlan(options: PlanOptions) {
     composed.destroy();
     throw error;
   }
-}
-
-async function loadConfig(options: PlanOptions): Promise<SentinelConfig> {
-  const config = await loadConfigOrReport(options.config, EXIT.usage);
-  if (!config) throw new ConfigReported(`${options.config} is not valid (see stderr)`);
-  return config;
 }
 
 function repositoryProblem(name: string): string | undefined {

@@ -1,4 +1,4 @@
-import { EXIT } from '../shared/cli.ts';
+import { ConfigReported, EXIT } from '../shared/cli.ts';
 import { ConfigError, formatProblems, loadConfig } from './load.ts';
 import type { SentinelConfig } from './schema.ts';
 
@@ -19,4 +19,14 @@ export async function loadConfigOrReport(
     process.exitCode = error.unreadable ? EXIT.usage : exitCode;
     return undefined;
   }
+}
+
+/**
+ * {@link loadConfigOrReport} for commands run through `runCommand`: an invalid file, already reported on stderr,
+ * ends the command with {@link ConfigReported} (exit code as set).
+ */
+export async function loadConfigOrThrow(file: string): Promise<SentinelConfig> {
+  const config = await loadConfigOrReport(file, EXIT.usage);
+  if (!config) throw new ConfigReported(`${file} is not valid (see stderr)`);
+  return config;
 }

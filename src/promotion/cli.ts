@@ -6,9 +6,16 @@ import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
-import { loadConfigOrReport } from '../config/load-or-report.ts';
+import { loadConfigOrThrow } from '../config/load-or-report.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import { ConfigReported, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
+import {
+  commandClientBase,
+  commandTableName,
+  EXIT,
+  runCommand,
+  UsageError,
+  writeJson,
+} from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import {
   IMAGE_DIGEST_EXPECTED,
@@ -290,22 +297,12 @@ function describeError(
   return undefined;
 }
 
-async function loadConfig(options: CommonOptions): Promise<SentinelConfig> {
-  const config = await loadConfigOrReport(options.config, EXIT.usage);
-  if (!config) throw new ConfigReported(`${options.config} is not valid (see stderr)`);
-  return config;
+function loadConfig(options: CommonOptions): Promise<SentinelConfig> {
+  return loadConfigOrThrow(options.config);
 }
 
-function tableName(options: CommonOptions): string {
-  return options.table ?? `ecr-sentinel-${options.stage}`;
-}
-
-function clientBase(options: CommonOptions): { region: string; endpoint?: string } {
-  return {
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-  };
-}
+const tableName = commandTableName;
+const clientBase = commandClientBase;
 
 /** The use cases wired to AWS for one command, with the caller's identity; every client closed after. */
 async function withPromotions(

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load.ts';
 import { loadConfigOrReport } from '../config/load-or-report.ts';
 import { severityTableText } from '../notifications/index.ts';
-import { EXIT, usageError } from '../shared/cli.ts';
+import { commandClientBase, commandTableName, EXIT, usageError } from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
 import { IMAGE_DIGEST_EXPECTED, IMAGE_DIGEST_PATTERN, REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
@@ -68,13 +68,10 @@ export function registerScanGateCommand(program: Command): void {
       if (problem) return usageError(problem);
       const config = await loadConfigOrReport(options.config, EXIT.usage);
       if (!config) return;
-      const clientConfig = {
-        region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-        ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
-      };
+      const clientConfig = commandClientBase(options);
       const ecr = new ECRClient(clientConfig);
       const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
-      const store = dynamoVerdicts(dynamo, options.table ?? `ecr-sentinel-${options.stage}`);
+      const store = dynamoVerdicts(dynamo, commandTableName(options));
       let noStore = false;
       try {
         const result = await gateImage({

@@ -131,3 +131,24 @@ export function textTable(
       .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
+
+/** The options every AWS-facing command takes for where AWS is and which deployed stage's table to use. */
+export interface AwsCommandOptions {
+  stage: string;
+  table?: string | undefined;
+  region?: string | undefined;
+  endpointUrl?: string | undefined;
+}
+
+/** The deployed single table of `--stage` (serverless.yml names it `ecr-sentinel-STAGE`), unless `--table`. */
+export function commandTableName(options: AwsCommandOptions): string {
+  return options.table ?? `ecr-sentinel-${options.stage}`;
+}
+
+/** Where a command's clients go: `--region` (else AWS_REGION, else us-east-1) and `--endpoint-url`. */
+export function commandClientBase(options: AwsCommandOptions): { region: string; endpoint?: string } {
+  return {
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+  };
+}
