@@ -22,6 +22,8 @@ import { z } from 'zod';
 import { SentinelError } from '../shared/errors.ts';
 import { type DescribedImage, isIndexMediaType, repositoryImageOf } from './domain/image-detail.ts';
 import type { RepositoryImage } from './domain/images.ts';
+import { DIGEST, quickImage, timeOf } from './snapshot-entry.ts';
+import { type ReadBytes, scanSnapshot } from './snapshot-scan.ts';
 
 /** One repository's images as a snapshot file lists them. */
 export interface RepositorySnapshot {
@@ -44,9 +46,6 @@ export class SnapshotError extends SentinelError {
 }
 
 const DATE_MESSAGE = 'expected a date (ISO 8601 with offset, or epoch seconds)';
-/** ISO 8601 date-time with a zone, as the CLI prints it (any fraction digits: CLI v1 prints microseconds). */
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
-
 const timestamp = z.unknown().transform((value, ctx): Date => {
   const time = timeOf(value);
   if (Number.isNaN(time)) {
@@ -56,50 +55,6 @@ const timestamp = z.unknown().transform((value, ctx): Date => {
   return new Date(time);
 });
 
-/** Epoch milliseconds of a snapshot timestamp, NaN when it is not one. */
-function timeOf(value: unknown): number {
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value * 1000) : Number.NaN;
-  if (typeof value !== 'string') return Number.NaN;
-  const quick = quickIsoTime(value);
-  if (!Number.isNaN(quick)) return quick;
-  return ISO_WITH_ZONE.test(value) ? Date.parse(value) : Number.NaN;
-}
-
-/**
- * `2026-11-20T10:00:00+00:00` or `…Z` (CLI v2's form) read by hand: the time Date.parse gives, several times
- * cheaper. NaN for anything else — fractions, other offsets, a day past 28, a year before 1000 (Date.UTC reads
- * 0–99 as 19xx) — which the regex and Date.parse then read.
- */
-function quickIsoTime(s: string): number {
-  const utc = s.length === 25 ? s.endsWith('+00:00') : s.length === 20 && s.charCodeAt(19) === 90; // Z
-  if (!utc) return Number.NaN;
-  // - - T : :
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return Number.NaN;
-  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
-  const year = digitsAt(s, 0, 4);
-  const month = digitsAt(s, 5, 2);
-  const day = digitsAt(s, 8, 2);
-  const hour = digitsAt(s, 11, 2);
-  const minute = digitsAt(s, 14, 2);
-  const second = digitsAt(s, 17, 2);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return Number.NaN;
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second);
-}
-
-/** The decimal number of `count` digits at `start`, -1 if one is not a digit. */
-function digitsAt(s: string, start: number, count: number): number {
-  let value = 0;
-  for (let i = start; i < start + count; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
-}
-
-/** Lenient, as everywhere in this project: `algorithm:hex-ish` (AWS's own samples are not always 64 hex). */
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const digest = z.string().regex(DIGEST, 'expected a digest');
 
 const imageDetail = z
@@ -238,6 +193,26 @@ export function readSnapshot(text: string, source: string): RepositorySnapshot {
   };
 }
 
+/**
+ * {@link readSnapshot} of a file's bytes: scanned as they are read when the file is the usual listing (see
+ * snapshot-scan.ts), read as text otherwise. The same snapshot, or the same error, either way.
+ * @param open opens the file for reading from its start; called again when the text must be read whole
+ * @param source the file's name, used in error messages
+ */
+export function readSnapshotBytes(open: () => ReadBytes, source: string): RepositorySnapshot {
+  const scanned = scanSnapshot(open());
+  if (scanned !== undefined) return scanned;
+  const read = open();
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    const n = read(chunk, 0, chunk.length);
+    if (n === 0) break;
+    chunks.push(chunk.subarray(0, n));
+  }
+  return readSnapshot(Buffer.concat(chunks).toString('utf8'), source);
+}
+
 function described(detail: ParsedDetail): DescribedImage {
   return detail;
 }
@@ -310,9 +285,6 @@ function splitDocuments(text: string): string[] {
   return depth === 0 ? parts : [];
 }
 
-const STATUSES: ReadonlySet<unknown> = new Set(['ACTIVE', 'ARCHIVED', 'ACTIVATING']);
-const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
-
 /**
  * Adds the document's images to the listing when every entry passes checks at least as strict as the schema's,
  * mapped as the schema would map them; false as soon as one doesn't (the caller drops what was added).
@@ -331,52 +303,4 @@ function quickEntries(raw: unknown, listing: Listing): boolean {
     listing.entries.push(entry as Record<string, unknown>);
   }
   return true;
-}
-
-function quickImage(raw: unknown): RepositoryImage | undefined {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const d = raw as Record<string, unknown>;
-  const { registryId, repositoryName, imageDigest, imageTags, imageSizeInBytes } = d;
-  if (!optionalString(registryId) || typeof repositoryName !== 'string' || repositoryName.length === 0)
-    return undefined;
-  if (typeof imageDigest !== 'string' || !DIGEST.test(imageDigest)) return undefined;
-  if (imageTags !== undefined && !(Array.isArray(imageTags) && imageTags.every((t) => typeof t === 'string')))
-    return undefined;
-  if (
-    imageSizeInBytes !== undefined &&
-    !(typeof imageSizeInBytes === 'number' && Number.isSafeInteger(imageSizeInBytes) && imageSizeInBytes >= 0)
-  )
-    return undefined;
-  const { imageManifestMediaType, artifactMediaType, imageStatus, subjectManifestDigest } = d;
-  if (!optionalString(imageManifestMediaType) || !optionalString(artifactMediaType)) return undefined;
-  if (imageStatus !== undefined && !STATUSES.has(imageStatus)) return undefined;
-  if (
-    subjectManifestDigest !== undefined &&
-    !(typeof subjectManifestDigest === 'string' && DIGEST.test(subjectManifestDigest))
-  )
-    return undefined;
-  const pushed = timeOf(d.imagePushedAt);
-  const pulled = optionalTime(d.lastRecordedPullTime);
-  const archived = optionalTime(d.lastArchivedAt);
-  const activated = optionalTime(d.lastActivatedAt);
-  if (Number.isNaN(pushed) || Number.isNaN(pulled) || Number.isNaN(archived) || Number.isNaN(activated))
-    return undefined;
-  return repositoryImageOf({
-    imageDigest,
-    imageTags: imageTags as string[] | undefined,
-    imagePushedAt: new Date(pushed),
-    imageSizeInBytes: imageSizeInBytes as number | undefined,
-    imageManifestMediaType: imageManifestMediaType as string | undefined,
-    artifactMediaType: artifactMediaType as string | undefined,
-    lastRecordedPullTime: pulled === undefined ? undefined : new Date(pulled),
-    imageStatus: imageStatus as string | undefined,
-    lastArchivedAt: archived === undefined ? undefined : new Date(archived),
-    lastActivatedAt: activated === undefined ? undefined : new Date(activated),
-    subjectManifestDigest: subjectManifestDigest as string | undefined,
-  });
-}
-
-/** An optional timestamp: undefined when absent, NaN when not a date. */
-function optionalTime(value: unknown): number | undefined {
-  return value === undefined ? undefined : timeOf(value);
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readSnapshot, SnapshotError } from '../../src/cleanup/snapshot.ts';
+import {
+  type RepositorySnapshot,
+  readSnapshot,
+  readSnapshotBytes,
+  SnapshotError,
+} from '../../src/cleanup/snapshot.ts';
 import { MANIFEST_MEDIA_TYPES } from '../../src/shared/ecr/manifests.ts';
+import { bytesReader } from './snapshot-fixtures.ts';
 
 /**
  * The offline snapshot reader. The first sample is verbatim what `aws ecr describe-images` (AWS CLI 1.45.11,
@@ -61,9 +67,30 @@ function entry(overrides: Record<string, unknown> = {}): Record<string, unknown>
   };
 }
 
+/**
+ * Reads `text` both ways — as text, and as the file's bytes (scanned when it is the usual listing) — and checks
+ * they agree: the same snapshot, or the same error.
+ */
+function read(text: string, source: string): RepositorySnapshot {
+  const outcome = (reader: () => RepositorySnapshot) => {
+    try {
+      return { snapshot: reader() };
+    } catch (error) {
+      expect(error).toBeInstanceOf(SnapshotError);
+      return { error: error as SnapshotError };
+    }
+  };
+  const asText = outcome(() => readSnapshot(text, source));
+  const asBytes = outcome(() => readSnapshotBytes(bytesReader(Buffer.from(text)), source));
+  expect(asBytes.snapshot).toEqual(asText.snapshot);
+  expect(asBytes.error?.message).toBe(asText.error?.message);
+  if (asText.error !== undefined) throw asText.error;
+  return asText.snapshot as RepositorySnapshot;
+}
+
 function errorOf(text: string, source = 'snapshot.json'): string {
   try {
-    readSnapshot(text, source);
+    read(text, source);
   } catch (error) {
     expect(error).toBeInstanceOf(SnapshotError);
     return (error as Error).message;
@@ -73,7 +100,7 @@ function errorOf(text: string, source = 'snapshot.json'): string {
 
 describe('readSnapshot of real CLI output', () => {
   it('reads AWS CLI v1 output (epoch seconds) into the repository and its images', () => {
-    const snapshot = readSnapshot(CLI_V1_OUTPUT, 'cli-test.json');
+    const snapshot = read(CLI_V1_OUTPUT, 'cli-test.json');
     expect(snapshot).toEqual({
       repositoryName: 'cli-test',
       registryId: '123456789012',
@@ -108,12 +135,12 @@ describe('readSnapshot of real CLI output', () => {
     ['Z', '2026-11-20T10:00:00Z'],
     ['epoch seconds', 1795168800],
   ])('reads a %s timestamp', (_label, imagePushedAt) => {
-    const [image] = readSnapshot(v2([entry({ imagePushedAt })]), 's.json').images;
+    const [image] = read(v2([entry({ imagePushedAt })]), 's.json').images;
     expect(image?.pushedAt).toEqual(new Date('2026-11-20T10:00:00.000Z'));
   });
 
   it('reads archive fields: ARCHIVED is the archive class, lastArchivedAt the transition time', () => {
-    const [image] = readSnapshot(
+    const [image] = read(
       v2([
         entry({
           imageStatus: 'ARCHIVED',
@@ -133,7 +160,7 @@ describe('readSnapshot of real CLI output', () => {
   });
 
   it('reads a referrer subject and says an index has unknown children', () => {
-    const snapshot = readSnapshot(
+    const snapshot = read(
       v2([
         entry({ imageDigest: INDEX, imageManifestMediaType: MANIFEST_MEDIA_TYPES.ociIndex }),
         entry({ imageDigest: D2, imageTags: undefined, subjectManifestDigest: INDEX }),
@@ -149,12 +176,12 @@ describe('readSnapshot of real CLI output', () => {
 describe('readSnapshot of several documents', () => {
   it('merges pages written one after another, an image listed twice identically once', () => {
     const text = `${v2([entry()])}\n${v2([entry(), entry({ imageDigest: D2, imageTags: ['v2'] })])}\n`;
-    const snapshot = readSnapshot(text, 'pages.json');
+    const snapshot = read(text, 'pages.json');
     expect(snapshot.images.map((i) => i.digest)).toEqual([D1, D2]);
   });
 
   it('reads the imageDetails array alone (--query imageDetails)', () => {
-    expect(readSnapshot(JSON.stringify([entry()]), 'q.json').images).toHaveLength(1);
+    expect(read(JSON.stringify([entry()]), 'q.json').images).toHaveLength(1);
   });
 });
 

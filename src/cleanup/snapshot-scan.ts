@@ -1,0 +1,482 @@
+/**
+ * The usual snapshot — `aws ecr describe-images` output, 100,000 images and ~50 MB — read straight from its bytes
+ * a window at a time, into the images and nothing else. `JSON.parse` of the whole text holds the file's bytes,
+ * its text and a parsed object per entry at once (~250 MB for 100,000 images), and on a machine where fresh
+ * memory costs milliseconds a megabyte that memory, not the parsing, was most of a plan's time.
+ *
+ * The scanner accepts only what it fully understands: one or more documents of `{"imageDetails": [...]}` or the
+ * bare array, strings without escapes, each entry's fields checked by snapshot-entry.ts (the same checks, and the
+ * same mapping, as snapshot.ts's path over parsed JSON). Anything else — an escape, a duplicate key or digest,
+ * several repositories, a truncated listing, invalid JSON, a value that doesn't fit the 1 MiB window — makes it
+ * answer undefined, and the caller reads the text the general way, which accepts it or words the error. So the
+ * scan changes what is read from a file in no case: test/cleanup/snapshot*.test.ts read every case both ways.
+ */
+import { isIndexMediaType } from './domain/image-detail.ts';
+import type { RepositoryImage } from './domain/images.ts';
+import { quickImage } from './snapshot-entry.ts';
+
+/** Reads up to `length` bytes into `buffer` at `offset`; 0 at the end (like `fs.readSync`). */
+export type ReadBytes = (buffer: Uint8Array, offset: number, length: number) => number;
+
+/** What a scan found: the images, in order, of the one repository the snapshot lists. */
+export interface ScannedSnapshot {
+  readonly repositoryName: string;
+  readonly registryId?: string;
+  readonly images: RepositoryImage[];
+  readonly indexChildrenUnknown: boolean;
+}
+
+const WINDOW = 1024 * 1024;
+/** Refilled when less than this is left: an entry (or a top-level token) must fit, or the scan gives up. */
+const LOOKAHEAD = 64 * 1024;
+
+/** Why the scan stopped: the caller reads the text the general way. */
+class Unsupported extends Error {}
+const UNSUPPORTED = new Unsupported();
+
+// The entry fields snapshot-entry.ts reads, by id; every other key's value is skipped.
+const FIELDS = [
+  'registryId',
+  'repositoryName',
+  'imageDigest',
+  'imageTags',
+  'imageSizeInBytes',
+  'imagePushedAt',
+  'lastRecordedPullTime',
+  'imageManifestMediaType',
+  'artifactMediaType',
+  'imageStatus',
+  'lastArchivedAt',
+  'lastActivatedAt',
+  'subjectManifestDigest',
+] as const;
+type Field = (typeof FIELDS)[number];
+const FIELD_BYTES = FIELDS.map((f) => Buffer.from(f, 'latin1'));
+const TAGS = FIELDS.indexOf('imageTags');
+/** Fields whose values repeat from entry to entry (a repository, a registry, media types): one string each. */
+const REPEATING = new Set(
+  ['registryId', 'repositoryName', 'imageManifestMediaType', 'artifactMediaType', 'imageStatus'].map((f) =>
+    FIELDS.indexOf(f as (typeof FIELDS)[number]),
+  ),
+);
+
+/** Timestamp fields: a string or epoch seconds. */
+const TIMES = new Set(
+  ['imagePushedAt', 'lastRecordedPullTime', 'lastArchivedAt', 'lastActivatedAt'].map((f) =>
+    FIELDS.indexOf(f as Field),
+  ),
+);
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Scans a describe-images snapshot from `read`; undefined when it holds anything the scanner doesn't fully
+ * understand (see the module comment), in which case nothing it read matters.
+ */
+export function scanSnapshot(read: ReadBytes): ScannedSnapshot | undefined {
+  try {
+    return new Scanner(read).snapshot();
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+}
+
+class Scanner {
+  private readonly buf = Buffer.allocUnsafe(WINDOW);
+  /** The bounds of the last string read by {@link string} (a tuple per string cost a fifth of the scan). */
+  private start = 0;
+  private stop = 0;
+  private pos = 0;
+  private end = 0;
+  private eof = false;
+  private readonly images: RepositoryImage[] = [];
+  private repositoryName: string | undefined;
+  private registryId: string | undefined;
+  /** The entry being read: one object of one shape, refilled per entry (snapshot-entry.ts copies what it keeps). */
+  private readonly fields: Record<Field, unknown> = Object.fromEntries(
+    FIELDS.map((f) => [f, undefined]),
+  ) as Record<Field, unknown>;
+  /** The last string read for each repeating field, and its bytes: the next equal one is that string again. */
+  private readonly repeated = new Map<number, { bytes: Buffer; value: string }>();
+
+  constructor(private readonly read: ReadBytes) {}
+
+  snapshot(): ScannedSnapshot {
+    let lastHasNextToken = false;
+    this.refill();
+    while (this.skipSpace()) {
+      const first = this.buf[this.pos];
+      if (first === OPEN_BRACKET) {
+        this.entries();
+        lastHasNextToken = false;
+      } else if (first === OPEN_BRACE) lastHasNextToken = this.document();
+      else throw UNSUPPORTED;
+    }
+    // A truncated listing, no images, or duplicates: the general path words the error or merges them.
+    if (lastHasNextToken || this.images.length === 0 || this.repositoryName === undefined) throw UNSUPPORTED;
+    const seen = new Set<string>();
+    let indexChildrenUnknown = false;
+    for (const image of this.images) {
+      if (seen.has(image.digest)) throw UNSUPPORTED;
+      seen.add(image.digest);
+      if (!indexChildrenUnknown && isIndexMediaType(image.manifestMediaType)) indexChildrenUnknown = true;
+    }
+    return {
+      repositoryName: this.repositoryName,
+      ...(this.registryId === undefined ? {} : { registryId: this.registryId }),
+      images: this.images,
+      indexChildrenUnknown,
+    };
+  }
+
+  /** `{"imageDetails": [...], …}`; true when it has a next-page token (a truncated listing if it is the last). */
+  private document(): boolean {
+    this.pos++; // {
+    let details = false;
+    let nextToken = false;
+    if (this.skipSpace() && this.buf[this.pos] === CLOSE_BRACE) throw UNSUPPORTED; // no imageDetails
+    for (;;) {
+      this.skipSpace();
+      this.string();
+      const { start, stop: end } = this;
+      const key = this.buf.toString('latin1', start, end);
+      this.expectAfterSpace(COLON);
+      this.skipSpace();
+      if (key === 'imageDetails') {
+        if (details || this.buf[this.pos] !== OPEN_BRACKET) throw UNSUPPORTED;
+        details = true;
+        this.entries();
+      } else {
+        if (key === 'NextToken' || key === 'nextToken') nextToken = true;
+        this.skipValue();
+      }
+      this.skipSpace();
+      const c = this.buf[this.pos++];
+      if (c === CLOSE_BRACE) break;
+      if (c !== COMMA) throw UNSUPPORTED;
+    }
+    if (!details) throw UNSUPPORTED;
+    return nextToken;
+  }
+
+  /** `[entry, …]`, each entry read into an image. */
+  private entries(): void {
+    this.pos++; // [
+    this.skipSpace();
+    if (this.buf[this.pos] === CLOSE_BRACKET) {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      this.skipSpace();
+      this.entry();
+      this.skipSpace();
+      const c = this.buf[this.pos++];
+      if (c === CLOSE_BRACKET) return;
+      if (c !== COMMA) throw UNSUPPORTED;
+    }
+  }
+
+  private entry(): void {
+    if (this.buf[this.pos] !== OPEN_BRACE) throw UNSUPPORTED;
+    this.pos++;
+    const fields = this.fields;
+    for (const field of FIELDS) fields[field] = undefined;
+    let found = 0;
+    this.skipSpace();
+    if (this.buf[this.pos] === CLOSE_BRACE) throw UNSUPPORTED; // no digest: the general path says so
+    for (;;) {
+      this.skipSpace();
+      this.string();
+      const { start, stop: end } = this;
+      const id = fieldId(this.buf, start, end);
+      this.expectAfterSpace(COLON);
+      this.skipSpace();
+      if (id === -1) this.skipValue();
+      else {
+        // JSON.parse keeps a repeated key's last value; rather than mirror that, leave it to the general path.
+        if ((found & (1 << id)) !== 0) throw UNSUPPORTED;
+        found |= 1 << id;
+        fields[FIELDS[id] as Field] = id === TAGS ? this.strings() : this.scalar(id);
+      }
+      this.skipSpace();
+      const c = this.buf[this.pos++];
+      if (c === CLOSE_BRACE) break;
+      if (c !== COMMA) throw UNSUPPORTED;
+    }
+    const image = quickImage(fields);
+    if (image === undefined) throw UNSUPPORTED;
+    const { repositoryName, registryId } = fields;
+    if (this.repositoryName === undefined) {
+      this.repositoryName = repositoryName as string;
+      this.registryId = registryId as string | undefined;
+    } else if (repositoryName !== this.repositoryName || registryId !== this.registryId) throw UNSUPPORTED;
+    this.images.push(image);
+  }
+
+  /** A string or a number (the only scalars the fields hold); anything else is left to the general path. */
+  private scalar(id: number): string | number {
+    const c = this.buf[this.pos] as number;
+    if (c === QUOTE) {
+      this.string();
+      const { start, stop: end } = this;
+      if (REPEATING.has(id)) return this.repeating(id, start, end);
+      if (TIMES.has(id)) {
+        // CLI v2's `2026-11-20T10:00:00+00:00` read from the bytes, as epoch seconds: the same instant to
+        // snapshot-entry.ts (whole seconds are exact either way), without a string per timestamp.
+        const seconds = quickIsoSeconds(this.buf, start, end);
+        if (!Number.isNaN(seconds)) return seconds;
+      }
+      return this.text(start, end);
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+    throw UNSUPPORTED;
+  }
+
+  /** `["a", "b"]`: only strings (tags). */
+  private strings(): string[] {
+    if (this.buf[this.pos] !== OPEN_BRACKET) throw UNSUPPORTED;
+    this.pos++;
+    const out: string[] = [];
+    this.skipSpace();
+    if (this.buf[this.pos] === CLOSE_BRACKET) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipSpace();
+      this.string();
+      const { start, stop: end } = this;
+      out.push(this.text(start, end));
+      this.skipSpace();
+      const c = this.buf[this.pos++];
+      if (c === CLOSE_BRACKET) return out;
+      if (c !== COMMA) throw UNSUPPORTED;
+    }
+  }
+
+  /**
+   * Finds the bounds of the string starting at `pos` (its content, without quotes: `start`, `end`); `pos` moves
+   * past it. A string with an escape or a control character is left to the general path.
+   */
+  private string(): void {
+    const { buf } = this;
+    if (buf[this.pos] !== QUOTE) throw UNSUPPORTED;
+    const start = this.pos + 1;
+    for (let i = start; i < this.end; i++) {
+      const c = buf[i] as number;
+      if (c === QUOTE) {
+        this.pos = i + 1;
+        this.start = start;
+        this.stop = i;
+        return;
+      }
+      if (c === BACKSLASH || c < SPACE) throw UNSUPPORTED;
+    }
+    throw UNSUPPORTED; // past the window: an entry larger than the lookahead, or the file ends
+  }
+
+  /** The string's text: Latin-1 is UTF-8 when every byte is ASCII, the usual case and the cheap one. */
+  private text(start: number, end: number): string {
+    const { buf } = this;
+    for (let i = start; i < end; i++) if ((buf[i] as number) >= 0x80) return buf.toString('utf8', start, end);
+    return buf.toString('latin1', start, end);
+  }
+
+  private repeating(id: number, start: number, end: number): string {
+    const last = this.repeated.get(id);
+    if (
+      last !== undefined &&
+      last.bytes.length === end - start &&
+      this.buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0
+    )
+      return last.value;
+    const value = this.text(start, end);
+    this.repeated.set(id, { bytes: Buffer.from(this.buf.subarray(start, end)), value });
+    return value;
+  }
+
+  /** A JSON number, checked against JSON's grammar (which `Number()` alone is laxer than). */
+  private number(): number {
+    const { buf } = this;
+    const start = this.pos;
+    let i = start;
+    if (buf[i] === 0x2d) i++;
+    const digits = (from: number) => {
+      let k = from;
+      while (k < this.end && (buf[k] as number) >= 0x30 && (buf[k] as number) <= 0x39) k++;
+      return k;
+    };
+    const intEnd = digits(i);
+    if (intEnd === i || (buf[i] === 0x30 && intEnd > i + 1)) throw UNSUPPORTED; // none, or a leading zero
+    i = intEnd;
+    if (buf[i] === 0x2e) {
+      const fracEnd = digits(i + 1);
+      if (fracEnd === i + 1) throw UNSUPPORTED;
+      i = fracEnd;
+    }
+    if (buf[i] === 0x65 || buf[i] === 0x45) {
+      let k = i + 1;
+      if (buf[k] === 0x2b || buf[k] === 0x2d) k++;
+      const expEnd = digits(k);
+      if (expEnd === k) throw UNSUPPORTED;
+      i = expEnd;
+    }
+    if (i >= this.end) throw UNSUPPORTED; // a number can't end a document we read
+    this.pos = i;
+    if (i === intEnd && intEnd - start <= 15) {
+      // An integer of at most 15 digits (sizes): exact in a double, read without a string.
+      let value = 0;
+      for (let k = buf[start] === 0x2d ? start + 1 : start; k < intEnd; k++)
+        value = value * 10 + ((buf[k] as number) - 0x30);
+      return buf[start] === 0x2d ? -value : value;
+    }
+    return Number(buf.toString('latin1', start, i));
+  }
+
+  /** Skips any JSON value (an unknown field's, a top-level key's other than imageDetails). */
+  private skipValue(): void {
+    let depth = 0;
+    do {
+      this.skipSpace();
+      const c = this.buf[this.pos] as number;
+      if (c === QUOTE) this.string();
+      else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth++;
+        this.pos++;
+        continue;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === 0) throw UNSUPPORTED;
+        depth--;
+        this.pos++;
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) this.number();
+      else if (!this.literal()) throw UNSUPPORTED;
+      if (depth === 0) return;
+      // Inside a container: a separator, a key's colon, or its end (taken on the next turn).
+      this.skipSpace();
+      const next = this.buf[this.pos];
+      if (next === COMMA || next === COLON) this.pos++;
+    } while (depth > 0);
+  }
+
+  /** `true`, `false` or `null`. */
+  private literal(): boolean {
+    for (const word of LITERALS) {
+      if (
+        this.pos + word.length <= this.end &&
+        this.buf.compare(word, 0, word.length, this.pos, this.pos + word.length) === 0
+      ) {
+        this.pos += word.length;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private expectAfterSpace(byte: number): void {
+    this.skipSpace();
+    if (this.buf[this.pos] !== byte) throw UNSUPPORTED;
+    this.pos++;
+  }
+
+  /**
+   * Skips whitespace, refilling the window when little is left; false at the end of the input. Refills happen
+   * only here, between tokens, so a token never straddles a refill.
+   */
+  private skipSpace(): boolean {
+    const { buf } = this;
+    for (;;) {
+      if (this.end - this.pos < LOOKAHEAD && !this.eof) this.refill();
+      while (this.pos < this.end) {
+        const c = buf[this.pos];
+        if (c !== SPACE && c !== LF && c !== CR && c !== TAB) return true;
+        this.pos++;
+      }
+      if (this.eof) return false;
+    }
+  }
+
+  /** Moves what is left to the front of the window and reads until it is full or the input ends. */
+  private refill(): void {
+    if (this.pos > 0) {
+      this.buf.copyWithin(0, this.pos, this.end);
+      this.end -= this.pos;
+      this.pos = 0;
+    }
+    while (this.end < WINDOW) {
+      const n = this.read(this.buf, this.end, WINDOW - this.end);
+      if (n === 0) {
+        this.eof = true;
+        return;
+      }
+      this.end += n;
+    }
+  }
+}
+
+const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
+
+/** The id (position in FIELDS) of the key between `start` and `end`, -1 for a field the scan doesn't read. */
+function fieldId(buf: Buffer, start: number, end: number): number {
+  const length = end - start;
+  for (let id = 0; id < FIELD_BYTES.length; id++) {
+    const bytes = FIELD_BYTES[id] as Buffer;
+    if (bytes.length !== length) continue;
+    let k = 0;
+    while (k < length && bytes[k] === buf[start + k]) k++;
+    if (k === length) return id;
+  }
+  return -1;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS+00:00` or `…Z` in `buf[start, end)` as epoch seconds, NaN otherwise: exactly the forms and
+ * ranges snapshot-entry.ts's quick reading of the string accepts (the rest goes to it as a string).
+ */
+function quickIsoSeconds(buf: Buffer, start: number, end: number): number {
+  const length = end - start;
+  const utc =
+    length === 25
+      ? buf[start + 19] === 0x2b &&
+        buf[start + 20] === 0x30 &&
+        buf[start + 21] === 0x30 &&
+        buf[start + 22] === COLON &&
+        buf[start + 23] === 0x30 &&
+        buf[start + 24] === 0x30
+      : length === 20 && buf[start + 19] === 0x5a; // Z
+  if (!utc) return Number.NaN;
+  if (buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54) return Number.NaN; // - - T
+  if (buf[start + 13] !== COLON || buf[start + 16] !== COLON) return Number.NaN;
+  const year = digitsAt(buf, start, 4);
+  const month = digitsAt(buf, start + 5, 2);
+  const day = digitsAt(buf, start + 8, 2);
+  const hour = digitsAt(buf, start + 11, 2);
+  const minute = digitsAt(buf, start + 14, 2);
+  const second = digitsAt(buf, start + 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return Number.NaN;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+}
+
+/** The decimal number of `count` digits at `start`, -1 if one is not a digit. */
+function digitsAt(buf: Buffer, start: number, count: number): number {
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const d = (buf[i] as number) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
