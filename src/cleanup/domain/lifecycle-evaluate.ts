@@ -1,4 +1,18 @@
-import { wildcardMatch, wildcardToRegExp } from '../../shared/wildcard.ts';
+import { wildcardMatch } from '../../shared/wildcard.ts';
+import { type ImageColumns, imageColumns, positionsIn, pushTimeOf } from './image-columns.ts';
+import {
+  eligible,
+  type MaskedFilter,
+  select,
+  shield,
+  sortOldestFirst,
+  type Taking,
+  tagBits,
+  tagTests,
+  takeBeyond,
+  takeOlder,
+  youngestFirst,
+} from './lifecycle-kernels.ts';
 import {
   LIFECYCLE_LIMITS,
   type LifecycleAction,
@@ -99,10 +113,7 @@ export function ruleSelects(rule: LifecycleRule, image: LifecycleImage): boolean
   return ruleStorageClass(rule) === image.storageClass && tagFilterMatches(rule, image.tags);
 }
 
-/** The time that orders windows and ages `sinceImagePushed`: push time, or last activation for restored images. */
-export function pushTimeOf(image: LifecycleImage): number {
-  return (image.lastActivatedAt ?? image.pushedAt).getTime();
-}
+export { pushTimeOf };
 
 /** The time `sinceImagePulled` ages: the latest of last pull and last activation, else push time. */
 export function pullTimeOf(image: LifecycleImage): number {
@@ -112,156 +123,21 @@ export function pullTimeOf(image: LifecycleImage): number {
   return Math.max(pulled ?? Number.NEGATIVE_INFINITY, activated ?? Number.NEGATIVE_INFINITY);
 }
 
-/** One entry of a compiled tag filter: `kind` 0 equal to `a`, 1 starts with `a` and ends with `b` (no overlap),
- * 2 contains `a`, 3 matches `re`, 4 starts with `a`. One shape for every entry, tested by one function. */
-interface TagTest {
-  readonly kind: number;
-  readonly a: string;
-  readonly b: string;
-  readonly re: RegExp | undefined;
-}
-
-function tagTestMatches(t: TagTest, tag: string): boolean {
-  switch (t.kind) {
-    case 0:
-      return tag === t.a;
-    case 1:
-      return tag.length >= t.a.length + t.b.length && tag.startsWith(t.a) && tag.endsWith(t.b);
-    case 2:
-      return tag.includes(t.a);
-    case 3:
-      return (t.re as RegExp).test(tag);
-    default:
-      return tag.startsWith(t.a);
-  }
-}
-
-/**
- * A rule's tag filter (for a tagged rule) compiled once, not per image: the same answers as
- * {@link tagFilterMatches}. An ECR wildcard is a plain string operation for `abc`, `abc*`, `*abc`, `*abc*`,
- * `a*b`, a RegExp otherwise; undefined: a tagged rule without a list, which matches nothing.
- */
-function tagTests(rule: LifecycleRule): TagTest[] | undefined {
-  const s = rule.selection;
-  if (s.tagPatternList) {
-    return s.tagPatternList.map((pattern): TagTest => {
-      const parts = pattern.split('*');
-      const [first = '', middle = '', last] = parts;
-      if (parts.length === 1) return { kind: 0, a: pattern, b: '', re: undefined };
-      if (parts.length === 2) return { kind: 1, a: first, b: middle, re: undefined };
-      if (parts.length === 3 && first === '' && last === '')
-        return { kind: 2, a: middle, b: '', re: undefined };
-      return { kind: 3, a: '', b: '', re: wildcardToRegExp(pattern) };
-    });
-  }
-  return s.tagPrefixList?.map((p): TagTest => ({ kind: 4, a: p, b: '', re: undefined }));
-}
-
-/** AND over the entries, ANY over the (non-empty) tags. */
-function tagsMatch(tests: readonly TagTest[], tags: readonly string[]): boolean {
-  for (let e = 0; e < tests.length; e++) {
-    const t = tests[e] as TagTest;
-    let some = false;
-    for (let k = 0; k < tags.length; k++) {
-      if (tagTestMatches(t, tags[k] as string)) {
-        some = true;
-        break;
-      }
-    }
-    if (!some) return false;
-  }
-  return true;
-}
-
 function decisionOf(rule: LifecycleRule): LifecycleDecision {
   return rule.action.type === 'transition'
     ? { rulePriority: rule.rulePriority, action: { type: 'transition', targetStorageClass: 'archive' } }
     : { rulePriority: rule.rulePriority, action: { type: 'expire' } };
 }
 
-/**
- * The position (in `images`) of each of `digests` that is there, in one pass over the images: a small map
- * looked up 100,000 times costs far less than a map of 100,000 digests built.
- */
+/** The position (in `images`) of each of `digests` that is there (see {@link positionsIn}). */
 export function positionsOf(
   images: readonly LifecycleImage[],
   digests: Iterable<string>,
 ): Map<string, number> {
-  const wanted = new Map<string, number>();
-  for (const digest of digests) wanted.set(digest, -1);
-  if (wanted.size === 0) return wanted;
-  for (let i = 0; i < images.length; i++) {
-    const digest = (images[i] as LifecycleImage).digest;
-    if (wanted.get(digest) === -1) wanted.set(digest, i);
-  }
-  for (const [digest, i] of wanted) if (i === -1) wanted.delete(digest);
-  return wanted;
-}
-
-/**
- * Positions sorted by push time, oldest first, ties by digest. When the times span few enough milliseconds for
- * `(time - oldest) * 2^bits + position` to be exact in a double (about two years at 100,000 images), one native
- * numeric sort of those keys does it (several times faster than a sort with a comparator); otherwise a comparator.
- */
-function sortOldestFirst(images: readonly LifecycleImage[], push: Float64Array): Uint32Array {
-  const n = images.length;
-  const byDigest = (a: number, b: number) => {
-    const da = (images[a] as LifecycleImage).digest;
-    const db = (images[b] as LifecycleImage).digest;
-    return da < db ? -1 : da > db ? 1 : 0;
-  };
-  let oldest = Number.POSITIVE_INFINITY;
-  let newest = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const t = push[i] as number;
-    if (t < oldest) oldest = t;
-    if (t > newest) newest = t;
-  }
-  const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const exact =
-    n > 0 && Number.isInteger(oldest) && Number.isInteger(newest) && (newest - oldest + 1) * scale <= 2 ** 53;
-  let order: Uint32Array;
-  if (exact) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const t = push[i] as number;
-      // A fractional millisecond (not from ECR, which has none) would break the packing: use the comparator.
-      if (!Number.isInteger(t))
-        return Uint32Array.from({ length: n }, (_, k) => k).sort(
-          (a, b) => (push[a] as number) - (push[b] as number) || byDigest(a, b),
-        );
-      keys[i] = (t - oldest) * scale + i;
-    }
-    keys.sort();
-    order = new Uint32Array(n);
-    for (let k = 0; k < n; k++) order[k] = (keys[k] as number) % scale;
-  } else {
-    return Uint32Array.from({ length: n }, (_, k) => k).sort(
-      (a, b) => (push[a] as number) - (push[b] as number) || byDigest(a, b),
-    );
-  }
-  // Equal times came out by position: order each such run by digest.
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && push[order[end] as number] === push[order[start] as number]) end++;
-    if (end - start > 1) order.subarray(start, end).sort(byDigest);
-    start = end;
-  }
-  return order;
-}
-
-/** Youngest first, ties by digest: the oldest-first order backwards, each run of equal times forwards. */
-function youngestFirst(order: Uint32Array, push: Float64Array): Uint32Array {
-  const n = order.length;
-  const out = new Uint32Array(n);
-  let k = 0;
-  for (let end = n - 1; end >= 0; ) {
-    let start = end;
-    while (start > 0 && push[order[start - 1] as number] === push[order[end] as number]) start--;
-    for (let j = start; j <= end; j++) out[k++] = order[j] as number;
-    end = start - 1;
-  }
-  return out;
+  return positionsIn(
+    images.map((image) => image.digest),
+    digests,
+  );
 }
 
 /** {@link evaluateLifecyclePolicy}'s answer by position in `images` (what the plan builds on). */
@@ -275,6 +151,8 @@ export interface PositionalEvaluation {
   readonly push: Float64Array;
   /** Positions sorted oldest first (ties by digest). */
   oldestFirst(): Uint32Array;
+  /** What the evaluation read of each image. */
+  readonly columns: ImageColumns;
   /** The indexes (positions) that reference each image (position), for images some index references. */
   readonly parents: ReadonlyMap<number, readonly number[]>;
 }
@@ -290,30 +168,17 @@ export function evaluatePositions(
   images: readonly LifecycleImage[],
   now: Date,
   positionOf?: ReadonlyMap<string, number>,
+  columns: ImageColumns = imageColumns(images),
 ): PositionalEvaluation {
   const nowMs = now.getTime();
   const n = images.length;
   const rules = [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
   const decisions = rules.map(decisionOf);
-  // What every rule reads, read once: images come in many shapes (optional keys), so each property read is a
-  // slow megamorphic load, worth doing n times rather than n × rules times.
-  const push = new Float64Array(n);
-  const archived = new Uint8Array(n);
-  const tagsOf: (readonly string[])[] = [];
-  const tagged = new Uint8Array(n);
-  const referencing: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const image = images[i] as LifecycleImage;
-    push[i] = pushTimeOf(image);
-    archived[i] = image.storageClass === 'archive' ? 1 : 0;
-    const tags = image.tags;
-    tagsOf.push(tags);
-    tagged[i] = tags.length > 0 ? 1 : 0;
-    if (image.references?.length) referencing.push(i);
-  }
+  const { push, archived, tagged, referencing } = columns;
+  const tagsOf = columns.tags;
   let sorted: Uint32Array | undefined;
   const oldestFirst = () => {
-    sorted ??= sortOldestFirst(images, push);
+    sorted ??= sortOldestFirst(columns.digests, push);
     return sorted;
   };
 
@@ -325,8 +190,8 @@ export function evaluatePositions(
   if (referencing.length > 0) {
     const where =
       positionOf ??
-      positionsOf(
-        images,
+      positionsIn(
+        columns.digests,
         referencing.flatMap((i) => images[i]?.references ?? []),
       );
     for (const i of referencing) {
@@ -341,106 +206,72 @@ export function evaluatePositions(
     }
   }
 
-  const takenBy = new Int32Array(n).fill(-1);
-  /** Index children taken, in the order they were taken (the order holds are looked at). */
-  const children: number[] = [];
-  /** Positions whose tag filter (and storage class) a higher-priority rule already matched. */
-  const shielded = new Uint8Array(n);
+  const t: Taking = {
+    takenBy: new Int32Array(n).fill(-1),
+    shielded: new Uint8Array(n),
+    isChild,
+    children: [],
+  };
+  const { takenBy } = t;
   const selected = new Uint8Array(n);
   let youngest: Uint32Array | undefined;
   const minArchiveMs = LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS;
-  // The tagged rules' filters, up to 31 of them, tested image by image (each image's tags read once, not once
-  // per rule): bit b of `matched[i]` is the answer of the b-th tagged rule for image i (of its storage class).
+  // The tagged rules' filters, up to 31 of them, as bits of one answer per image (see tagBits).
   const testsOf = rules.map((rule) => (rule.selection.tagStatus === 'tagged' ? tagTests(rule) : undefined));
   const bitOf = new Int32Array(rules.length);
-  const masked: { tests: readonly TagTest[]; archive: number; bit: number }[] = [];
+  const filters: MaskedFilter[] = [];
   for (let r = 0; r < rules.length; r++) {
     const tests = testsOf[r];
-    if (tests === undefined || masked.length === 31) continue;
-    bitOf[r] = 1 << masked.length;
-    masked.push({
+    if (tests === undefined || filters.length === 31) continue;
+    bitOf[r] = 1 << filters.length;
+    filters.push({
       tests,
       archive: ruleStorageClass(rules[r] as LifecycleRule) === 'archive' ? 1 : 0,
       bit: bitOf[r] as number,
     });
   }
-  const matched = new Int32Array(masked.length > 0 ? n : 0);
-  if (masked.length > 0)
-    for (let i = 0; i < n; i++) {
-      if (tagged[i] === 0) continue;
-      const tags = tagsOf[i] as readonly string[];
-      let bits = 0;
-      for (let b = 0; b < masked.length; b++) {
-        const m = masked[b] as { tests: readonly TagTest[]; archive: number; bit: number };
-        if (archived[i] === m.archive && tagsMatch(m.tests, tags)) bits |= m.bit;
-      }
-      matched[i] = bits;
-    }
+  const matched = filters.length > 0 ? tagBits(filters, tagged, archived, tagsOf) : new Int32Array(0);
   for (let r = 0; r < rules.length; r++) {
     const rule = rules[r] as LifecycleRule;
-    const archive = ruleStorageClass(rule) === 'archive' ? 1 : 0;
     const status = rule.selection.tagStatus;
-    // 0 any, 1 untagged, 2 tagged: the tag status from the flags; only a tagged rule's filter reads the tags.
-    const mode = status === 'any' ? 0 : status === 'untagged' ? 1 : 2;
-    const tests = testsOf[r];
-    const bit = bitOf[r] as number;
+    select(
+      selected,
+      {
+        archive: ruleStorageClass(rule) === 'archive' ? 1 : 0,
+        mode: status === 'any' ? 0 : status === 'untagged' ? 1 : 2,
+        bit: bitOf[r] as number,
+        tests: testsOf[r],
+      },
+      archived,
+      tagged,
+      matched,
+      tagsOf,
+    );
     const { countType, countNumber } = rule.selection;
-    // 0 imageCountMoreThan (a window, walked below), 1 pushed, 2 pulled, 3 transitioned.
-    const age =
-      countType === 'sinceImagePushed'
-        ? 1
-        : countType === 'sinceImagePulled'
-          ? 2
-          : countType === 'sinceImageTransitioned'
-            ? 3
-            : 0;
     const limit = countNumber * DAY_MS;
-    if (age === 0) selected.fill(0);
-    for (let i = 0; i < n; i++) {
-      if (archived[i] !== archive) continue;
-      if (
-        mode === 1
-          ? tagged[i] === 1
-          : mode === 2 &&
-            (tagged[i] === 0 ||
-              (bit !== 0
-                ? ((matched[i] as number) & bit) === 0
-                : tests === undefined || !tagsMatch(tests, tagsOf[i] as readonly string[])))
-      )
-        continue;
-      if (age === 0) {
-        selected[i] = 1;
-        continue;
-      }
-      if (takenBy[i] === -1 && shielded[i] === 0) {
+    if (countType === 'imageCountMoreThan') {
+      youngest ??= youngestFirst(oldestFirst(), push);
+      takeBeyond(t, selected, youngest, countNumber, r);
+    } else if (countType === 'sinceImagePushed') takeOlder(t, selected, push, nowMs, limit, r);
+    else {
+      // Pull and transition times are read only for the few images these rules may take.
+      for (const i of eligible(t, selected)) {
+        const image = images[i] as LifecycleImage;
         let old: boolean;
-        if (age === 1) old = nowMs - (push[i] as number) > limit;
-        else if (age === 2) old = nowMs - pullTimeOf(images[i] as LifecycleImage) > limit;
+        if (countType === 'sinceImagePulled') old = nowMs - pullTimeOf(image) > limit;
         else {
-          const at = (images[i] as LifecycleImage).transitionedAt?.getTime();
+          const at = image.transitionedAt?.getTime();
           old = at !== undefined && nowMs - at > limit && nowMs - at >= minArchiveMs;
         }
         if (old) {
           takenBy[i] = r;
-          if (isChild[i] === 1) children.push(i);
+          if (isChild[i] === 1) t.children.push(i);
         }
       }
-      // Only this position's own check above read it: shielding now is shielding after the rule.
-      shielded[i] = 1;
     }
-    if (age === 0) {
-      youngest ??= youngestFirst(oldestFirst(), push);
-      let seen = 0;
-      for (let k = 0; k < n; k++) {
-        const i = youngest[k] as number;
-        if (selected[i] === 1 && ++seen > countNumber && takenBy[i] === -1 && shielded[i] === 0) {
-          takenBy[i] = r;
-          if (isChild[i] === 1) children.push(i);
-        }
-      }
-      for (let i = 0; i < n; i++) if (selected[i] === 1) shielded[i] = 1;
-    }
+    shield(t.shielded, selected);
   }
+  const { children } = t;
 
   const held = new Map<number, { rulePriority: number; indexDigests: string[] }>();
   let changed = children.length > 0;
@@ -465,7 +296,7 @@ export function evaluatePositions(
       }
     }
   }
-  return { takenBy, decisions, held, push, oldestFirst, parents };
+  return { takenBy, decisions, held, push, oldestFirst, parents, columns };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { wildcardToRegExp } from '../../shared/wildcard.ts';
+import { imageColumns, positionsIn } from './image-columns.ts';
 import type { ImageUse, RepositoryImage, SignalDoubt } from './images.ts';
-import { evaluatePositions, type LifecycleDecision, positionsOf } from './lifecycle-evaluate.ts';
+import { evaluatePositions } from './lifecycle-evaluate.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
@@ -116,7 +117,7 @@ function protectionReasons(
   input: RepositoryPlanInput,
   uses: readonly ImageUse[],
   columns: {
-    tags: (readonly string[])[];
+    tags: readonly (readonly string[])[];
     plain: Uint8Array;
     byTag: Map<string, number>;
     childrenUnknown: boolean;
@@ -167,15 +168,6 @@ function protectionReasons(
   return reasons;
 }
 
-const INDEX_MEDIA_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-
-function isIndex(image: RepositoryImage): boolean {
-  return image.manifestMediaType !== undefined && INDEX_MEDIA_TYPES.has(image.manifestMediaType);
-}
-
 /** `takenType` values. */
 const NONE = 0;
 const EXPIRE = 1;
@@ -207,41 +199,24 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   const usedTags = new Set(
     uses.flatMap((u) => (u.digest === undefined && u.tag !== undefined ? [u.tag] : [])),
   );
-  // One pass over the images for all the plan reads of them: images come in many shapes, so each read is a
-  // slow (megamorphic) load, and 100,000 objects don't stay in cache between passes.
+  // One pass over the images for everything the engine and the plan read of them (see image-columns.ts).
+  const columns = imageColumns(images);
+  const { tags: tagsOf, plain, sizes } = columns;
+  const childrenUnknown = input.indexChildrenUnknown === true || columns.indexWithoutReferences;
   const referred: string[] = [];
-  const linked: number[] = []; // the images with references or a subject
-  const tagsOf: (readonly string[])[] = [];
-  const plain = new Uint8Array(n); // 1: neither an index nor a referrer
-  const sizes = new Float64Array(n);
-  const byTag = new Map<string, number>();
-  let childrenUnknown = input.indexChildrenUnknown === true;
-  for (let i = 0; i < n; i++) {
-    const image = images[i] as RepositoryImage;
-    const { references, subjectDigest, tags } = image;
-    tagsOf.push(tags);
-    sizes[i] = image.sizeBytes;
-    const index = isIndex(image);
-    // An index whose manifest wasn't read (a snapshot; an archived index) may hold any untagged image.
-    if (index && references === undefined) childrenUnknown = true;
-    if (references !== undefined) for (const child of references) referred.push(child);
-    if (subjectDigest !== undefined) referred.push(subjectDigest);
-    plain[i] = index || subjectDigest !== undefined ? 0 : 1;
-    if (references !== undefined || subjectDigest !== undefined) linked.push(i);
-    if (usedTags.size > 0)
-      for (let t = 0; t < tags.length; t++)
-        if (usedTags.has(tags[t] as string)) byTag.set(tags[t] as string, i);
-  }
+  for (const i of columns.referencing) for (const child of images[i]?.references ?? []) referred.push(child);
+  for (const i of columns.referrers) referred.push(images[i]?.subjectDigest as string);
+  const linked = [...new Set([...columns.referencing, ...columns.referrers])];
+  const byTag = usedTags.size > 0 ? tagPositions(tagsOf, usedTags) : new Map<string, number>();
   for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
-  const positionOf = positionsOf(images, referred);
-  const evaluation = evaluatePositions(input.policy, images, input.now, positionOf);
+  const positionOf = positionsIn(columns.digests, referred);
+  const evaluation = evaluatePositions(input.policy, images, input.now, positionOf, columns);
   const { push, parents, takenBy, decisions, held } = evaluation;
   /** What is taken (NONE, EXPIRE, TRANSITION), by which rule, in which order; a referrer's note. */
-  const takenType = new Uint8Array(n);
-  const takenRule = new Int32Array(n);
-  /** Positions taken, in the order taken: `taken` of them (each at most once, so `n` is room enough). */
-  const takenOrder = new Int32Array(n);
-  let taken = 0;
+  const decisionType = Uint8Array.from(decisions, (d) => (d.action.type === 'expire' ? EXPIRE : TRANSITION));
+  const decisionRule = Int32Array.from(decisions, (d) => d.rulePriority);
+  const { takenType, takenRule, takenOrder } = takenOf(takenBy, decisionType, decisionRule);
+  let taken = takenOrder.count;
   const notes = new Map<number, string>();
   const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
   const isKept = new Uint8Array(n);
@@ -251,19 +226,8 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
     if (entry === undefined) kept.set(i, { rulePriority, reasons: [reason] });
     else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
   };
-  const decisionType = decisions.map((d) => (d.action.type === 'expire' ? EXPIRE : TRANSITION));
-  for (let i = 0; i < n; i++) {
-    const r = takenBy[i] as number;
-    if (r !== -1) {
-      takenType[i] = decisionType[r] as number;
-      takenRule[i] = (decisions[r] as LifecycleDecision).rulePriority;
-      takenOrder[taken++] = i;
-    } else if (held.size > 0) {
-      const heldBy = held.get(i);
-      if (heldBy !== undefined)
-        keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
-    }
-  }
+  for (const [i, heldBy] of held)
+    keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
 
   const gathered = { tags: tagsOf, plain, byTag, childrenUnknown };
   const reasons = protectionReasons(input, uses, gathered, push, positionOf);
@@ -296,13 +260,15 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
     structural[i] = 1;
     append(referrers, s, i, hasReferrers);
   }
+  // Only images with a structure (index children, referrers, subjects) can move: walk those, not all taken.
+  const structuralTaken = pick(takenOrder.positions, taken, structural);
+  const subjectsTaken = pick(takenOrder.positions, taken, hasReferrers);
   let changed = true;
   while (changed) {
     changed = false;
-    for (let k = 0; k < taken; k++) {
-      const i = takenOrder[k] as number;
+    for (const i of structuralTaken) {
       const type = takenType[i] as number;
-      if (type === NONE || structural[i] === 0) continue;
+      if (type === NONE) continue;
       const keptIndexes = (parents.get(i) ?? []).filter((index) => {
         const indexType = takenType[index] as number;
         if (type === EXPIRE) return indexType !== EXPIRE;
@@ -319,10 +285,10 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
         changed = true;
       }
     }
-    for (let k = 0, end = taken; k < end; k++) {
-      const i = takenOrder[k] as number;
+    for (let k = 0, end = subjectsTaken.length; k < end; k++) {
+      const i = subjectsTaken[k] as number;
       const type = takenType[i] as number;
-      if (type === NONE || hasReferrers[i] === 0) continue;
+      if (type === NONE) continue;
       for (const referrer of referrers.get(i) ?? []) {
         // Kept (protected, or held for structure) referrers stay; each joins the taken at most once.
         if (takenType[referrer] !== NONE || isKept[referrer] === 1 || reasons.has(referrer)) continue;
@@ -333,48 +299,27 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
           referrer,
           `referrer of ${(images[i] as RepositoryImage).digest} (${type === EXPIRE ? 'expiring' : 'archiving'})`,
         );
-        takenOrder[taken++] = referrer;
+        takenOrder.positions[taken++] = referrer;
+        structuralTaken.push(referrer);
+        if (hasReferrers[referrer] === 1) subjectsTaken.push(referrer);
         changed = true;
       }
     }
   }
 
-  const planned = (i: number): PlannedImage => {
-    const image = images[i] as RepositoryImage;
-    // One (read-only) action object per kind, and no spread of an optional key: this runs for every image taken.
-    const action = takenType[i] === EXPIRE ? EXPIRE_ACTION : TRANSITION_ACTION;
-    const appliedRulePriority = takenRule[i] as number;
-    const note = notes.size === 0 ? undefined : notes.get(i);
-    return note === undefined
-      ? { image, action, appliedRulePriority }
-      : { image, action, appliedRulePriority, note };
-  };
-  const inSet = new Uint8Array(n);
-  for (let k = 0; k < taken; k++)
-    if (takenType[takenOrder[k] as number] === EXPIRE) inSet[takenOrder[k] as number] = 1;
-  const order = orderDeletions(inSet, subjectOf, childrenOf, evaluation.oldestFirst);
-  const expiring: PlannedImage[] = [];
-  let bytesReclaimed = 0;
-  for (const i of order) {
-    expiring.push(planned(i));
-    bytesReclaimed += sizes[i] as number;
-  }
-  const transitioning: PlannedImage[] = [];
-  const protectedImages: ProtectedImage[] = [];
-  let bytesTransitioned = 0;
-  for (let i = 0; i < n; i++) {
-    if (takenType[i] === TRANSITION) {
-      transitioning.push(planned(i));
-      bytesTransitioned += sizes[i] as number;
-    }
-    const entry = isKept[i] === 1 ? kept.get(i) : undefined;
-    if (entry !== undefined)
-      protectedImages.push({
-        image: images[i] as RepositoryImage,
-        appliedRulePriority: entry.rulePriority,
-        reasons: entry.reasons,
-      });
-  }
+  const outcome: Outcome = { images, takenType, takenRule, notes, sizes };
+  const order = orderDeletions(
+    expiringSet(takenOrder.positions, taken, takenType),
+    subjectOf,
+    childrenOf,
+    evaluation.oldestFirst,
+  );
+  const { list: expiring, bytes: bytesReclaimed } = plannedAt(outcome, order);
+  const { list: transitioning, bytes: bytesTransitioned } = plannedAt(
+    outcome,
+    positionsOfType(takenType, TRANSITION),
+  );
+  const protectedImages = protectedOf(images, isKept, kept);
   const plan: RepositoryPlan = {
     repositoryName: input.repositoryName,
     status: 'planned',
@@ -422,21 +367,41 @@ function orderDeletions(
     if (children !== undefined) for (const child of children) mustPrecede(child, i);
     if (subjectOf[i] !== -1) mustPrecede(subjectOf[i] as number, i);
   }
-  const out = new Int32Array(n);
-  let count = 0;
-  const state = new Uint8Array(n); // 0 new, 1 visiting, 2 done
-  const visit = (i: number) => {
-    if (state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
-    state[i] = 1;
-    if (hasBefore[i] === 1) for (const first of before.get(i) ?? []) visit(first);
-    state[i] = 2;
-    out[count++] = i;
+  const walk: DeletionWalk = {
+    before,
+    hasBefore,
+    state: new Uint8Array(n),
+    out: new Int32Array(n),
+    count: 0,
   };
   for (let k = 0; k < n; k++) {
     const i = sorted[k] as number;
-    if (inSet[i] === 1) visit(i);
+    if (inSet[i] === 0 || walk.state[i] !== 0) continue;
+    if (hasBefore[i] === 1) visit(walk, i);
+    else {
+      walk.state[i] = 2;
+      walk.out[walk.count++] = i;
+    }
   }
-  return out.subarray(0, count);
+  return walk.out.subarray(0, walk.count);
+}
+
+/** A depth-first walk putting what must go first before each image. */
+interface DeletionWalk {
+  readonly before: ReadonlyMap<number, readonly number[]>;
+  readonly hasBefore: Uint8Array;
+  /** 0 new, 1 visiting, 2 done. */
+  readonly state: Uint8Array;
+  readonly out: Int32Array;
+  count: number;
+}
+
+function visit(walk: DeletionWalk, i: number): void {
+  if (walk.state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
+  walk.state[i] = 1;
+  if (walk.hasBefore[i] === 1) for (const first of walk.before.get(i) ?? []) visit(walk, first);
+  walk.state[i] = 2;
+  walk.out[walk.count++] = i;
 }
 
 /** Why a run over the cap is refused, or undefined when within it. */
@@ -460,4 +425,113 @@ function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Array): voi
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
+}
+
+/** The position of the image carrying each of `wanted` tags (a tag is on one image of a repository). */
+function tagPositions(
+  tagsOf: readonly (readonly string[])[],
+  wanted: ReadonlySet<string>,
+): Map<string, number> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < tagsOf.length; i++) {
+    const tags = tagsOf[i] as readonly string[];
+    for (let t = 0; t < tags.length; t++) if (wanted.has(tags[t] as string)) found.set(tags[t] as string, i);
+  }
+  return found;
+}
+
+/**
+ * The evaluation's answer as what the plan changes: the kind (NONE, EXPIRE, TRANSITION) and rule priority of
+ * each image taken, and the positions taken in order, with room for referrers that join them later.
+ */
+function takenOf(takenBy: Int32Array, decisionType: Uint8Array, decisionRule: Int32Array) {
+  const n = takenBy.length;
+  const takenType = new Uint8Array(n);
+  const takenRule = new Int32Array(n);
+  // Each image is taken at most once, so `n` is room enough.
+  const positions = new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const r = takenBy[i] as number;
+    if (r === -1) continue;
+    takenType[i] = decisionType[r] as number;
+    takenRule[i] = decisionRule[r] as number;
+    positions[count++] = i;
+  }
+  return { takenType, takenRule, takenOrder: { positions, count } };
+}
+
+/** The first `count` of `positions` flagged in `flags`, in order. */
+function pick(positions: Int32Array, count: number, flags: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < count; k++) if (flags[positions[k] as number] === 1) out.push(positions[k] as number);
+  return out;
+}
+
+/** What {@link plannedAt} reads to describe each image taken. */
+interface Outcome {
+  readonly images: readonly RepositoryImage[];
+  readonly takenType: Uint8Array;
+  readonly takenRule: Int32Array;
+  readonly notes: ReadonlyMap<number, string>;
+  readonly sizes: Float64Array;
+}
+
+/** The planned images at `positions`, in that order, and their bytes. */
+function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedImage[]; bytes: number } {
+  const list: PlannedImage[] = new Array(positions.length);
+  let bytes = 0;
+  const noNotes = o.notes.size === 0;
+  for (let k = 0; k < positions.length; k++) {
+    const i = positions[k] as number;
+    const image = o.images[i] as RepositoryImage;
+    // One (read-only) action object per kind, and no spread of an optional key: this runs for every image taken.
+    const action = o.takenType[i] === EXPIRE ? EXPIRE_ACTION : TRANSITION_ACTION;
+    const appliedRulePriority = o.takenRule[i] as number;
+    const note = noNotes ? undefined : o.notes.get(i);
+    list[k] =
+      note === undefined
+        ? { image, action, appliedRulePriority }
+        : { image, action, appliedRulePriority, note };
+    bytes += o.sizes[i] as number;
+  }
+  return { list, bytes };
+}
+
+/** Flags (1) the taken positions that expire. */
+function expiringSet(positions: Int32Array, count: number, takenType: Uint8Array): Uint8Array {
+  const inSet = new Uint8Array(takenType.length);
+  for (let k = 0; k < count; k++) {
+    const i = positions[k] as number;
+    if (takenType[i] === EXPIRE) inSet[i] = 1;
+  }
+  return inSet;
+}
+
+/** The positions taken as `type`, in position order. */
+function positionsOfType(takenType: Uint8Array, type: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < takenType.length; i++) if (takenType[i] === type) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, k = 0; i < takenType.length; i++) if (takenType[i] === type) out[k++] = i;
+  return out;
+}
+
+/** The protected images with their reasons, in position order. */
+function protectedOf(
+  images: readonly RepositoryImage[],
+  isKept: Uint8Array,
+  kept: ReadonlyMap<number, { rulePriority: number; reasons: string[] }>,
+): ProtectedImage[] {
+  const out: ProtectedImage[] = [];
+  for (let i = 0; i < isKept.length; i++) {
+    const entry = isKept[i] === 1 ? kept.get(i) : undefined;
+    if (entry !== undefined)
+      out.push({
+        image: images[i] as RepositoryImage,
+        appliedRulePriority: entry.rulePriority,
+        reasons: entry.reasons,
+      });
+  }
+  return out;
 }
