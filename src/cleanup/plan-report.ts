@@ -3,7 +3,7 @@
  * that read ECR's preview read ours), and a table per repository followed by the expiring images on a terminal.
  */
 import { humanBytes } from '../notifications/index.ts';
-import { textTable } from '../shared/cli.ts';
+import { JsonSlices, jsonPieces, textTable } from '../shared/cli.ts';
 import type { PlannedImage, ProtectedImage } from './domain/plan.ts';
 import type { CleanupPlan, PlannedRepository } from './plan-cleanup.ts';
 
@@ -73,32 +73,82 @@ function acting(plan: CleanupPlan): PlannedRepository[] {
   return plan.repositories.filter((r) => r.plan.status === 'planned');
 }
 
-/** The `--json` document of a plan. */
-export function planJson(plan: CleanupPlan) {
+/** One repository's part of a list in the document. */
+interface Part<T> {
+  readonly repositoryName: string;
+  readonly items: readonly T[];
+}
+
+/** The parts one after another as one list, each item made (by `make`) only when its slice is. */
+function slicesOf<T, R>(
+  parts: readonly Part<T>[],
+  make: (repositoryName: string, item: T) => R,
+): JsonSlices<R> {
+  const length = parts.reduce((n, p) => n + p.items.length, 0);
+  return new JsonSlices(length, (start, end) => {
+    const out: R[] = [];
+    let offset = 0;
+    for (const part of parts) {
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end - offset, part.items.length);
+      for (let k = from; k < to; k++) out.push(make(part.repositoryName, part.items[k] as T));
+      offset += part.items.length;
+      if (offset >= end) break;
+    }
+    return out;
+  });
+}
+
+/** The `--json` document of a plan, its image lists made a slice at a time when printed. */
+function planDocument(plan: CleanupPlan) {
   const active = acting(plan);
-  const expiring = active.flatMap((r) => r.plan.expiring.map((p) => previewResult(r.plan.repositoryName, p)));
-  const transitioning = active.flatMap((r) =>
-    r.plan.transitioning.map((p) => previewResult(r.plan.repositoryName, p)),
+  const part = <T>(r: PlannedRepository, items: readonly T[]): Part<T> => ({
+    repositoryName: r.plan.repositoryName,
+    items,
+  });
+  const previewResults = slicesOf(
+    [...active.map((r) => part(r, r.plan.expiring)), ...active.map((r) => part(r, r.plan.transitioning))],
+    previewResult,
   );
+  const expiringCount = active.reduce((n, r) => n + r.plan.expiring.length, 0);
   const bytesReclaimed = active.reduce((n, r) => n + r.plan.bytesReclaimed, 0);
   const monthlySavingsUsd = Math.round(active.reduce((n, r) => n + r.plan.monthlySavingsUsd, 0) * 100) / 100;
   return {
     now: plan.now,
     signals: [...plan.signals],
     repositories: plan.repositories.map(repositoryRow),
-    previewResults: [...expiring, ...transitioning],
-    protected: plan.repositories.flatMap((r) =>
-      r.plan.protected.map((p) => protectedResult(r.plan.repositoryName, p)),
+    previewResults,
+    protected: slicesOf(
+      plan.repositories.map((r) => part(r, r.plan.protected)),
+      protectedResult,
     ),
     summary: {
-      expiringImageTotalCount: expiring.length,
-      transitioningImageTotalCount: transitioning.length,
+      expiringImageTotalCount: expiringCount,
+      transitioningImageTotalCount: previewResults.length - expiringCount,
       bytesReclaimed,
       monthlySavingsUsd,
       skippedRepositoryCount: plan.repositories.filter((r) => r.plan.status === 'skipped').length,
       refusedRepositoryCount: plan.repositories.filter((r) => r.plan.status === 'refused').length,
     },
   };
+}
+
+/** The `--json` document of a plan. */
+export function planJson(plan: CleanupPlan) {
+  const document = planDocument(plan);
+  return {
+    ...document,
+    previewResults: document.previewResults.toJSON(),
+    protected: document.protected.toJSON(),
+  };
+}
+
+/**
+ * What `--json` prints, in pieces: the same text as `JSON.stringify(planJson(plan), null, 2)`, each image's
+ * entry made only when its piece is, so a plan of 100,000 images is never in memory twice. `extra` keys go last.
+ */
+export function planJsonPieces(plan: CleanupPlan, extra: Record<string, unknown> = {}): Iterable<string> {
+  return jsonPieces({ ...planDocument(plan), ...extra });
 }
 
 /** The JSON document's type (what `--json` prints). */
@@ -110,7 +160,7 @@ const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 /** The human form: one row per repository, then the images each would lose (at most `limit` listed per repository). */
 export function planText(plan: CleanupPlan, options: { limit?: number } = {}): string {
   const limit = options.limit ?? 50;
-  const json = planJson(plan);
+  const json = planDocument(plan);
   const rows = json.repositories.map((r) => [
     r.repositoryName,
     String(r.imageCount),
