@@ -19,17 +19,13 @@ import { ecsInUse } from './adapters/ecs-in-use.ts';
 import { inspectorInUse } from './adapters/inspector-in-use.ts';
 import { lambdaInUse } from './adapters/lambda-in-use.ts';
 import { promotedImages } from './adapters/promoted-images.ts';
-import { type CleanupSettings, cleanupSettingsFor, type ProtectSettings } from './config-schema.ts';
+import { cleanupSettingsFor, type ProtectSettings } from './config-schema.ts';
 import type { CleanedRegistry } from './domain/image-uri.ts';
 import type { PlanCleanupDeps } from './plan-cleanup.ts';
+import { type CleanupConfig, planDeps } from './plan-deps.ts';
 import type { ImageRemover, ProtectionSignal } from './ports.ts';
 
-/** What a cleanup needs of the configuration (sentinel.config.yml). */
-export interface CleanupConfig {
-  readonly cleanup: CleanupSettings;
-  readonly repositoryGroups: readonly { name: string; repositories: readonly string[] }[];
-  readonly applications: readonly { name: string }[];
-}
+export type { CleanupConfig };
 
 export interface ComposedCleanup {
   readonly deps: PlanCleanupDeps;
@@ -144,12 +140,12 @@ export function composeCleanup(options: {
     clients.push(...composed.clients);
   }
   return {
-    deps: {
-      settings: options.config.cleanup,
-      repositoryGroups: options.config.repositoryGroups,
-      ...(options.offline ? {} : { catalog: ecrRepositoryCatalog(ecr), images: ecrRepositoryImages(ecr) }),
-      signals,
-    },
+    deps: planDeps(
+      options.config,
+      options.offline
+        ? undefined
+        : { catalog: ecrRepositoryCatalog(ecr), images: ecrRepositoryImages(ecr), signals },
+    ),
     remover: ecrImageRemover(ecr),
     records: dynamoCleanupRecords(doc, options.tableName),
     destroy() {

@@ -2,8 +2,9 @@
  * How a cleanup plan reads: `--json` in GetLifecyclePolicyPreview's field names plus bytes and dollars (so tools
  * that read ECR's preview read ours), and a table per repository followed by the expiring images on a terminal.
  */
-import { humanBytes } from '../notifications/index.ts';
+
 import { JsonSlices, jsonPieces, textTable } from '../shared/cli.ts';
+import { humanBytes } from '../shared/units.ts';
 import type { PlannedImage, ProtectedImage } from './domain/plan.ts';
 import type { CleanupPlan, PlannedRepository } from './plan-cleanup.ts';
 
@@ -141,6 +142,11 @@ export function planJson(plan: CleanupPlan) {
     previewResults: document.previewResults.toJSON(),
     protected: document.protected.toJSON(),
   };
+}
+
+/** The `summary` of {@link planJson}, without making the image lists. */
+export function planSummary(plan: CleanupPlan): PlanJson['summary'] {
+  return planDocument(plan).summary;
 }
 
 /**

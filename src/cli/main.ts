@@ -8,7 +8,11 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerInvokeCommand } from './commands/invoke.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 
-/** Build the `ecr-sentinel` program; commands set `process.exitCode` or return through {@link main}. */
+/**
+ * Build the `ecr-sentinel` program; commands set `process.exitCode` or return through {@link main}. Each command
+ * is registered from its declaration (names, options, help) and imports its implementation when it runs, so
+ * building the program and `--help` load commander and little else (test/architecture/cli-laziness.test.ts).
+ */
 export function buildProgram(): Command {
   const program = new Command('ecr-sentinel')
     .description(

@@ -1,6 +1,7 @@
 import { Composer, type Document, isMap, LineCounter, Parser } from 'yaml';
 import type * as z from 'zod';
 import { SentinelError } from '../shared/errors.ts';
+import { DEFAULT_CONFIG_PATH } from './default-path.ts';
 import {
   boundedProblems,
   CONFIG_LIMITS,
@@ -13,8 +14,7 @@ import {
 } from './limits.ts';
 import { type SentinelConfig, sentinelConfigSchema } from './schema.ts';
 
-/** Where the configuration is read from when no path is given. */
-export const DEFAULT_CONFIG_PATH = 'sentinel.config.yml';
+export { DEFAULT_CONFIG_PATH };
 
 /** One problem in a configuration file: where it is and what was expected. */
 export interface ConfigProblem {

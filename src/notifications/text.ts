@@ -45,20 +45,4 @@ export function displayTag(tags: readonly string[]): { tag: string; more: number
   return tag === undefined ? undefined : { tag, more: tags.length - 1 };
 }
 
-/** `0 B`, `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`: binary units, one decimal above bytes. */
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** `$1,234.56`: US dollars with two decimals (the producer rounds to the cent; this never shows more). */
-export function usd(amount: number): string {
-  const value = Number.isFinite(amount) ? Math.max(0, amount) : 0;
-  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
+export { humanBytes, usd } from '../shared/units.ts';

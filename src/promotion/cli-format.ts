@@ -2,9 +2,10 @@
  * How promotions read in a terminal: one promotion's result, the history table and "what runs where". The CLI
  * and the demo print the same renderings from here; `--json` prints the records instead.
  */
-import { humanBytes } from '../notifications/index.ts';
+
 import { textTable as table } from '../shared/cli.ts';
 import { type EnvironmentNaming, repositoryName } from '../shared/environments.ts';
+import { humanBytes } from '../shared/units.ts';
 import type { Promotion, Release } from './domain/promotion.ts';
 import type { PromotionResult } from './promote.ts';
 

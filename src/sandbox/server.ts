@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { EcrEmulator, EcrEmulatorOptions, EventEntry, RegistryRef } from './contracts.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.ts';
 import { createEcrEmulator } from './ecr/index.ts';
 import { AccountDirectory } from './edge/accounts.ts';
 import { createAdminHandler } from './edge/admin.ts';
@@ -30,8 +31,7 @@ export { isLoopbackAddress } from './edge/guard.ts';
 export { SandboxListenError } from './edge/listener.ts';
 export { MotoUnavailableError } from './moto/launcher.ts';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 4566;
+export { DEFAULT_HOST, DEFAULT_PORT };
 export const SANDBOX_ACCOUNT_ID = '123456789012';
 export const SANDBOX_REGION = 'us-east-1';
 

@@ -1,18 +1,11 @@
+/**
+ * `ecr-sentinel sandbox`: the command as `--help` shows it, and its option parsing. What it does is in
+ * sandbox-actions.ts, loaded when it runs: the sandbox, moto's launcher and the local Lambda runtime.
+ */
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/load.ts';
-import { MotoUnavailableError } from '../../sandbox/moto/launcher.ts';
-import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
-import {
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  isLoopbackAddress,
-  type Sandbox,
-  SandboxListenError,
-  startSandbox,
-} from '../../sandbox/server.ts';
-import { EXIT, usageError } from '../../shared/cli.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../sandbox/defaults.ts';
+import { isLoopbackAddress } from '../../sandbox/edge/guard.ts';
 import { CONFIG_FILE, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 const HOSTNAME =
@@ -96,7 +89,8 @@ Prints "sandbox ready on http://HOST:PORT" on stdout once it accepts requests; l
 Runs until SIGINT (Ctrl-C) or SIGTERM, then stops moto and exits 0.
 Exit codes: 0 stopped cleanly, 2 bad option, port in use, or Python/moto missing.`;
 
-interface SandboxCommandOptions {
+/** The options of `sandbox`, as commander parses them. */
+export interface SandboxCommandOptions {
   host: string;
   port: string;
   stateDir?: string;
@@ -133,73 +127,7 @@ export function registerSandboxCommand(program: Command): void {
       CONFIG_FILE,
     )
     .addHelpText('after', HELP)
-    .action(async (options: SandboxCommandOptions) => {
-      const port = parsePort(options.port);
-      if (typeof port === 'string') return usageError(port);
-      const host = parseHost(options.host);
-      if (typeof host !== 'string') return usageError(host.error);
-      if (!/^\d+$/.test(options.scanDelayMs)) {
-        return usageError(
-          `--scan-delay-ms must be a whole number of milliseconds, got "${options.scanDelayMs}"`,
-        );
-      }
-
-      let sandbox: Sandbox;
-      try {
-        sandbox = await startSandbox({
-          host,
-          port,
-          scanDelayMs: Number(options.scanDelayMs),
-          verbose: options.verbose === true,
-          ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
-          ...(options.runtime
-            ? {
-                runtime: {
-                  serverlessFile: resolve(options.serverlessFile),
-                  projectRoot: dirname(resolve(options.serverlessFile)),
-                  stage: options.stage,
-                  iam: options.iam,
-                  configFile: resolve(options.config),
-                },
-              }
-            : {}),
-        });
-      } catch (error) {
-        if (
-          error instanceof MotoUnavailableError ||
-          error instanceof SandboxListenError ||
-          error instanceof ServerlessConfigError ||
-          error instanceof ConfigError
-        ) {
-          return usageError(error.message);
-        }
-        throw error;
-      }
-
-      const warning = exposureWarning(host, sandbox.port);
-      if (warning) process.stderr.write(`${warning}\n`);
-
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (received: NodeJS.Signals) => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolve(received);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        const functions = sandbox.runtime()?.functions ?? [];
-        for (const fn of functions)
-          process.stderr.write(`sandbox: function ${fn.name} <- ${fn.events.join('; ')}\n`);
-        process.stdout.write(`sandbox ready on ${sandbox.url}\n`);
-      });
-      // A second signal while stopping ends at once (moto is killed by the exit handler).
-      const force = () => process.exit(130);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      process.stderr.write(`sandbox: ${signal} received, stopping\n`);
-      await sandbox.stop();
-      process.off('SIGINT', force);
-      process.off('SIGTERM', force);
-      process.exitCode = EXIT.ok;
-    });
+    .action(async (options: SandboxCommandOptions) =>
+      (await import('./sandbox-actions.ts')).sandboxCommand(options),
+    );
 }
