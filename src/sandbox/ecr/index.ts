@@ -24,6 +24,9 @@ const READ_ONLY = new Set([
   'StartLifecyclePolicyPreview',
   'GetLifecyclePolicyPreview',
   'GetRegistryScanningConfiguration',
+  'BatchGetRepositoryScanningConfiguration',
+  'GetRegistryPolicy',
+  'DescribeRepositoryCreationTemplates',
   'GetRepositoryPolicy',
   'DescribeRegistry',
   'DescribeImageScanFindings',
@@ -32,10 +35,15 @@ const READ_ONLY = new Set([
   'UploadLayerPart',
 ]);
 
-function respond(status: number, body: unknown, extraHeaders: Record<string, string> = {}): WireResponse {
+function respond(
+  status: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+  requestId: string = randomUUID(),
+): WireResponse {
   return {
     status,
-    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID(), ...extraHeaders },
+    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, ...extraHeaders },
     body: JSON.stringify(body),
   };
 }
@@ -130,7 +138,10 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
         registry ??= registries.get(account, caller.region);
         const output = (registry.operations[action] as (input: Record<string, unknown>) => unknown)(request);
         if (!READ_ONLY.has(action)) changed();
-        return respond(200, output);
+        // CloudTrail names the call by the request id its caller got back.
+        const requestId = randomUUID();
+        registry.service.recordApiCall(action, request, output, caller, requestId);
+        return respond(200, output, {}, requestId);
       } catch (error) {
         if (error instanceof EcrError) {
           // A failed call may still have changed state (a consumed upload, for one).

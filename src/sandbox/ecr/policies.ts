@@ -94,18 +94,24 @@ function deleteLifecyclePolicy(ecr: EcrContext, input: Input): Wire<DeleteLifecy
 function setRepositoryPolicy(ecr: EcrContext, input: Input): Wire<SetRepositoryPolicyResponse> {
   const repo = ecr.repoOf(input);
   const text = requiredString(input, 'policyText');
-  const policy = parseJsonParameter(
-    text,
-    "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
-  );
-  const statement = (policy as { Statement?: unknown } | null)?.Statement;
-  if (typeof policy !== 'object' || policy === null || statement === undefined) {
-    throw invalidParameter(
-      "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'",
-    );
-  }
+  validatePolicyDocument(text, 'repository');
   repo.policyText = text;
   return { registryId: ecr.accountId, repositoryName: repo.name, policyText: text };
+}
+
+/**
+ * Check policy text the way SetRepositoryPolicy does (PutRegistryPolicy and creation templates too): a JSON
+ * object with a `Statement`; the statements themselves are judged when the policy is evaluated (access.ts).
+ * @throws EcrError InvalidParameterException "Invalid parameter at 'PolicyText' … 'Invalid <kind> policy provided'"
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html
+ */
+export function validatePolicyDocument(text: string, kind: 'repository' | 'registry'): void {
+  const message = `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${kind} policy provided'`;
+  const policy = parseJsonParameter(text, message);
+  const statement = (policy as { Statement?: unknown } | null)?.Statement;
+  if (typeof policy !== 'object' || policy === null || Array.isArray(policy) || statement === undefined) {
+    throw invalidParameter(message);
+  }
 }
 
 function policyOf(ecr: EcrContext, repo: RepositoryRecord): string {

@@ -168,7 +168,13 @@ function deleteRepository(ecr: EcrContext, input: Input): Wire<DeleteRepositoryR
 
 // ---- resource tags -------------------------------------------------------------------------------------
 
-function resourceTagsOf(value: unknown, field: string): Array<[string, string]> {
+/**
+ * Validate a request's resource tags (CreateRepository, TagResource, creation templates): keys 1–128
+ * characters not starting with `aws:`, values up to 256.
+ * @throws EcrError InvalidTagParameterException
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Tag.html
+ */
+export function resourceTagsOf(value: unknown, field: string): Array<[string, string]> {
   if (!Array.isArray(value))
     throw invalidParameter(`Invalid parameter at '${field}' failed to satisfy constraint: 'must be a list'`);
   return value.map((item, index) => {

@@ -3,11 +3,11 @@ import type {
   ImageScanStatus,
   StartImageScanResponse,
 } from '@aws-sdk/client-ecr';
-import { wildcardMatch } from '../../shared/wildcard.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { EcrError } from './errors.ts';
 import { basicScanEvent, inspectorScanEvent } from './events.ts';
 import { decodeToken, encodeToken } from './pagination.ts';
+import { repositoryScanning } from './registry-settings.ts';
 import {
   basicFinding,
   enhancedFinding,
@@ -57,16 +57,11 @@ export class Scans {
 
   /** Which scan (if any) a push into `repo` starts, from the registry and repository settings. */
   scanOnPushType(repo: RepositoryRecord): ScanTypeValue | undefined {
-    const { scanType, scanningRules } = this.ecr.state.settings;
-    const ruleMatches = scanningRules.some(
-      (rule) =>
-        rule.scanFrequency !== 'MANUAL' &&
-        rule.repositoryFilters.some((f) => wildcardMatch(f.filter, repo.name)),
-    );
-    // Inspector scans only repositories an enhanced rule covers; the repository's own scanOnPush no longer
-    // applies (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced.html).
-    if (scanType === 'ENHANCED') return ruleMatches ? 'ENHANCED' : undefined;
-    return repo.scanOnPush || ruleMatches ? 'BASIC' : undefined;
+    // One answer for what a push does and what BatchGetRepositoryScanningConfiguration says: with ENHANCED,
+    // Inspector scans the repositories a rule covers, on push or continuously (whose first scan is on push).
+    const { scanFrequency } = repositoryScanning(this.ecr.state.settings, repo);
+    if (scanFrequency === 'MANUAL') return undefined;
+    return this.ecr.state.settings.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
   }
 
   /** Put `image` in progress and arm the timer that completes its scan. */

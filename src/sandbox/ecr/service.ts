@@ -1,11 +1,14 @@
-import type { EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
+import type { EcrCaller, EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
 import { archiveOperations } from './archive.ts';
+import { CLOUDTRAIL_ACTIONS, cloudTrailEvent } from './cloudtrail.ts';
 import { EcrContext, type Operations } from './context.ts';
+import { creationTemplateOperations } from './creation-templates.ts';
 import { imageOperations } from './images.ts';
 import { layerOperations, readBlob } from './layers.ts';
 import { LifecyclePreviews } from './lifecycle-preview.ts';
 import { type LifecycleRunOutcome, runLifecyclePolicy } from './lifecycle-run.ts';
 import { policyOperations } from './policies.ts';
+import { registrySettingsOperations } from './registry-settings.ts';
 import { repositoryOperations } from './repositories.ts';
 import { Scans } from './scanning.ts';
 import type { RegistryState } from './state.ts';
@@ -38,6 +41,8 @@ export class EcrService {
       imageOperations(this.ecr, this.scans),
       layerOperations(this.ecr),
       policyOperations(this.ecr),
+      registrySettingsOperations(this.ecr),
+      creationTemplateOperations(this.ecr),
       this.scans.operations(),
       archiveOperations(this.ecr),
       this.previews.operations(),
@@ -49,6 +54,33 @@ export class EcrService {
       }
     }
     return merged;
+  }
+
+  /**
+   * Put the CloudTrail event of a call that succeeded on this registry's bus, when the action is one whose calls
+   * EventBridge receives (see cloudtrail.ts); any other call records nothing.
+   */
+  recordApiCall(
+    action: string,
+    request: Record<string, unknown>,
+    response: unknown,
+    caller: EcrCaller,
+    requestId: string,
+  ): void {
+    if (!CLOUDTRAIL_ACTIONS.has(action)) return;
+    const { accountId, region } = this.ecr.options;
+    const time = this.ecr.options.clock.now();
+    this.ecr.emit([
+      cloudTrailEvent({
+        action,
+        request,
+        response,
+        caller,
+        registry: { accountId, region },
+        requestId,
+        time,
+      }),
+    ]);
   }
 
   /**

@@ -2,6 +2,10 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { FindingsCatalogueEntry } from '../contracts.ts';
 import { lowerBound } from './pagination.ts';
+import { defaultRegistrySettings, type ExclusionFilter, type RegistrySettings } from './settings-state.ts';
+
+export type { ExclusionFilter, RegistrySettings, ScanningRule } from './settings-state.ts';
+export { defaultRegistrySettings };
 
 /**
  * The emulator's model. Sized for repositories of 100,000+ images: every per-image operation is O(1) or
@@ -63,11 +67,6 @@ export interface ImageRecord {
   deleted?: boolean;
 }
 
-export interface ExclusionFilter {
-  filter: string;
-  filterType: 'WILDCARD';
-}
-
 export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
 
 export interface RepositoryRecord {
@@ -106,17 +105,6 @@ export interface RepositoryRecord {
   deleted?: boolean;
 }
 
-export interface ScanningRule {
-  scanFrequency: 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL';
-  repositoryFilters: ExclusionFilter[];
-}
-
-export interface RegistrySettings {
-  scanType: ScanTypeValue;
-  scanningRules: ScanningRule[];
-  replicationRules: unknown[];
-}
-
 export interface Upload {
   id: string;
   repositoryName: string;
@@ -128,10 +116,6 @@ export interface Upload {
 export interface StoredBlob {
   data: Buffer;
   holders: number;
-}
-
-export function defaultRegistrySettings(): RegistrySettings {
-  return { scanType: 'BASIC', scanningRules: [], replicationRules: [] };
 }
 
 export class RegistryState {

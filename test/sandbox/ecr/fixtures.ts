@@ -20,16 +20,24 @@ export function sha256(data: string | Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** An in-process emulator with a fake clock and collected events, plus helpers to call it like a client. */
+/**
+ * An in-process emulator with a fake clock and collected events, plus helpers to call it like a client.
+ * `events` are ECR's own (image actions, scans); the CloudTrail records of API calls are kept apart in `trail`.
+ */
 export async function makeEmulator(options: { stateDir?: string; scanDelayMs?: number } = {}) {
   const clock = new FakeClock();
   const events: EventEntry[] = [];
+  const trail: EventEntry[] = [];
   const emulator = await createEcrEmulator({
     clock,
     accountId: ACCOUNT,
     region: REGION,
     publicUrl: () => 'http://127.0.0.1:4566',
-    emit: (entries) => events.push(...entries),
+    emit: (entries) => {
+      for (const entry of entries) {
+        (entry.DetailType === 'AWS API Call via CloudTrail' ? trail : events).push(entry);
+      }
+    },
     scanDelayMs: options.scanDelayMs ?? 5,
     ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
   });
@@ -97,7 +105,7 @@ export async function makeEmulator(options: { stateDir?: string; scanDelayMs?: n
     return body.image.imageId.imageDigest as string;
   }
 
-  return { emulator, clock, events, call, ok, fail, uploadBlob, createRepoWithBlobs, pushImage };
+  return { emulator, clock, events, trail, call, ok, fail, uploadBlob, createRepoWithBlobs, pushImage };
 }
 
 export type TestEmulator = Awaited<ReturnType<typeof makeEmulator>>;
