@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { checkCleanupReferences, cleanupConfigShape } from '../cleanup/config-schema.ts';
+import { checkComplianceReferences, complianceConfigShape } from '../compliance/config-schema.ts';
 import { promotionConfigShape } from '../promotion/config-schema.ts';
 import { checkScanPolicyReferences, scanPolicyConfigShape } from '../scan-gate/config-schema.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
@@ -73,10 +74,13 @@ export const sentinelConfigSchema = z
     ...promotionConfigShape,
     /** Cleanup rules and protections (src/cleanup/config-schema.ts). */
     ...cleanupConfigShape,
+    /** The desired state of repositories and the registry (src/compliance/config-schema.ts). */
+    ...complianceConfigShape,
   })
   .superRefine((config, ctx) => {
     checkScanPolicyReferences(config, ctx);
     checkCleanupReferences(config, ctx);
+    checkComplianceReferences(config, ctx);
     reportDuplicates(
       config.environments.map((e) => e.name),
       ['environments'],
