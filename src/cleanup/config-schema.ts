@@ -44,8 +44,11 @@ export const CLEANUP_DEFAULTS = {
   },
 } as const;
 
-/** A lifecycle policy in the config, checked with the same rules as ECR's PutLifecyclePolicy. */
-const policySchema = z.unknown().transform((input, ctx): LifecyclePolicy => {
+/**
+ * A lifecycle policy in the config, checked with the same rules as ECR's PutLifecyclePolicy; each problem's path
+ * points into the policy (`rules[2].selection.countNumber`).
+ */
+export const lifecyclePolicySchema = z.unknown().transform((input, ctx): LifecyclePolicy => {
   const result = parseLifecyclePolicy(input);
   if (result.ok) return result.policy;
   for (const problem of result.problems) {
@@ -94,7 +97,7 @@ const capSchema = z.strictObject({
 });
 
 const layerSchema = z.strictObject({
-  policy: policySchema.optional(),
+  policy: lifecyclePolicySchema.optional(),
   protect: protectLayerSchema.optional(),
   maxDeletions: capSchema.partial().optional(),
 });

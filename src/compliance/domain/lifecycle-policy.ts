@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { type LifecyclePolicy, type LifecycleRule, parseLifecyclePolicy } from '../../cleanup/index.ts';
+import {
+  type LifecyclePolicy,
+  type LifecycleRule,
+  lifecyclePolicySchema,
+  parseLifecyclePolicy,
+} from '../../cleanup/index.ts';
 import {
   drift,
   type Finding,
@@ -20,20 +25,6 @@ import {
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html
  */
 
-/** A lifecycle policy in the config, checked with cleanup's parser; problems point into the policy. */
-const policySchema = z.unknown().transform((input, ctx): LifecyclePolicy => {
-  const result = parseLifecyclePolicy(input);
-  if (result.ok) return result.policy;
-  for (const problem of result.problems) {
-    ctx.addIssue({
-      code: 'custom',
-      message: problem.text,
-      path: problem.ruleIndex === undefined ? [] : ['rules', problem.ruleIndex, ...problem.field.split('.')],
-    });
-  }
-  return z.NEVER;
-});
-
 export const lifecyclePolicySettingsSchema = z
   .strictObject({
     /** Some rule must expire untagged images (by count or age). */
@@ -41,7 +32,7 @@ export const lifecyclePolicySettingsSchema = z
     /** Every tagged image must fall to a rule that expires by count or age. */
     capTagged: z.boolean().default(true),
     /** The policy enforce puts on a repository that drifts (without one, drift is reported only). */
-    template: policySchema.optional(),
+    template: lifecyclePolicySchema.optional(),
     mode: modeSchema,
   })
   .superRefine((s, ctx) => {
