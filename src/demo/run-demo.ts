@@ -328,7 +328,9 @@ function toImageRow(image: ImageDetail): DemoReport['images'][number] {
 }
 
 /**
- * A rule on the default bus for everything ECR and Inspector emit, delivering to a queue we can read.
+ * A rule on the default bus for the image events ECR and Inspector emit (pushes, deletions, scans), delivering to
+ * a queue we can read. ECR's control-plane calls reach the bus too, as `AWS API Call via CloudTrail` events
+ * (CreateRepository…); the demo tells the story of images, so the rule leaves those out.
  * The InputTransformer makes moto deliver the whole event quickly (see DESIGN.md, moto facts).
  */
 async function subscribeQueueToEcrEvents(events: EventBridgeClient, sqs: SQSClient): Promise<string> {
@@ -342,7 +344,10 @@ async function subscribeQueueToEcrEvents(events: EventBridgeClient, sqs: SQSClie
   const { RuleArn } = await events.send(
     new PutRuleCommand({
       Name: 'ecr-sentinel-demo-ecr-events',
-      EventPattern: JSON.stringify({ source: ['aws.ecr', 'aws.inspector2'] }),
+      EventPattern: JSON.stringify({
+        source: ['aws.ecr', 'aws.inspector2'],
+        'detail-type': [{ 'anything-but': ['AWS API Call via CloudTrail'] }],
+      }),
       State: 'ENABLED',
     }),
   );
