@@ -1,0 +1,201 @@
+import type { RepositoryImage } from './images.ts';
+import type { PlannedImage, ProtectedImage } from './plan.ts';
+
+/**
+ * The plan's loops over every image (plan.ts calls them), one small function each: each runs once per plan over
+ * 100,000 positions, and a small function is compiled whole after its first calls, where a loop inside one large
+ * function was compiled on the fly (on-stack replacement) on every plan. They read typed arrays by position.
+ */
+
+/** `takenType` values. */
+export const NONE = 0;
+export const EXPIRE = 1;
+export const TRANSITION = 2;
+
+const EXPIRE_ACTION: PlannedImage['action'] = Object.freeze({ type: 'EXPIRE' });
+const TRANSITION_ACTION: PlannedImage['action'] = Object.freeze({
+  type: 'TRANSITION',
+  targetStorageClass: 'ARCHIVE',
+});
+
+/**
+ * The order to delete the flagged positions in: oldest first, but a referrer (signature, SBOM) before its subject
+ * and an index before the manifests it lists, so nothing is ever left pointing at a deleted image. Walks the
+ * evaluation's oldest-first order rather than sorting again, so the result never depends on the input's order.
+ */
+export function orderDeletions(
+  inSet: Uint8Array,
+  subjectOf: Int32Array,
+  childrenOf: ReadonlyMap<number, readonly number[]>,
+  oldestFirst: () => Uint32Array,
+): Int32Array {
+  const n = inSet.length;
+  if (!inSet.includes(1)) return new Int32Array(0);
+  /** Images (in the set) that must go before the key. */
+  const before = new Map<number, number[]>();
+  const hasBefore = new Uint8Array(n);
+  const mustPrecede = (t: number, i: number) => {
+    if (t !== -1 && inSet[t] === 1) append(before, t, i, hasBefore);
+  };
+  // Built in the sorted order, so the result never depends on the input's order.
+  const sorted = oldestFirst();
+  for (let k = 0; k < n; k++) {
+    const i = sorted[k] as number;
+    if (inSet[i] === 0) continue;
+    const children = childrenOf.size > 0 ? childrenOf.get(i) : undefined;
+    if (children !== undefined) for (const child of children) mustPrecede(child, i);
+    if (subjectOf[i] !== -1) mustPrecede(subjectOf[i] as number, i);
+  }
+  const walk: DeletionWalk = {
+    before,
+    hasBefore,
+    state: new Uint8Array(n),
+    out: new Int32Array(n),
+    count: 0,
+  };
+  for (let k = 0; k < n; k++) {
+    const i = sorted[k] as number;
+    if (inSet[i] === 0 || walk.state[i] !== 0) continue;
+    if (hasBefore[i] === 1) visit(walk, i);
+    else {
+      walk.state[i] = 2;
+      walk.out[walk.count++] = i;
+    }
+  }
+  return walk.out.subarray(0, walk.count);
+}
+
+/** A depth-first walk putting what must go first before each image. */
+interface DeletionWalk {
+  readonly before: ReadonlyMap<number, readonly number[]>;
+  readonly hasBefore: Uint8Array;
+  /** 0 new, 1 visiting, 2 done. */
+  readonly state: Uint8Array;
+  readonly out: Int32Array;
+  count: number;
+}
+
+function visit(walk: DeletionWalk, i: number): void {
+  if (walk.state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
+  walk.state[i] = 1;
+  if (walk.hasBefore[i] === 1) for (const first of walk.before.get(i) ?? []) visit(walk, first);
+  walk.state[i] = 2;
+  walk.out[walk.count++] = i;
+}
+
+/** Appends to the list of `key`, and flags the key (a position) in `has` when given. */
+export function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Array): void {
+  if (has !== undefined) has[key as number] = 1;
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/** The position of the image carrying each of `wanted` tags (a tag is on one image of a repository). */
+export function tagPositions(
+  tagsOf: readonly (readonly string[])[],
+  wanted: ReadonlySet<string>,
+): Map<string, number> {
+  const found = new Map<string, number>();
+  for (let i = 0; i < tagsOf.length; i++) {
+    const tags = tagsOf[i] as readonly string[];
+    for (let t = 0; t < tags.length; t++) if (wanted.has(tags[t] as string)) found.set(tags[t] as string, i);
+  }
+  return found;
+}
+
+/**
+ * The evaluation's answer as what the plan changes: the kind (NONE, EXPIRE, TRANSITION) and rule priority of
+ * each image taken, and the positions taken in order, with room for referrers that join them later.
+ */
+export function takenOf(takenBy: Int32Array, decisionType: Uint8Array, decisionRule: Int32Array) {
+  const n = takenBy.length;
+  const takenType = new Uint8Array(n);
+  const takenRule = new Int32Array(n);
+  // Each image is taken at most once, so `n` is room enough.
+  const positions = new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const r = takenBy[i] as number;
+    if (r === -1) continue;
+    takenType[i] = decisionType[r] as number;
+    takenRule[i] = decisionRule[r] as number;
+    positions[count++] = i;
+  }
+  return { takenType, takenRule, takenOrder: { positions, count } };
+}
+
+/** The first `count` of `positions` flagged in `flags`, in order. */
+export function pick(positions: Int32Array, count: number, flags: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < count; k++) if (flags[positions[k] as number] === 1) out.push(positions[k] as number);
+  return out;
+}
+
+/** What {@link plannedAt} reads to describe each image taken. */
+export interface Outcome {
+  readonly images: readonly RepositoryImage[];
+  readonly takenType: Uint8Array;
+  readonly takenRule: Int32Array;
+  readonly notes: ReadonlyMap<number, string>;
+  readonly sizes: Float64Array;
+}
+
+/** The planned images at `positions`, in that order, and their bytes. */
+export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedImage[]; bytes: number } {
+  const list: PlannedImage[] = new Array(positions.length);
+  let bytes = 0;
+  const noNotes = o.notes.size === 0;
+  for (let k = 0; k < positions.length; k++) {
+    const i = positions[k] as number;
+    const image = o.images[i] as RepositoryImage;
+    // One (read-only) action object per kind, and no spread of an optional key: this runs for every image taken.
+    const action = o.takenType[i] === EXPIRE ? EXPIRE_ACTION : TRANSITION_ACTION;
+    const appliedRulePriority = o.takenRule[i] as number;
+    const note = noNotes ? undefined : o.notes.get(i);
+    list[k] =
+      note === undefined
+        ? { image, action, appliedRulePriority }
+        : { image, action, appliedRulePriority, note };
+    bytes += o.sizes[i] as number;
+  }
+  return { list, bytes };
+}
+
+/** Flags (1) the taken positions that expire. */
+export function expiringSet(positions: Int32Array, count: number, takenType: Uint8Array): Uint8Array {
+  const inSet = new Uint8Array(takenType.length);
+  for (let k = 0; k < count; k++) {
+    const i = positions[k] as number;
+    if (takenType[i] === EXPIRE) inSet[i] = 1;
+  }
+  return inSet;
+}
+
+/** The positions taken as `type`, in position order. */
+export function positionsOfType(takenType: Uint8Array, type: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < takenType.length; i++) if (takenType[i] === type) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, k = 0; i < takenType.length; i++) if (takenType[i] === type) out[k++] = i;
+  return out;
+}
+
+/** The protected images with their reasons, in position order. */
+export function protectedOf(
+  images: readonly RepositoryImage[],
+  isKept: Uint8Array,
+  kept: ReadonlyMap<number, { rulePriority: number; reasons: string[] }>,
+): ProtectedImage[] {
+  const out: ProtectedImage[] = [];
+  for (let i = 0; i < isKept.length; i++) {
+    const entry = isKept[i] === 1 ? kept.get(i) : undefined;
+    if (entry !== undefined)
+      out.push({
+        image: images[i] as RepositoryImage,
+        appliedRulePriority: entry.rulePriority,
+        reasons: entry.reasons,
+      });
+  }
+  return out;
+}
