@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerCleanupCommands } from '../cleanup/cli.ts';
+import { registerComplianceCommands } from '../compliance/cli.ts';
 import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT } from '../shared/cli.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerScanGateCommand(program);
   registerPromotionCommands(program);
   registerCleanupCommands(program);
+  registerComplianceCommands(program);
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;

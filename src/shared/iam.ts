@@ -71,6 +71,8 @@ export type IamResource =
  */
 export const ACTIONS_ONLY_ON_ANY_RESOURCE = [
   'ecr:GetRegistryScanningConfiguration',
+  'ecr:DescribeRegistry',
+  'ecr:DescribeRepositoryCreationTemplates',
   'inspector2:ListFindings',
   'inspector2:ListCoverage',
   'ecs:ListClusters',

@@ -62,7 +62,7 @@ describe('the CLI loads each command’s implementation only when it runs', () =
     const commands = readdirSync(join(ROOT, 'src/cli/commands'))
       .filter((name) => name.endsWith('.ts') && !name.endsWith('-actions.ts'))
       .map((name) => `src/cli/commands/${name}`);
-    const capabilities = ['cleanup', 'promotion', 'scan-gate'].map((c) => `src/${c}/cli.ts`);
+    const capabilities = ['cleanup', 'compliance', 'promotion', 'scan-gate'].map((c) => `src/${c}/cli.ts`);
     for (const file of [...commands, ...capabilities, 'src/cli/main.ts'])
       expect(declarations.files, file).toContain(file);
   });

@@ -5,7 +5,7 @@ import {
   type RepositoryDesired,
   registryDesiredFor,
 } from '../config-schema.ts';
-import { CONTROL_IDS, type ControlId, type Finding } from './control.ts';
+import { CONTROL_IDS, type ControlId, type Finding, type FindingStatus, unknown } from './control.ts';
 import { creationTemplatesControl } from './creation-templates.ts';
 import { encryptionControl } from './encryption.ts';
 import { lifecyclePolicyControl } from './lifecycle-policy.ts';
@@ -13,7 +13,7 @@ import { replicationControl } from './replication.ts';
 import { repositoryPolicyControl } from './repository-policy.ts';
 import { resourceTagsControl } from './resource-tags.ts';
 import { scanningControl } from './scanning.ts';
-import type { RegistryState, RepositoryState } from './state.ts';
+import type { RegistryRead, RegistryState, RepositoryRead, RepositoryState } from './state.ts';
 import { tagMutabilityControl } from './tag-mutability.ts';
 
 /** Every control, for listings (CLI help, the report's columns). */
@@ -27,6 +27,51 @@ export const CONTROLS = [
   replicationControl,
   creationTemplatesControl,
 ] as const;
+
+/**
+ * What each check needs besides DescribeRepositories (which lists the repository, so is never unreadable for
+ * one that is audited): when one of these could not be read, the check's finding is `unknown`.
+ */
+export const CONTROL_READS: Readonly<
+  Record<
+    ControlId,
+    { readonly repository: readonly RepositoryRead[]; readonly registry: readonly RegistryRead[] }
+  >
+> = {
+  scanning: { repository: ['scanFrequency'], registry: ['scanning'] },
+  'tag-mutability': { repository: [], registry: [] },
+  encryption: { repository: [], registry: [] },
+  'lifecycle-policy': { repository: ['lifecyclePolicyText'], registry: [] },
+  'repository-policy': { repository: ['repositoryPolicyText'], registry: [] },
+  'resource-tags': { repository: ['tags'], registry: [] },
+  replication: { repository: [], registry: ['replication'] },
+  'creation-templates': { repository: [], registry: ['creationTemplates'] },
+};
+
+/** Why `controlId` can't be judged on this state (its failed reads, joined), or undefined when it can. */
+export function unreadableFor(
+  controlId: ControlId,
+  repository: RepositoryState | undefined,
+  registry: RegistryState,
+): string | undefined {
+  const reads = CONTROL_READS[controlId];
+  const reasons = [
+    ...(repository ? reads.repository.map((r) => repository.unreadable?.[r]) : []),
+    ...reads.registry.map((r) => registry.unreadable?.[r]),
+  ].filter((reason): reason is string => reason !== undefined);
+  return reasons.length === 0 ? undefined : reasons.join('; ');
+}
+
+/** The findings unchanged when their inputs were read, else each as `unknown` with the reason. */
+function judged(
+  controlId: ControlId,
+  repository: RepositoryState | undefined,
+  registry: RegistryState,
+  findings: Finding[],
+): Finding[] {
+  const reason = unreadableFor(controlId, repository, registry);
+  return reason === undefined ? findings : findings.map((f) => unknown(f, reason));
+}
 
 export interface RepositoryAudit {
   readonly repositoryName: string;
@@ -42,10 +87,14 @@ export interface AuditSummary {
   readonly checks: number;
   readonly pass: number;
   readonly drift: number;
+  /** Checks whose input could not be read: neither pass nor drift. */
+  readonly unknown: number;
   /** Drift enforce could fix (whatever the mode). */
   readonly fixable: number;
   readonly driftedRepositories: readonly string[];
-  readonly byControl: Readonly<Record<ControlId, { readonly pass: number; readonly drift: number }>>;
+  /** Repositories with at least one `unknown` check. */
+  readonly unknownRepositories: readonly string[];
+  readonly byControl: Readonly<Record<ControlId, Readonly<Record<FindingStatus, number>>>>;
 }
 
 export interface AuditReport {
@@ -65,43 +114,45 @@ export function checkRepository(
 ): Finding[] {
   const findings: Finding[] = [];
   const input = { repository, registry };
-  if (desired.scanning) findings.push(scanningControl.check({ ...input, desired: desired.scanning }));
-  if (desired.tagMutability)
-    findings.push(tagMutabilityControl.check({ ...input, desired: desired.tagMutability }));
-  if (desired.encryption) findings.push(encryptionControl.check({ ...input, desired: desired.encryption }));
+  const add = (finding: Finding) =>
+    findings.push(...judged(finding.controlId, repository, registry, [finding]));
+  if (desired.scanning) add(scanningControl.check({ ...input, desired: desired.scanning }));
+  if (desired.tagMutability) add(tagMutabilityControl.check({ ...input, desired: desired.tagMutability }));
+  if (desired.encryption) add(encryptionControl.check({ ...input, desired: desired.encryption }));
   if (desired.lifecyclePolicy)
-    findings.push(lifecyclePolicyControl.check({ ...input, desired: desired.lifecyclePolicy }));
+    add(lifecyclePolicyControl.check({ ...input, desired: desired.lifecyclePolicy }));
   if (desired.repositoryPolicy)
-    findings.push(repositoryPolicyControl.check({ ...input, desired: desired.repositoryPolicy }));
-  if (desired.resourceTags)
-    findings.push(resourceTagsControl.check({ ...input, desired: desired.resourceTags }));
+    add(repositoryPolicyControl.check({ ...input, desired: desired.repositoryPolicy }));
+  if (desired.resourceTags) add(resourceTagsControl.check({ ...input, desired: desired.resourceTags }));
   return findings;
 }
 
 function summarise(repositories: readonly RepositoryAudit[], registry: readonly Finding[]): AuditSummary {
   const all = [...repositories.flatMap((r) => r.findings), ...registry];
-  const byControl = Object.fromEntries(CONTROL_IDS.map((id) => [id, { pass: 0, drift: 0 }])) as Record<
-    ControlId,
-    { pass: number; drift: number }
-  >;
+  const byControl = Object.fromEntries(
+    CONTROL_IDS.map((id) => [id, { pass: 0, drift: 0, unknown: 0 }]),
+  ) as Record<ControlId, Record<FindingStatus, number>>;
   for (const f of all) byControl[f.controlId][f.status] += 1;
   const drifted = all.filter((f) => f.status === 'drift');
+  const withStatus = (status: FindingStatus) =>
+    repositories.filter((r) => r.findings.some((f) => f.status === status)).map((r) => r.repositoryName);
   return {
     repositories: repositories.length,
     checks: all.length,
-    pass: all.length - drifted.length,
+    pass: all.filter((f) => f.status === 'pass').length,
     drift: drifted.length,
+    unknown: all.filter((f) => f.status === 'unknown').length,
     fixable: drifted.filter((f) => f.fixable).length,
-    driftedRepositories: repositories
-      .filter((r) => r.findings.some((f) => f.status === 'drift'))
-      .map((r) => r.repositoryName),
+    driftedRepositories: withStatus('drift'),
+    unknownRepositories: withStatus('unknown'),
     byControl,
   };
 }
 
 /**
- * Audits repositories and the registry against the `compliance` settings: per repository × check pass or
- * drift (with the fix), registry findings, and a summary. Pure: the caller reads the state and the clock.
+ * Audits repositories and the registry against the `compliance` settings: per repository × check pass, drift
+ * (with the fix) or unknown (its input could not be read: see `unreadable` in ./state.ts), registry findings,
+ * and a summary. Pure: the caller reads the state and the clock.
  */
 export function audit(input: {
   readonly now: Date;
@@ -124,13 +175,23 @@ export function audit(input: {
   const registryDesired = registryDesiredFor(input.settings);
   const registry: Finding[] = [
     ...(registryDesired.replication
-      ? replicationControl.check({ registry: input.registry, desired: registryDesired.replication })
+      ? judged(
+          'replication',
+          undefined,
+          input.registry,
+          replicationControl.check({ registry: input.registry, desired: registryDesired.replication }),
+        )
       : []),
     ...(registryDesired.creationTemplates
-      ? creationTemplatesControl.check({
-          registry: input.registry,
-          desired: registryDesired.creationTemplates,
-        })
+      ? judged(
+          'creation-templates',
+          undefined,
+          input.registry,
+          creationTemplatesControl.check({
+            registry: input.registry,
+            desired: registryDesired.creationTemplates,
+          }),
+        )
       : []),
   ];
   return {

@@ -91,10 +91,17 @@ export type Subject =
   | { readonly kind: 'repository'; readonly repositoryName: string }
   | { readonly kind: 'registry'; readonly registryId: string; readonly item: string };
 
+/**
+ * `unknown`: what the check needs could not be read (access denied, throttled…), so it is neither passed nor
+ * drifted; `error` says which read and why.
+ */
+export const FINDING_STATUSES = ['pass', 'drift', 'unknown'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
 export interface Finding {
   readonly controlId: ControlId;
   readonly subject: Subject;
-  readonly status: 'pass' | 'drift';
+  readonly status: FindingStatus;
   readonly mode: Mode;
   /** The desired state, readable. */
   readonly expected: string;
@@ -107,6 +114,8 @@ export interface Finding {
   readonly remediation?: Remediation;
   /** The particulars: offending statements, missing destinations, rules that cap… */
   readonly details?: readonly string[];
+  /** For `unknown`: the read that failed and why. */
+  readonly error?: string;
 }
 
 /** A control over one repository. */
@@ -174,6 +183,24 @@ export function drift(
     fixable: what.remediation !== undefined,
     ...(what.remediation ? { remediation: what.remediation } : {}),
     ...(what.details ? { details: what.details } : {}),
+  };
+}
+
+/**
+ * The `unknown` finding of a check whose input could not be read: the check's own finding (made on placeholder
+ * input, for its id, subject, mode and expected state, which depend on the desired state only) without its
+ * verdict, fix or remediation.
+ */
+export function unknown(finding: Finding, error: string): Finding {
+  return {
+    controlId: finding.controlId,
+    subject: finding.subject,
+    status: 'unknown',
+    mode: finding.mode,
+    expected: finding.expected,
+    actual: 'could not be read',
+    fixable: false,
+    error,
   };
 }
 

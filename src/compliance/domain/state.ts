@@ -72,7 +72,15 @@ export interface RepositoryState {
   readonly repositoryPolicyText?: string;
   /** ListTagsForResource. */
   readonly tags: readonly ResourceTag[];
+  /**
+   * Reads that failed (access denied, throttled past the SDK's retries…), each with why. The field itself then
+   * holds a placeholder that means nothing: audit reports the checks that need it as `unknown`, never as drift.
+   */
+  readonly unreadable?: Readonly<Partial<Record<RepositoryRead, string>>>;
 }
+
+/** The fields of {@link RepositoryState} read with calls of their own (DescribeRepositories gives the rest). */
+export type RepositoryRead = 'scanFrequency' | 'lifecyclePolicyText' | 'repositoryPolicyText' | 'tags';
 
 /** https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationRule.html */
 export interface ReplicationDestination {
@@ -114,4 +122,9 @@ export interface RegistryState {
   readonly scanning: RegistryScanningConfiguration;
   readonly replication: { readonly rules: readonly ReplicationRule[] };
   readonly creationTemplates: readonly RepositoryCreationTemplate[];
+  /** Reads that failed, each with why; as {@link RepositoryState.unreadable}. */
+  readonly unreadable?: Readonly<Partial<Record<RegistryRead, string>>>;
 }
+
+/** The parts of {@link RegistryState} read with calls of their own. */
+export type RegistryRead = 'scanning' | 'replication' | 'creationTemplates';
