@@ -131,7 +131,15 @@ const scenario = registry.chain((images) =>
     policy: fc.constantFrom(...POLICIES),
     inUse: fc.subarray(images.map((i) => i.digest)),
     minAgeDays: fc.constantFrom(0, 2, 7),
-    keepTagPatterns: fc.constantFrom<string[]>([], ['release-*'], ['v*', 'latest']),
+    // Each form the compiled wildcard test has: exact, head*tail, *middle*, and a RegExp for the rest.
+    keepTagPatterns: fc.constantFrom<string[]>(
+      [],
+      ['release-*'],
+      ['v*', 'latest'],
+      ['*ele*'],
+      ['r*e-*1'],
+      ['*.1'],
+    ),
     order: fc.array(fc.nat(), { minLength: images.length, maxLength: images.length }),
   }),
 );

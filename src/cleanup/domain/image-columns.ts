@@ -1,6 +1,8 @@
 import { isIndexMediaType } from './image-detail.ts';
 import type { RepositoryImage } from './images.ts';
 import type { LifecycleImage } from './lifecycle-evaluate.ts';
+import { type MaskedFilter, type TagTest, tagsMatch, tagTestMatches } from './lifecycle-kernels.ts';
+import type { LifecyclePolicy } from './lifecycle-policy.ts';
 
 /**
  * What the lifecycle engine and the plan read of every image, read in one pass into arrays by position.
@@ -29,6 +31,28 @@ export interface ImageColumns {
   readonly referrers: readonly number[];
   /** True when some index's children are not known (its manifest wasn't read: a snapshot, an archived index). */
   readonly indexWithoutReferences: boolean;
+  /** With a {@link TagScan}: the policy's filters' bits per image (see lifecycle-kernels.ts tagBits)… */
+  readonly matched?: Int32Array;
+  /** …of this policy. */
+  readonly filtersOf?: LifecyclePolicy;
+  /** With a {@link TagScan}: why a kept tag keeps the image, per position, e.g. `tag prod-1 matches … prod-*`. */
+  readonly tagKeeps: ReadonlyMap<number, readonly string[]>;
+  /** With a {@link TagScan}: the position of the image carrying each wanted tag. */
+  readonly byTag: ReadonlyMap<string, number>;
+}
+
+/**
+ * What else the pass tests on each tag, so that each tag string is read once in a plan (a pass over 100,000
+ * images' tags costs more in memory reads than the tests in it).
+ */
+export interface TagScan {
+  readonly policy: LifecyclePolicy;
+  /** The policy's tagged-rule filters (lifecycle-kernels.ts policyFilters). */
+  readonly filters: readonly MaskedFilter[];
+  /** `keepTagPatterns`, compiled: a tag matching one keeps its image. */
+  readonly keepers: readonly { readonly pattern: string; readonly test: TagTest }[];
+  /** Tags whose image's position is wanted (uses that name a tag). */
+  readonly wanted: ReadonlySet<string>;
 }
 
 /** The time that orders windows and ages `sinceImagePushed`: push time, or last activation for restored images. */
@@ -37,7 +61,10 @@ export function pushTimeOf(image: LifecycleImage): number {
 }
 
 /** Reads the columns of `images` in one pass (see {@link ImageColumns}). */
-export function imageColumns(images: readonly (LifecycleImage | RepositoryImage)[]): ImageColumns {
+export function imageColumns(
+  images: readonly (LifecycleImage | RepositoryImage)[],
+  scan?: TagScan,
+): ImageColumns {
   const n = images.length;
   const columns = {
     n,
@@ -51,10 +78,51 @@ export function imageColumns(images: readonly (LifecycleImage | RepositoryImage)
     referencing: [] as number[],
     referrers: [] as number[],
     indexWithoutReferences: false,
+    ...(scan === undefined ? {} : { matched: new Int32Array(n), filtersOf: scan.policy }),
+    tagKeeps: new Map<number, string[]>(),
+    byTag: new Map<string, number>(),
   };
   // The loop in a function of its own, so it is compiled whole rather than on the fly on every call.
   columns.indexWithoutReferences = fillColumns(images as readonly RepositoryImage[], columns);
+  if (scan !== undefined) scanTags(scan, columns);
   return columns;
+}
+
+/** The {@link TagScan} over every tagged image's tags. */
+function scanTags(
+  scan: TagScan,
+  c: {
+    tags: readonly (readonly string[])[];
+    archived: Uint8Array;
+    matched?: Int32Array;
+    tagKeeps: Map<number, string[]>;
+    byTag: Map<string, number>;
+  },
+): void {
+  const { filters, keepers, wanted } = scan;
+  const matched = c.matched as Int32Array;
+  for (let i = 0; i < c.tags.length; i++) {
+    const tags = c.tags[i] as readonly string[];
+    if (tags.length === 0) continue;
+    let bits = 0;
+    for (let b = 0; b < filters.length; b++) {
+      const f = filters[b] as MaskedFilter;
+      if (c.archived[i] === f.archive && tagsMatch(f.tests, tags)) bits |= f.bit;
+    }
+    matched[i] = bits;
+    for (let t = 0; t < tags.length; t++) {
+      const tag = tags[t] as string;
+      for (const keeper of keepers) {
+        if (!tagTestMatches(keeper.test, tag)) continue;
+        const reason = `tag ${tag} matches keepTagPatterns ${keeper.pattern}`;
+        const list = c.tagKeeps.get(i);
+        if (list === undefined) c.tagKeeps.set(i, [reason]);
+        else list.push(reason);
+        break;
+      }
+      if (wanted.size > 0 && wanted.has(tag)) c.byTag.set(tag, i);
+    }
+  }
 }
 
 /** Fills the columns from the images; true when some index's children are not known. */

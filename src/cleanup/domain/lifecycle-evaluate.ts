@@ -2,13 +2,12 @@ import { wildcardMatch } from '../../shared/wildcard.ts';
 import { type ImageColumns, imageColumns, positionsIn, pushTimeOf } from './image-columns.ts';
 import {
   eligible,
-  type MaskedFilter,
+  policyFilters,
   select,
   shield,
   sortOldestFirst,
   type Taking,
   tagBits,
-  tagTests,
   takeBeyond,
   takeOlder,
   youngestFirst,
@@ -216,21 +215,15 @@ export function evaluatePositions(
   const selected = new Uint8Array(n);
   let youngest: Uint32Array | undefined;
   const minArchiveMs = LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS;
-  // The tagged rules' filters, up to 31 of them, as bits of one answer per image (see tagBits).
-  const testsOf = rules.map((rule) => (rule.selection.tagStatus === 'tagged' ? tagTests(rule) : undefined));
-  const bitOf = new Int32Array(rules.length);
-  const filters: MaskedFilter[] = [];
-  for (let r = 0; r < rules.length; r++) {
-    const tests = testsOf[r];
-    if (tests === undefined || filters.length === 31) continue;
-    bitOf[r] = 1 << filters.length;
-    filters.push({
-      tests,
-      archive: ruleStorageClass(rules[r] as LifecycleRule) === 'archive' ? 1 : 0,
-      bit: bitOf[r] as number,
-    });
-  }
-  const matched = filters.length > 0 ? tagBits(filters, tagged, archived, tagsOf) : new Int32Array(0);
+  // The tagged rules' filters, up to 31 of them, as bits of one answer per image (see tagBits): read in the
+  // columns' pass when the caller had it test them (the plan does), else here.
+  const { testsOf, bitOf, filters } = policyFilters(rules);
+  const matched =
+    columns.matched !== undefined && columns.filtersOf === policy
+      ? columns.matched
+      : filters.length > 0
+        ? tagBits(filters, tagged, archived, tagsOf)
+        : new Int32Array(0);
   for (let r = 0; r < rules.length; r++) {
     const rule = rules[r] as LifecycleRule;
     const status = rule.selection.tagStatus;

@@ -1,5 +1,5 @@
 import { wildcardToRegExp } from '../../shared/wildcard.ts';
-import type { LifecycleRule } from './lifecycle-policy.ts';
+import { type LifecycleRule, ruleStorageClass } from './lifecycle-policy.ts';
 
 /**
  * The lifecycle engine's loops over every image, one small function each (lifecycle-evaluate.ts calls them).
@@ -21,7 +21,8 @@ export interface TagTest {
   readonly re: RegExp | undefined;
 }
 
-function tagTestMatches(t: TagTest, tag: string): boolean {
+/** Whether one tag passes one compiled entry. */
+export function tagTestMatches(t: TagTest, tag: string): boolean {
   switch (t.kind) {
     case 0:
       return tag === t.a;
@@ -43,18 +44,40 @@ function tagTestMatches(t: TagTest, tag: string): boolean {
  */
 export function tagTests(rule: LifecycleRule): TagTest[] | undefined {
   const s = rule.selection;
-  if (s.tagPatternList) {
-    return s.tagPatternList.map((pattern): TagTest => {
-      const parts = pattern.split('*');
-      const [first = '', middle = '', last] = parts;
-      if (parts.length === 1) return { kind: 0, a: pattern, b: '', re: undefined };
-      if (parts.length === 2) return { kind: 1, a: first, b: middle, re: undefined };
-      if (parts.length === 3 && first === '' && last === '')
-        return { kind: 2, a: middle, b: '', re: undefined };
-      return { kind: 3, a: '', b: '', re: wildcardToRegExp(pattern) };
+  if (s.tagPatternList) return s.tagPatternList.map(wildcardTest);
+  return s.tagPrefixList?.map((p): TagTest => ({ kind: 4, a: p, b: '', re: undefined }));
+}
+
+/** An ECR wildcard (`*` any run of characters) compiled to a {@link TagTest}: the same answers as its RegExp. */
+export function wildcardTest(pattern: string): TagTest {
+  const parts = pattern.split('*');
+  const [first = '', middle = '', last] = parts;
+  if (parts.length === 1) return { kind: 0, a: pattern, b: '', re: undefined };
+  if (parts.length === 2) return { kind: 1, a: first, b: middle, re: undefined };
+  if (parts.length === 3 && first === '' && last === '') return { kind: 2, a: middle, b: '', re: undefined };
+  return { kind: 3, a: '', b: '', re: wildcardToRegExp(pattern) };
+}
+
+/** The tagged rules' filters of a policy, by priority, each with its bit (up to 31; the rest are tested apart). */
+export function policyFilters(rules: readonly LifecycleRule[]): {
+  readonly testsOf: readonly (readonly TagTest[] | undefined)[];
+  readonly bitOf: Int32Array;
+  readonly filters: readonly MaskedFilter[];
+} {
+  const testsOf = rules.map((rule) => (rule.selection.tagStatus === 'tagged' ? tagTests(rule) : undefined));
+  const bitOf = new Int32Array(rules.length);
+  const filters: MaskedFilter[] = [];
+  for (let r = 0; r < rules.length; r++) {
+    const tests = testsOf[r];
+    if (tests === undefined || filters.length === 31) continue;
+    bitOf[r] = 1 << filters.length;
+    filters.push({
+      tests,
+      archive: ruleStorageClass(rules[r] as LifecycleRule) === 'archive' ? 1 : 0,
+      bit: bitOf[r] as number,
     });
   }
-  return s.tagPrefixList?.map((p): TagTest => ({ kind: 4, a: p, b: '', re: undefined }));
+  return { testsOf, bitOf, filters };
 }
 
 /** AND over the entries, ANY over the (non-empty) tags. */

@@ -91,19 +91,6 @@ export function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Arra
   else list.push(value);
 }
 
-/** The position of the image carrying each of `wanted` tags (a tag is on one image of a repository). */
-export function tagPositions(
-  tagsOf: readonly (readonly string[])[],
-  wanted: ReadonlySet<string>,
-): Map<string, number> {
-  const found = new Map<string, number>();
-  for (let i = 0; i < tagsOf.length; i++) {
-    const tags = tagsOf[i] as readonly string[];
-    for (let t = 0; t < tags.length; t++) if (wanted.has(tags[t] as string)) found.set(tags[t] as string, i);
-  }
-  return found;
-}
-
 /**
  * The evaluation's answer as what the plan changes: the kind (NONE, EXPIRE, TRANSITION) and rule priority of
  * each image taken, and the positions taken in order, with room for referrers that join them later.

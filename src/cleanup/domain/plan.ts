@@ -1,7 +1,7 @@
-import { wildcardToRegExp } from '../../shared/wildcard.ts';
 import { imageColumns, positionsIn } from './image-columns.ts';
 import type { ImageUse, RepositoryImage, SignalDoubt } from './images.ts';
 import { evaluatePositions } from './lifecycle-evaluate.ts';
+import { policyFilters, wildcardTest } from './lifecycle-kernels.ts';
 import type { LifecyclePolicy } from './lifecycle-policy.ts';
 import {
   append,
@@ -15,7 +15,6 @@ import {
   positionsOfType,
   protectedOf,
   TRANSITION,
-  tagPositions,
   takenOf,
 } from './plan-kernels.ts';
 
@@ -134,7 +133,8 @@ function protectionReasons(
   columns: {
     tags: readonly (readonly string[])[];
     plain: Uint8Array;
-    byTag: Map<string, number>;
+    byTag: ReadonlyMap<string, number>;
+    tagKeeps: ReadonlyMap<number, readonly string[]>;
     childrenUnknown: boolean;
   },
   push: Float64Array,
@@ -152,31 +152,16 @@ function protectionReasons(
     if (i !== undefined) add(i, use.reason);
   }
   const now = input.now.getTime();
-  const { minAgeDays, keepTagPatterns } = input.protect;
+  const { minAgeDays } = input.protect;
   const young = `younger than ${minAgeDays} days (minAgeDays)`;
   const youngMs = minAgeDays * DAY_MS;
-  // The RegExp decides; a tag without the pattern's literal head and tail can't match it, and most tags don't.
-  const keepers = keepTagPatterns.map((pattern) => {
-    const parts = pattern.split('*');
-    return {
-      pattern,
-      re: wildcardToRegExp(pattern),
-      head: parts[0] ?? '',
-      tail: parts[parts.length - 1] ?? '',
-    };
-  });
   const childrenUnknown = columns.childrenUnknown;
+  const { tagKeeps } = columns;
   for (let i = 0; i < plain.length; i++) {
     if (minAgeDays > 0 && now - (push[i] as number) < youngMs) add(i, young);
+    const keeps = tagKeeps.size > 0 ? tagKeeps.get(i) : undefined;
+    if (keeps !== undefined) for (const reason of keeps) add(i, reason);
     const tags = tagsOf[i] as readonly string[];
-    for (let t = 0; t < tags.length && keepers.length > 0; t++) {
-      const tag = tags[t] as string;
-      for (const { pattern, re, head, tail } of keepers)
-        if (tag.startsWith(head) && tag.endsWith(tail) && re.test(tag)) {
-          add(i, `tag ${tag} matches keepTagPatterns ${pattern}`);
-          break;
-        }
-    }
     if (childrenUnknown && tags.length === 0 && plain[i] === 1)
       add(i, 'may be an index child: what an index here references is unknown (snapshot, archived index)');
   }
@@ -209,15 +194,22 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   const usedTags = new Set(
     uses.flatMap((u) => (u.digest === undefined && u.tag !== undefined ? [u.tag] : [])),
   );
-  // One pass over the images for everything the engine and the plan read of them (see image-columns.ts).
-  const columns = imageColumns(images);
+  // One pass over the images for everything the engine and the plan read of them, and one over their tags for
+  // every tag test (see image-columns.ts).
+  const rules = [...input.policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
+  const columns = imageColumns(images, {
+    policy: input.policy,
+    filters: policyFilters(rules).filters,
+    keepers: input.protect.keepTagPatterns.map((pattern) => ({ pattern, test: wildcardTest(pattern) })),
+    wanted: usedTags,
+  });
   const { tags: tagsOf, plain, sizes } = columns;
   const childrenUnknown = input.indexChildrenUnknown === true || columns.indexWithoutReferences;
   const referred: string[] = [];
   for (const i of columns.referencing) for (const child of images[i]?.references ?? []) referred.push(child);
   for (const i of columns.referrers) referred.push(images[i]?.subjectDigest as string);
   const linked = [...new Set([...columns.referencing, ...columns.referrers])];
-  const byTag = usedTags.size > 0 ? tagPositions(tagsOf, usedTags) : new Map<string, number>();
+  const { byTag } = columns;
   for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
   const positionOf = positionsIn(columns.digests, referred);
   const evaluation = evaluatePositions(input.policy, images, input.now, positionOf, columns);
@@ -239,7 +231,7 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   for (const [i, heldBy] of held)
     keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
 
-  const gathered = { tags: tagsOf, plain, byTag, childrenUnknown };
+  const gathered = { tags: tagsOf, plain, byTag, tagKeeps: columns.tagKeeps, childrenUnknown };
   const reasons = protectionReasons(input, uses, gathered, push, positionOf);
   for (const [i, list] of reasons) {
     if (takenType[i] === NONE) continue;
