@@ -3,7 +3,12 @@ import type { AuditReport } from './domain/audit.ts';
 import { CONTROL_IDS, type Finding, type FindingStatus } from './domain/control.ts';
 
 /** How a status reads in the table: drift stands out, the rest stays quiet. */
-const CELL: Record<FindingStatus, string> = { pass: 'pass', drift: 'DRIFT', unknown: 'unknown' };
+const CELL: Record<FindingStatus, string> = {
+  pass: 'pass',
+  drift: 'DRIFT',
+  unknown: 'unknown',
+  fixed: 'fixed',
+};
 
 function subjectName(finding: Finding): string {
   return finding.subject.kind === 'repository' ? finding.subject.repositoryName : finding.subject.item;
@@ -32,7 +37,8 @@ export function auditText(report: AuditReport): string {
   const s = report.summary;
   let out =
     `registry ${report.registryId}: ${s.repositories} repositor${s.repositories === 1 ? 'y' : 'ies'}, ` +
-    `${s.checks} checks: ${s.pass} pass, ${s.drift} drift, ${s.unknown} unknown\n`;
+    `${s.checks} checks: ${s.pass} pass, ${s.fixed > 0 ? `${s.fixed} fixed, ` : ''}${s.drift} drift, ` +
+    `${s.unknown} unknown\n`;
   const columns = CONTROL_IDS.filter((id) =>
     report.repositories.some((r) => r.findings.some((f) => f.controlId === id)),
   );

@@ -19,24 +19,68 @@ sentinel.config.yml): \`compliance.defaults\`, replaced check by check by the re
 (\`compliance.groups.G\`, groups from \`repositoryGroups\`; \`false\` turns a check off), and
 \`compliance.registry\`. \`ecr-sentinel config validate\` checks it.
 
-Read-only: audit reads ECR (DescribeRepositories, GetLifecyclePolicy, GetRepositoryPolicy, ListTagsForResource,
-BatchGetRepositoryScanningConfiguration, DescribeRegistry, GetRegistryScanningConfiguration,
+Read-only unless --enforce: audit reads ECR (DescribeRepositories, GetLifecyclePolicy, GetRepositoryPolicy,
+ListTagsForResource, BatchGetRepositoryScanningConfiguration, DescribeRegistry, GetRegistryScanningConfiguration,
 DescribeRepositoryCreationTemplates) and changes nothing. A read that fails (access denied, throttled past
 retries) makes the checks that need it "unknown", with the reason: never drift.
 
-Output: a table of repositories × checks (pass, DRIFT, unknown, - when off), the registry's items, then each
-drift with the expected and actual state and the fix, and each unknown with its error. --json prints the audit
-report: { "generatedAt", "registryId", "repositories": [ { "repositoryName", "group", "findings": [
-{ "controlId", "status": "pass" | "drift" | "unknown", "expected", "actual", "fix", "error", … } ] } ],
-"registry": [ findings ], "summary": { "pass", "drift", "unknown", … } }.
+--enforce: fixes the drift of checks whose mode is enforce (\`mode: enforce\` in the config; audit is the
+default) where a fix exists: the repository added to the registry's scanning rule
+(PutRegistryScanningConfiguration), tag mutability (PutImageTagMutability), the group's lifecycle policy
+template (PutLifecyclePolicy), offending repository policy statements removed, the others kept
+(SetRepositoryPolicy; DeleteRepositoryPolicy when every statement offends: the policy, never the repository),
+required tags with configured values (TagResource), replication (PutReplicationConfiguration) and creation
+templates (Create/UpdateRepositoryCreationTemplate). Encryption can't change after creation: never fixed, its
+drift stays with the fix to do by hand. Nothing deletes a repository or an image. Each action is recorded with
+the state before and after, applied or failed with its error (one failure doesn't stop the others); then the
+touched repositories are read back and audited again: a fixed drift shows as "fixed", what remains as DRIFT.
 
-Exit codes: 0 every check passes; 1 drift (even if some checks are unknown); 2 a check could not be read
-(no drift found), bad usage (a bad --repository, a repository that does not exist, an invalid or missing
-config, no compliance checks configured) or an AWS error.
+Output: a table of repositories × checks (pass, DRIFT, fixed, unknown, - when off), the registry's items, then
+each drift with the expected and actual state and the fix, and each unknown with its error; with --enforce,
+first each action (before -> after, or its error). --json prints the audit report: { "generatedAt",
+"registryId", "repositories": [ { "repositoryName", "group", "findings": [ { "controlId", "status": "pass" |
+"drift" | "fixed" | "unknown", "expected", "actual", "fix", "error", … } ] } ], "registry": [ findings ],
+"summary": { "pass", "drift", "fixed", "unknown", … } }, and with --enforce "enforcement": { "actions": [ {
+"controlId", "action", "repositoryNames", "input", "before", "after", "outcome": "applied" | "failed", "error" }
+], "skipped": [ { "controlId", "subject", "reason" } ] }.
+
+Exit codes: 0 every check passes; 1 drift (even if some checks are unknown); 2 a check could not be read (no
+drift found), bad usage (a bad --repository, a repository that does not exist, an invalid or missing config, no
+compliance checks configured) or an AWS error. With --enforce they say the state afterwards: 0 every check
+passes or was fixed, 1 drift remains (a failed action's, an audit-mode check's, one enforce can't fix).
 
 AWS access as usual (credentials, AWS_PROFILE, AWS_REGION); --endpoint-url (or AWS_ENDPOINT_URL) for the
 local sandbox, e.g. http://127.0.0.1:4566.
 
 Examples:
   ecr-sentinel audit
-  ecr-sentinel audit --repository orders-api-prod --json`;
+  ecr-sentinel audit --repository orders-api-prod --json
+  ecr-sentinel audit --enforce`;
+
+/** The `--help` text of `repo ensure` (cli.ts). */
+export const REPO_ENSURE_HELP = `
+The step a pipeline runs before its first push, instead of a build script's create-repository calls.
+
+The repository's group (repositoryGroups, first match) gives its desired state, from the \`compliance:\` section
+of the configuration (--config, default sentinel.config.yml), as \`audit\` checks it.
+
+A repository that does not exist is created compliant by construction: CreateRepository with the group's tag
+mutability (and exclusion filters), encryption, scan on push and the required tags whose value the config gives
+(resourceTags.values); then what CreateRepository can't set: the group's lifecycle policy template
+(PutLifecyclePolicy) and, when the group needs continuous or enhanced scanning, the registry's scanning rule.
+An existing repository is brought to the desired state by the same fixes as \`audit --enforce\`, for every
+check whatever its mode (naming the repository is the request). Nothing is deleted; encryption drift on an
+existing repository can't be fixed and is reported. A repository that already complies is left alone: "already
+compliant", no write call.
+
+Output: what was created, each action (before -> after, or its error) and the repository's checks afterwards.
+--json: { "repositoryName", "group", "created": { CreateRepository input } | null, "alreadyCompliant",
+"actions": [ … as audit --enforce ], "skipped": [ … ], "findings": [ … ], "summary": { … } }.
+
+Exit codes: 0 the repository complies; 1 drift remains (encryption of an existing repository, a failed action,
+a fix the config can't give such as a tag without a value); 2 a bad NAME (ECR's repository name rules), an
+invalid or missing config, no compliance checks configured, a check that could not be read, or an AWS error.
+
+Examples:
+  ecr-sentinel repo ensure orders-api-dev
+  ecr-sentinel repo ensure services/payments --config sentinel.config.yml --json`;

@@ -1,10 +1,11 @@
 /**
- * `ecr-sentinel audit`: the command as `--help` shows it (name, options, help text). What it does is in
- * cli-actions.ts, loaded when it runs, so `--help` and every other command load none of it.
+ * `ecr-sentinel audit` and `ecr-sentinel repo ensure`: the commands as `--help` shows them (names, options, help
+ * text). What they do is in cli-actions.ts, loaded when one runs, so `--help` and every other command load none
+ * of it.
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
-import { AUDIT_HELP } from './cli-help.ts';
+import { AUDIT_HELP, REPO_ENSURE_HELP } from './cli-help.ts';
 
 /** The options of `audit`, as commander parses them. */
 export interface AuditOptions {
@@ -13,16 +14,26 @@ export interface AuditOptions {
   region?: string;
   endpointUrl?: string;
   json?: boolean;
+  enforce?: boolean;
+}
+
+/** The options of `repo ensure`, as commander parses them. */
+export interface RepoEnsureOptions {
+  config: string;
+  region?: string;
+  endpointUrl?: string;
+  json?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** Register `audit`. */
+/** Register `audit` and `repo ensure`. */
 export function registerComplianceCommands(program: Command): void {
   program
     .command('audit')
     .description(
-      'Check repositories and the registry against the compliance section of the config; read-only',
+      'Check repositories and the registry against the compliance section of the config; with --enforce, fix ' +
+        'the drift of checks in enforce mode',
     )
     .option('-c, --config <file>', 'configuration file (the desired state: compliance)', DEFAULT_CONFIG_PATH)
     .option(
@@ -31,9 +42,27 @@ export function registerComplianceCommands(program: Command): void {
       collect,
       [],
     )
+    .option('--enforce', 'apply the fixes of checks whose mode is enforce, then audit again')
     .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
     .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
-    .option('--json', 'print the audit report as JSON')
+    .option('--json', 'print the audit report (and with --enforce the actions and their outcome) as JSON')
     .addHelpText('after', AUDIT_HELP)
     .action(async (options: AuditOptions) => (await import('./cli-actions.ts')).auditCommand(options));
+
+  const repo = program.command('repo').description('Repositories held at their desired state');
+  repo
+    .command('ensure')
+    .argument('<name>', 'the repository')
+    .description(
+      "Create the repository compliant with its group's desired state, or bring an existing one to it; " +
+        'a no-op when it already is',
+    )
+    .option('-c, --config <file>', 'configuration file (the desired state: compliance)', DEFAULT_CONFIG_PATH)
+    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
+    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    .option('--json', 'print what was done and the resulting checks as JSON')
+    .addHelpText('after', REPO_ENSURE_HELP)
+    .action(async (name: string, options: RepoEnsureOptions) =>
+      (await import('./cli-actions.ts')).repoEnsureCommand(name, options),
+    );
 }

@@ -1,3 +1,5 @@
+import type { ActionOutcome, EnforcementAction } from './domain/enforcement.ts';
+import type { CreateRepositoryInput } from './domain/ensure.ts';
 import type { RegistryState, RepositoryState } from './domain/state.ts';
 
 export type { RegistryState, RepositoryState } from './domain/state.ts';
@@ -24,4 +26,14 @@ export interface ObservedStateReader {
 /** A repository asked for by name that the registry does not hold. */
 export class UnknownRepositoryError extends Error {
   override readonly name = 'UnknownRepositoryError';
+}
+
+/** Applies enforcement's actions; each outcome recorded (applied, or failed with its error), none thrown. */
+export interface Enforcer {
+  apply(actions: readonly EnforcementAction[]): Promise<ActionOutcome[]>;
+}
+
+/** Creates a repository; `created: false` when it already exists (left as it is). */
+export interface RepositoryCreator {
+  create(input: CreateRepositoryInput): Promise<{ created: boolean; repositoryArn?: string }>;
 }

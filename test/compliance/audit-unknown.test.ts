@@ -86,7 +86,7 @@ describe('audit with reads that failed', () => {
       unknownRepositories: ['b-unread'],
       driftedRepositories: ['a-ok', 'b-unread'],
     });
-    expect(report.summary.byControl['lifecycle-policy']).toEqual({ pass: 0, drift: 1, unknown: 1 });
+    expect(report.summary.byControl['lifecycle-policy']).toEqual({ pass: 0, drift: 1, unknown: 1, fixed: 0 });
     expect(report.summary.checks).toBe(report.summary.pass + report.summary.drift + report.summary.unknown);
   });
 

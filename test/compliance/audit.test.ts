@@ -98,7 +98,7 @@ describe('audit', () => {
       fixable: 5,
       driftedRepositories: ['orders-bad', 'sandbox-x'],
     });
-    expect(report.summary.byControl.scanning).toEqual({ pass: 1, drift: 2, unknown: 0 });
+    expect(report.summary.byControl.scanning).toEqual({ pass: 1, drift: 2, unknown: 0, fixed: 0 });
   });
 });
 

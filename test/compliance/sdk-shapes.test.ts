@@ -1,5 +1,6 @@
 import type {
   CreateRepositoryCreationTemplateRequest,
+  CreateRepositoryRequest,
   PutImageTagMutabilityRequest,
   PutLifecyclePolicyRequest,
   PutRegistryScanningConfigurationRequest,
@@ -14,6 +15,7 @@ import type {
 } from '@aws-sdk/client-ecr';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { EcrCall } from '../../src/compliance/domain/control.ts';
+import type { CreateRepositoryInput } from '../../src/compliance/domain/ensure.ts';
 import type {
   CreationTemplateUse,
   EncryptionType,
@@ -60,6 +62,7 @@ describe('compliance ECR shapes match @aws-sdk/client-ecr', () => {
     expectTypeOf<
       InputOf<'UpdateRepositoryCreationTemplate'>
     >().toExtend<UpdateRepositoryCreationTemplateRequest>();
+    expectTypeOf<DeepMutable<CreateRepositoryInput>>().toExtend<CreateRepositoryRequest>();
   });
 
   it('uses the SDK’s enum values, all of them', () => {

@@ -87,6 +87,8 @@ export interface AuditSummary {
   readonly checks: number;
   readonly pass: number;
   readonly drift: number;
+  /** Drift enforce fixed (in enforcement's report only; they pass now). */
+  readonly fixed: number;
   /** Checks whose input could not be read: neither pass nor drift. */
   readonly unknown: number;
   /** Drift enforce could fix (whatever the mode). */
@@ -127,10 +129,14 @@ export function checkRepository(
   return findings;
 }
 
-function summarise(repositories: readonly RepositoryAudit[], registry: readonly Finding[]): AuditSummary {
+/** The summary of these findings (enforcement recomputes it after replacing findings with their re-check). */
+export function summarise(
+  repositories: readonly RepositoryAudit[],
+  registry: readonly Finding[],
+): AuditSummary {
   const all = [...repositories.flatMap((r) => r.findings), ...registry];
   const byControl = Object.fromEntries(
-    CONTROL_IDS.map((id) => [id, { pass: 0, drift: 0, unknown: 0 }]),
+    CONTROL_IDS.map((id) => [id, { pass: 0, drift: 0, unknown: 0, fixed: 0 }]),
   ) as Record<ControlId, Record<FindingStatus, number>>;
   for (const f of all) byControl[f.controlId][f.status] += 1;
   const drifted = all.filter((f) => f.status === 'drift');
@@ -141,6 +147,7 @@ function summarise(repositories: readonly RepositoryAudit[], registry: readonly 
     checks: all.length,
     pass: all.filter((f) => f.status === 'pass').length,
     drift: drifted.length,
+    fixed: all.filter((f) => f.status === 'fixed').length,
     unknown: all.filter((f) => f.status === 'unknown').length,
     fixable: drifted.filter((f) => f.fixable).length,
     driftedRepositories: withStatus('drift'),
@@ -201,4 +208,9 @@ export function audit(input: {
     registry,
     summary: summarise(repositories, registry),
   };
+}
+
+/** The report without its registry findings (`repo ensure` answers for one repository, not the registry). */
+export function repositoriesOnly(report: AuditReport): AuditReport {
+  return { ...report, registry: [], summary: summarise(report.repositories, []) };
 }

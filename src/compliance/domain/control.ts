@@ -93,9 +93,10 @@ export type Subject =
 
 /**
  * `unknown`: what the check needs could not be read (access denied, throttled…), so it is neither passed nor
- * drifted; `error` says which read and why.
+ * drifted; `error` says which read and why. `fixed`: it drifted, enforce applied the fix and the check passes on
+ * the state read back afterwards (only enforcement's report has it: see `settleEnforcement`).
  */
-export const FINDING_STATUSES = ['pass', 'drift', 'unknown'] as const;
+export const FINDING_STATUSES = ['pass', 'drift', 'unknown', 'fixed'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 export interface Finding {
