@@ -54,7 +54,8 @@ async function awsEcrError(...args: string[]): Promise<string> {
   throw new Error(`aws ecr ${args.join(' ')} unexpectedly succeeded`);
 }
 
-describe('ECR emulator through the AWS CLI', () => {
+// Every step runs the AWS CLI (1–4 s a call on a loaded 2-core machine), a dozen calls in a test.
+describe('ECR emulator through the AWS CLI', { timeout: 120_000 }, () => {
   const repo = uniqueName('cli');
   let dir: string;
 
