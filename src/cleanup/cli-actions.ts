@@ -17,6 +17,7 @@ import {
 } from '../shared/cli.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
 import { ulid } from '../shared/ulid.ts';
+import { humanBytes } from '../shared/units.ts';
 import { applyRepositoryPlan } from './apply-cleanup.ts';
 import type { ApplyOptions, PlanOptions } from './cli.ts';
 import type { ComposedCleanup } from './compose.ts';
@@ -240,7 +241,7 @@ async function confirm(plan: CleanupPlan): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(
-      `Delete ${s.expiringImageTotalCount} images (${(s.bytesReclaimed / 1024 ** 3).toFixed(2)} GB)` +
+      `Delete ${s.expiringImageTotalCount} images (${humanBytes(s.bytesReclaimed)})` +
         `${s.transitioningImageTotalCount > 0 ? ` and archive ${s.transitioningImageTotalCount}` : ''}? [y/N] `,
     );
     return /^y(es)?$/i.test(answer.trim());

@@ -4,7 +4,7 @@
  */
 
 import { JsonSlices, jsonPieces, textTable } from '../shared/cli.ts';
-import { humanBytes } from '../shared/units.ts';
+import { humanBytes, usd } from '../shared/units.ts';
 import type { PlannedImage, ProtectedImage } from './domain/plan.ts';
 import type { CleanupPlan, PlannedRepository } from './plan-cleanup.ts';
 
@@ -160,7 +160,6 @@ export function planJsonPieces(plan: CleanupPlan, extra: Record<string, unknown>
 /** The JSON document's type (what `--json` prints). */
 export type PlanJson = ReturnType<typeof planJson>;
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
 const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(2);
 
 /** The human form: one row per repository, then the images each would lose (at most `limit` listed per repository). */

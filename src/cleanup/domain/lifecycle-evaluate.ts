@@ -1,5 +1,4 @@
-import { wildcardMatch } from '../../shared/wildcard.ts';
-import { type ImageColumns, imageColumns, positionsIn, pushTimeOf } from './image-columns.ts';
+import { type ImageColumns, imageColumns, positionsIn } from './image-columns.ts';
 import {
   eligible,
   policyFilters,
@@ -90,30 +89,6 @@ export interface LifecycleEvaluation {
   readonly transitioned: readonly string[];
 }
 
-/** True when each entry of the list matches some tag of the image (prefix or wildcard). */
-export function tagFilterMatches(rule: LifecycleRule, tags: readonly string[]): boolean {
-  const s = rule.selection;
-  switch (s.tagStatus) {
-    case 'any':
-      return true;
-    case 'untagged':
-      return tags.length === 0;
-    case 'tagged': {
-      if (tags.length === 0) return false;
-      if (s.tagPatternList) return s.tagPatternList.every((p) => tags.some((t) => wildcardMatch(p, t)));
-      if (s.tagPrefixList) return s.tagPrefixList.every((p) => tags.some((t) => t.startsWith(p)));
-      return false;
-    }
-  }
-}
-
-/** Whether a rule sees an image at all: its storage class and its tag filter. */
-export function ruleSelects(rule: LifecycleRule, image: LifecycleImage): boolean {
-  return ruleStorageClass(rule) === image.storageClass && tagFilterMatches(rule, image.tags);
-}
-
-export { pushTimeOf };
-
 /** The time `sinceImagePulled` ages: the latest of last pull and last activation, else push time. */
 export function pullTimeOf(image: LifecycleImage): number {
   const pulled = image.lastPulledAt?.getTime();
@@ -128,17 +103,6 @@ function decisionOf(rule: LifecycleRule): LifecycleDecision {
     : { rulePriority: rule.rulePriority, action: { type: 'expire' } };
 }
 
-/** The position (in `images`) of each of `digests` that is there (see {@link positionsIn}). */
-export function positionsOf(
-  images: readonly LifecycleImage[],
-  digests: Iterable<string>,
-): Map<string, number> {
-  return positionsIn(
-    images.map((image) => image.digest),
-    digests,
-  );
-}
-
 /** {@link evaluateLifecyclePolicy}'s answer by position in `images` (what the plan builds on). */
 export interface PositionalEvaluation {
   /** Index into `decisions` of the rule that takes each image; -1: kept. */
@@ -146,7 +110,7 @@ export interface PositionalEvaluation {
   readonly decisions: readonly LifecycleDecision[];
   /** Images a rule would take but a kept index holds, by position. */
   readonly held: ReadonlyMap<number, { rulePriority: number; indexDigests: string[] }>;
-  /** {@link pushTimeOf} of each image. */
+  /** Each image's push time, or last activation when restored (image-columns.ts pushTimeOf). */
   readonly push: Float64Array;
   /** Positions sorted oldest first (ties by digest). */
   oldestFirst(): Uint32Array;
@@ -160,7 +124,7 @@ export interface PositionalEvaluation {
  * The evaluation by position. Sized for repositories of 100,000+ images: state lives in typed arrays indexed by
  * position rather than maps keyed by digest (digests are unique within a repository's listing), tag filters are
  * compiled once per rule, and the images are sorted once so every `imageCountMoreThan` window is a walk.
- * `positionOf` must hold at least every digest an index references (see {@link positionsOf}); built when absent.
+ * `positionOf` must hold at least every digest an index references (image-columns.ts positionsIn); built when absent.
  */
 export function evaluatePositions(
   policy: LifecyclePolicy,

@@ -38,9 +38,9 @@ export function tagTestMatches(t: TagTest, tag: string): boolean {
 }
 
 /**
- * A rule's tag filter (for a tagged rule) compiled once, not per image: the same answers as `tagFilterMatches`
- * (lifecycle-evaluate.ts). An ECR wildcard is a plain string operation for `abc`, `abc*`, `*abc`, `*abc*`, `a*b`,
- * a RegExp otherwise; undefined: a tagged rule without a list, which matches nothing.
+ * A rule's tag filter (for a tagged rule) compiled once, not per image: each entry of the list must match some
+ * tag of the image (a prefix, or an ECR wildcard). A wildcard is a plain string operation for `abc`, `abc*`,
+ * `*abc`, `*abc*`, `a*b`, a RegExp otherwise; undefined: a tagged rule without a list, which matches nothing.
  */
 export function tagTests(rule: LifecycleRule): TagTest[] | undefined {
   const s = rule.selection;
