@@ -19,6 +19,7 @@ import {
   type LifecycleStorageClass,
   ruleStorageClass,
 } from './lifecycle-policy.ts';
+import { FRESH, type Scratch, withScratch } from './scratch.ts';
 
 /**
  * Evaluates an ECR lifecycle policy against a repository's images the way ECR does (pure; `now` is an argument).
@@ -125,14 +126,17 @@ export interface PositionalEvaluation {
  * position rather than maps keyed by digest (digests are unique within a repository's listing), tag filters are
  * compiled once per rule, and the images are sorted once so every `imageCountMoreThan` window is a walk.
  * `positionOf` must hold at least every digest an index references (image-columns.ts positionsIn); built when absent.
+ * The typed arrays come from `scratch`: the answer must not outlive it (see scratch.ts).
  */
 export function evaluatePositions(
   policy: LifecyclePolicy,
   images: readonly LifecycleImage[],
   now: Date,
   positionOf?: ReadonlyMap<string, number>,
-  columns: ImageColumns = imageColumns(images),
+  given?: ImageColumns,
+  scratch: Scratch = FRESH,
 ): PositionalEvaluation {
+  const columns = given ?? imageColumns(images, undefined, scratch);
   const nowMs = now.getTime();
   const n = images.length;
   const rules = [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
@@ -141,7 +145,7 @@ export function evaluatePositions(
   const tagsOf = columns.tags;
   let sorted: Uint32Array | undefined;
   const oldestFirst = () => {
-    sorted ??= sortOldestFirst(columns.digests, push);
+    sorted ??= sortOldestFirst(columns.digests, push, scratch);
     return sorted;
   };
 
@@ -149,7 +153,7 @@ export function evaluatePositions(
   // archived only when every such index is expired or archived (now or already). Repeat until stable, since
   // holding an index back holds its children back too.
   const parents = new Map<number, number[]>();
-  const isChild = new Uint8Array(n);
+  const isChild = scratch.u8(n);
   if (referencing.length > 0) {
     const where =
       positionOf ??
@@ -170,13 +174,13 @@ export function evaluatePositions(
   }
 
   const t: Taking = {
-    takenBy: new Int32Array(n).fill(-1),
-    shielded: new Uint8Array(n),
+    takenBy: scratch.i32(n).fill(-1),
+    shielded: scratch.u8(n),
     isChild,
     children: [],
   };
   const { takenBy } = t;
-  const selected = new Uint8Array(n);
+  const selected = scratch.u8(n);
   let youngest: Uint32Array | undefined;
   const minArchiveMs = LIFECYCLE_LIMITS.minArchiveDaysBeforeExpire * DAY_MS;
   // The tagged rules' filters, up to 31 of them, as bits of one answer per image (see tagBits): read in the
@@ -186,7 +190,7 @@ export function evaluatePositions(
     columns.matched !== undefined && columns.filtersOf === policy
       ? columns.matched
       : filters.length > 0
-        ? tagBits(filters, tagged, archived, tagsOf)
+        ? tagBits(filters, tagged, archived, tagsOf, scratch)
         : new Int32Array(0);
   for (let r = 0; r < rules.length; r++) {
     const rule = rules[r] as LifecycleRule;
@@ -207,12 +211,14 @@ export function evaluatePositions(
     const { countType, countNumber } = rule.selection;
     const limit = countNumber * DAY_MS;
     if (countType === 'imageCountMoreThan') {
-      youngest ??= youngestFirst(oldestFirst(), push);
+      youngest ??= youngestFirst(oldestFirst(), push, scratch);
       takeBeyond(t, selected, youngest, countNumber, r);
     } else if (countType === 'sinceImagePushed') takeOlder(t, selected, push, nowMs, limit, r);
     else {
       // Pull and transition times are read only for the few images these rules may take.
-      for (const i of eligible(t, selected)) {
+      const few = eligible(t, selected);
+      for (let k = 0; k < few.length; k++) {
+        const i = few[k] as number;
         const image = images[i] as LifecycleImage;
         let old: boolean;
         if (countType === 'sinceImagePulled') old = nowMs - pullTimeOf(image) > limit;
@@ -234,7 +240,8 @@ export function evaluatePositions(
   let changed = children.length > 0;
   while (changed) {
     changed = false;
-    for (const c of children) {
+    for (let k = 0; k < children.length; k++) {
+      const c = children[k] as number;
       const r = takenBy[c] as number;
       if (r === -1) continue;
       const expire = (decisions[r] as LifecycleDecision).action.type === 'expire';
@@ -265,7 +272,14 @@ export function evaluateLifecyclePolicy(
   images: readonly LifecycleImage[],
   now: Date,
 ): LifecycleEvaluation {
-  const { takenBy, decisions, held } = evaluatePositions(policy, images, now);
+  return withScratch((scratch) =>
+    resultsOf(images, evaluatePositions(policy, images, now, undefined, undefined, scratch)),
+  );
+}
+
+/** The evaluation by digest, copied out of the positional one (whose arrays are scratch). */
+function resultsOf(images: readonly LifecycleImage[], evaluation: PositionalEvaluation): LifecycleEvaluation {
+  const { takenBy, decisions, held } = evaluation;
   const results: LifecycleImageResult[] = new Array(images.length);
   const expired: string[] = [];
   const transitioned: string[] = [];

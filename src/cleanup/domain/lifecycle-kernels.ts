@@ -1,5 +1,6 @@
 import { wildcardToRegExp } from '../../shared/wildcard.ts';
 import { type LifecycleRule, ruleStorageClass } from './lifecycle-policy.ts';
+import { FRESH, type Scratch } from './scratch.ts';
 
 /**
  * The lifecycle engine's loops over every image, one small function each (lifecycle-evaluate.ts calls them).
@@ -112,9 +113,10 @@ export function tagBits(
   tagged: Uint8Array,
   archived: Uint8Array,
   tagsOf: readonly (readonly string[])[],
+  scratch: Scratch = FRESH,
 ): Int32Array {
   const n = tagged.length;
-  const matched = new Int32Array(n);
+  const matched = scratch.i32(n);
   for (let i = 0; i < n; i++) {
     if (tagged[i] === 0) continue;
     const tags = tagsOf[i] as readonly string[];
@@ -229,7 +231,11 @@ export function shield(shielded: Uint8Array, selected: Uint8Array): void {
  * `(time - oldest) * 2^bits + position` to be exact in a double (about two years at 100,000 images), one native
  * numeric sort of those keys does it (several times faster than a sort with a comparator); otherwise a comparator.
  */
-export function sortOldestFirst(digests: readonly string[], push: Float64Array): Uint32Array {
+export function sortOldestFirst(
+  digests: readonly string[],
+  push: Float64Array,
+  scratch: Scratch = FRESH,
+): Uint32Array {
   const n = digests.length;
   const byDigest = (a: number, b: number) => {
     const da = digests[a] as string;
@@ -252,10 +258,10 @@ export function sortOldestFirst(digests: readonly string[], push: Float64Array):
   }
   const scale = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
   if (!(n > 0 && whole && (newest - oldest + 1) * scale <= 2 ** 53)) return byTime();
-  const keys = new Float64Array(n);
+  const keys = scratch.f64(n);
   for (let i = 0; i < n; i++) keys[i] = ((push[i] as number) - oldest) * scale + i;
   keys.sort();
-  const order = new Uint32Array(n);
+  const order = scratch.u32(n);
   for (let k = 0; k < n; k++) order[k] = (keys[k] as number) % scale;
   // Equal times came out by position: order each such run by digest.
   for (let start = 0; start < n; ) {
@@ -275,9 +281,9 @@ function runEnd(order: Uint32Array, push: Float64Array, start: number): number {
 }
 
 /** Youngest first, ties by digest: the oldest-first order backwards, each run of equal times forwards. */
-export function youngestFirst(order: Uint32Array, push: Float64Array): Uint32Array {
+export function youngestFirst(order: Uint32Array, push: Float64Array, scratch: Scratch = FRESH): Uint32Array {
   const n = order.length;
-  const out = new Uint32Array(n);
+  const out = scratch.u32(n);
   let k = 0;
   for (let end = n - 1; end >= 0; ) {
     let start = end;

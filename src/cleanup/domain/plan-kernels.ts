@@ -1,5 +1,6 @@
 import type { RepositoryImage } from './images.ts';
 import type { PlannedImage, ProtectedImage } from './plan.ts';
+import type { Scratch } from './scratch.ts';
 
 /**
  * The plan's loops over every image (plan.ts calls them), one small function each: each runs once per plan over
@@ -28,12 +29,13 @@ export function orderDeletions(
   subjectOf: Int32Array,
   childrenOf: ReadonlyMap<number, readonly number[]>,
   oldestFirst: () => Uint32Array,
+  scratch: Scratch,
 ): Int32Array {
   const n = inSet.length;
   if (!inSet.includes(1)) return new Int32Array(0);
   /** Images (in the set) that must go before the key. */
   const before = new Map<number, number[]>();
-  const hasBefore = new Uint8Array(n);
+  const hasBefore = scratch.u8(n);
   const mustPrecede = (t: number, i: number) => {
     if (t !== -1 && inSet[t] === 1) append(before, t, i, hasBefore);
   };
@@ -49,8 +51,8 @@ export function orderDeletions(
   const walk: DeletionWalk = {
     before,
     hasBefore,
-    state: new Uint8Array(n),
-    out: new Int32Array(n),
+    state: scratch.u8(n),
+    out: scratch.i32(n),
     count: 0,
   };
   for (let k = 0; k < n; k++) {
@@ -95,12 +97,17 @@ export function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Arra
  * The evaluation's answer as what the plan changes: the kind (NONE, EXPIRE, TRANSITION) and rule priority of
  * each image taken, and the positions taken in order, with room for referrers that join them later.
  */
-export function takenOf(takenBy: Int32Array, decisionType: Uint8Array, decisionRule: Int32Array) {
+export function takenOf(
+  takenBy: Int32Array,
+  decisionType: Uint8Array,
+  decisionRule: Int32Array,
+  scratch: Scratch,
+) {
   const n = takenBy.length;
-  const takenType = new Uint8Array(n);
-  const takenRule = new Int32Array(n);
+  const takenType = scratch.u8(n);
+  const takenRule = scratch.i32(n);
   // Each image is taken at most once, so `n` is room enough.
-  const positions = new Int32Array(n);
+  const positions = scratch.i32(n);
   let count = 0;
   for (let i = 0; i < n; i++) {
     const r = takenBy[i] as number;
@@ -150,8 +157,13 @@ export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedIma
 }
 
 /** Flags (1) the taken positions that expire. */
-export function expiringSet(positions: Int32Array, count: number, takenType: Uint8Array): Uint8Array {
-  const inSet = new Uint8Array(takenType.length);
+export function expiringSet(
+  positions: Int32Array,
+  count: number,
+  takenType: Uint8Array,
+  scratch: Scratch,
+): Uint8Array {
+  const inSet = scratch.u8(takenType.length);
   for (let k = 0; k < count; k++) {
     const i = positions[k] as number;
     if (takenType[i] === EXPIRE) inSet[i] = 1;
@@ -160,10 +172,10 @@ export function expiringSet(positions: Int32Array, count: number, takenType: Uin
 }
 
 /** The positions taken as `type`, in position order. */
-export function positionsOfType(takenType: Uint8Array, type: number): Int32Array {
+export function positionsOfType(takenType: Uint8Array, type: number, scratch: Scratch): Int32Array {
   let count = 0;
   for (let i = 0; i < takenType.length; i++) if (takenType[i] === type) count++;
-  const out = new Int32Array(count);
+  const out = scratch.i32(count);
   for (let i = 0, k = 0; i < takenType.length; i++) if (takenType[i] === type) out[k++] = i;
   return out;
 }

@@ -17,6 +17,7 @@ import {
   TRANSITION,
   takenOf,
 } from './plan-kernels.ts';
+import { type Scratch, withScratch } from './scratch.ts';
 
 /**
  * A repository's cleanup plan (pure; `now` is an argument): what ECR's lifecycle policy would take, minus what
@@ -184,7 +185,11 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
       `not cleaned on doubt: ${doubts.map((d) => `${d.signal}: ${d.reason}`).join('; ')}`,
     );
   }
+  return withScratch((scratch) => planPositions(input, scratch));
+}
 
+/** {@link planRepository} once nothing skips the repository; its working arrays come from `scratch`. */
+function planPositions(input: RepositoryPlanInput, scratch: Scratch): RepositoryPlan {
   const { images } = input;
   const n = images.length;
   // A use of another account's repository of the same name (registryId set) protects nothing here.
@@ -197,12 +202,16 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   // One pass over the images for everything the engine and the plan read of them, and one over their tags for
   // every tag test (see image-columns.ts).
   const rules = [...input.policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
-  const columns = imageColumns(images, {
-    policy: input.policy,
-    filters: policyFilters(rules).filters,
-    keepers: input.protect.keepTagPatterns.map((pattern) => ({ pattern, test: wildcardTest(pattern) })),
-    wanted: usedTags,
-  });
+  const columns = imageColumns(
+    images,
+    {
+      policy: input.policy,
+      filters: policyFilters(rules).filters,
+      keepers: input.protect.keepTagPatterns.map((pattern) => ({ pattern, test: wildcardTest(pattern) })),
+      wanted: usedTags,
+    },
+    scratch,
+  );
   const { tags: tagsOf, plain, sizes } = columns;
   const childrenUnknown = input.indexChildrenUnknown === true || columns.indexWithoutReferences;
   const referred: string[] = [];
@@ -212,16 +221,16 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   const { byTag } = columns;
   for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
   const positionOf = positionsIn(columns.digests, referred);
-  const evaluation = evaluatePositions(input.policy, images, input.now, positionOf, columns);
+  const evaluation = evaluatePositions(input.policy, images, input.now, positionOf, columns, scratch);
   const { push, parents, takenBy, decisions, held } = evaluation;
   /** What is taken (NONE, EXPIRE, TRANSITION), by which rule, in which order; a referrer's note. */
   const decisionType = Uint8Array.from(decisions, (d) => (d.action.type === 'expire' ? EXPIRE : TRANSITION));
   const decisionRule = Int32Array.from(decisions, (d) => d.rulePriority);
-  const { takenType, takenRule, takenOrder } = takenOf(takenBy, decisionType, decisionRule);
+  const { takenType, takenRule, takenOrder } = takenOf(takenBy, decisionType, decisionRule, scratch);
   let taken = takenOrder.count;
   const notes = new Map<number, string>();
   const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
-  const isKept = new Uint8Array(n);
+  const isKept = scratch.u8(n);
   const keep = (i: number, rulePriority: number, reason: string) => {
     const entry = kept.get(i);
     isKept[i] = 1;
@@ -241,12 +250,12 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
 
   // Structure, until stable. Each pass moves images from taken to kept, or adds to taken a referrer that was
   // never kept; an image never leaves kept, so each is added at most once and the loop ends.
-  const subjectOf = new Int32Array(n).fill(-1);
+  const subjectOf = scratch.i32(n).fill(-1);
   /** The positions each index references (-1: not in the listing), for the images that are indexes. */
   const childrenOf = new Map<number, number[]>();
   const referrers = new Map<number, number[]>();
-  const hasReferrers = new Uint8Array(n);
-  const structural = new Uint8Array(n);
+  const hasReferrers = scratch.u8(n);
+  const structural = scratch.u8(n);
   for (const i of parents.keys()) structural[i] = 1;
   for (const i of linked) {
     const image = images[i] as RepositoryImage;
@@ -268,7 +277,9 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
   let changed = true;
   while (changed) {
     changed = false;
-    for (const i of structuralTaken) {
+    // Indexed loops here and below: the walks are long, and an iterator per step is garbage.
+    for (let k = 0; k < structuralTaken.length; k++) {
+      const i = structuralTaken[k] as number;
       const type = takenType[i] as number;
       if (type === NONE) continue;
       const keptIndexes = (parents.get(i) ?? []).filter((index) => {
@@ -291,7 +302,9 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
       const i = subjectsTaken[k] as number;
       const type = takenType[i] as number;
       if (type === NONE) continue;
-      for (const referrer of referrers.get(i) ?? []) {
+      const itsReferrers = referrers.get(i) ?? [];
+      for (let r = 0; r < itsReferrers.length; r++) {
+        const referrer = itsReferrers[r] as number;
         // Kept (protected, or held for structure) referrers stay; each joins the taken at most once.
         if (takenType[referrer] !== NONE || isKept[referrer] === 1 || reasons.has(referrer)) continue;
         if (type === TRANSITION && (images[referrer] as RepositoryImage).storageClass === 'archive') continue;
@@ -311,15 +324,16 @@ export function planRepository(input: RepositoryPlanInput): RepositoryPlan {
 
   const outcome: Outcome = { images, takenType, takenRule, notes, sizes };
   const order = orderDeletions(
-    expiringSet(takenOrder.positions, taken, takenType),
+    expiringSet(takenOrder.positions, taken, takenType, scratch),
     subjectOf,
     childrenOf,
     evaluation.oldestFirst,
+    scratch,
   );
   const { list: expiring, bytes: bytesReclaimed } = plannedAt(outcome, order);
   const { list: transitioning, bytes: bytesTransitioned } = plannedAt(
     outcome,
-    positionsOfType(takenType, TRANSITION),
+    positionsOfType(takenType, TRANSITION, scratch),
   );
   const protectedImages = protectedOf(images, isKept, kept);
   const plan: RepositoryPlan = {
