@@ -193,7 +193,7 @@ class Scanner {
     if (this.buf[this.pos] !== OPEN_BRACE) throw UNSUPPORTED;
     this.pos++;
     const fields = this.fields;
-    for (const field of FIELDS) fields[field] = undefined;
+    for (let f = 0; f < FIELDS.length; f++) fields[FIELDS[f] as Field] = undefined;
     let found = 0;
     this.skipSpace();
     if (this.buf[this.pos] === CLOSE_BRACE) throw UNSUPPORTED; // no digest: the general path says so
@@ -310,31 +310,26 @@ class Scanner {
 
   /** A JSON number, checked against JSON's grammar (which `Number()` alone is laxer than). */
   private number(): number {
-    const { buf } = this;
+    const { buf, end } = this;
     const start = this.pos;
     let i = start;
     if (buf[i] === 0x2d) i++;
-    const digits = (from: number) => {
-      let k = from;
-      while (k < this.end && (buf[k] as number) >= 0x30 && (buf[k] as number) <= 0x39) k++;
-      return k;
-    };
-    const intEnd = digits(i);
+    const intEnd = digitsEnd(buf, i, end);
     if (intEnd === i || (buf[i] === 0x30 && intEnd > i + 1)) throw UNSUPPORTED; // none, or a leading zero
     i = intEnd;
     if (buf[i] === 0x2e) {
-      const fracEnd = digits(i + 1);
+      const fracEnd = digitsEnd(buf, i + 1, end);
       if (fracEnd === i + 1) throw UNSUPPORTED;
       i = fracEnd;
     }
     if (buf[i] === 0x65 || buf[i] === 0x45) {
       let k = i + 1;
       if (buf[k] === 0x2b || buf[k] === 0x2d) k++;
-      const expEnd = digits(k);
+      const expEnd = digitsEnd(buf, k, end);
       if (expEnd === k) throw UNSUPPORTED;
       i = expEnd;
     }
-    if (i >= this.end) throw UNSUPPORTED; // a number can't end a document we read
+    if (i >= end) throw UNSUPPORTED; // a number can't end a document we read
     this.pos = i;
     if (i === intEnd && intEnd - start <= 15) {
       // An integer of at most 15 digits (sizes): exact in a double, read without a string.
@@ -427,6 +422,16 @@ class Scanner {
 }
 
 const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
+
+/**
+ * Where the run of decimal digits at `from` ends (before `end`). A function of the module, not a closure in
+ * {@link Scanner.number}: a closure is created per number, and the bundle (keepNames) names each one it creates.
+ */
+function digitsEnd(buf: Buffer, from: number, end: number): number {
+  let k = from;
+  while (k < end && (buf[k] as number) >= 0x30 && (buf[k] as number) <= 0x39) k++;
+  return k;
+}
 
 /** The id (position in FIELDS) of the key between `start` and `end`, -1 for a field the scan doesn't read. */
 function fieldId(buf: Buffer, start: number, end: number): number {
