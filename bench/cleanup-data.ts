@@ -27,7 +27,8 @@ export function random(seed: number): () => number {
 /**
  * The string as a parser delivers it (the SDK's JSON.parse, the snapshot scanner): one flat run of characters.
  * A template literal longer than 12 characters is a rope to V8 (the parts, joined on first use and read through
- * an indirection after), which about doubles the cost of the engine's digest lookups (positionsIn, measured): not what it sees.
+ * an indirection after), which about doubles the cost of the engine's digest lookups (positionsIn, measured):
+ * not what it sees.
  */
 function flat(text: string): string {
   return Buffer.from(text, 'latin1').toString('latin1');
