@@ -3,7 +3,7 @@
  * schema, into a {@link RepositoryImage}: shared by the schema-free path over parsed JSON (snapshot.ts) and the
  * byte scanner (snapshot-scan.ts), so both accept exactly the same entries and map them the same way.
  */
-import { repositoryImageOf } from './domain/image-detail.ts';
+import { type DescribedImage, repositoryImageOf } from './domain/image-detail.ts';
 import type { RepositoryImage } from './domain/images.ts';
 
 /** ISO 8601 date-time with a zone, as the CLI prints it (any fraction digits: CLI v1 prints microseconds). */
@@ -85,20 +85,39 @@ export function quickImage(raw: unknown): RepositoryImage | undefined {
   const activated = optionalTime(d.lastActivatedAt);
   if (Number.isNaN(pushed) || Number.isNaN(pulled) || Number.isNaN(archived) || Number.isNaN(activated))
     return undefined;
-  return repositoryImageOf({
-    imageDigest,
-    imageTags: imageTags as string[] | undefined,
-    imagePushedAt: new Date(pushed),
-    imageSizeInBytes: imageSizeInBytes as number | undefined,
-    imageManifestMediaType: imageManifestMediaType as string | undefined,
-    artifactMediaType: artifactMediaType as string | undefined,
-    lastRecordedPullTime: pulled === undefined ? undefined : new Date(pulled),
-    imageStatus: imageStatus as string | undefined,
-    lastArchivedAt: archived === undefined ? undefined : new Date(archived),
-    lastActivatedAt: activated === undefined ? undefined : new Date(activated),
-    subjectManifestDigest: subjectManifestDigest as string | undefined,
-  });
+  const r = reading;
+  r.imageDigest = imageDigest;
+  r.imageTags = imageTags as string[] | undefined;
+  r.imagePushedAt = new Date(pushed);
+  r.imageSizeInBytes = imageSizeInBytes as number | undefined;
+  r.imageManifestMediaType = imageManifestMediaType as string | undefined;
+  r.artifactMediaType = artifactMediaType as string | undefined;
+  r.lastRecordedPullTime = pulled === undefined ? undefined : new Date(pulled);
+  r.imageStatus = imageStatus as string | undefined;
+  r.lastArchivedAt = archived === undefined ? undefined : new Date(archived);
+  r.lastActivatedAt = activated === undefined ? undefined : new Date(activated);
+  r.subjectManifestDigest = subjectManifestDigest as string | undefined;
+  // The entry's tags are the reader's own (parsed or scanned for this entry alone): handed over, not copied.
+  return repositoryImageOf(r, undefined, true);
 }
+
+/**
+ * The entry being mapped: one record refilled per entry rather than one object per image (100,000 of them per
+ * snapshot, each garbage at once), which repositoryImageOf copies into the image.
+ */
+const reading: { -readonly [K in keyof DescribedImage]: DescribedImage[K] } = {
+  imageDigest: '',
+  imageTags: undefined,
+  imagePushedAt: new Date(0),
+  imageSizeInBytes: undefined,
+  imageManifestMediaType: undefined,
+  artifactMediaType: undefined,
+  lastRecordedPullTime: undefined,
+  imageStatus: undefined,
+  lastArchivedAt: undefined,
+  lastActivatedAt: undefined,
+  subjectManifestDigest: undefined,
+};
 
 /** An optional timestamp: undefined when absent, NaN when not a date. */
 function optionalTime(value: unknown): number | undefined {
