@@ -181,7 +181,7 @@ export function cleanupNoticeAlert(input: CleanupNoticeInput, where: CleanupAler
         bytes: r.bytesReclaimed,
       });
       savings.push(r.monthlySavingsUsd);
-      for (const { image } of r.expiring) {
+      for (const image of r.expiring.images) {
         images.push({
           repositoryName: r.repositoryName,
           digest: image.digest,

@@ -61,16 +61,13 @@ export async function applyRepositoryPlan(
   const total = plan.expiring.length + plan.transitioning.length;
   const expired = await deps.remover.expire(
     plan.repositoryName,
-    plan.expiring.map((p) => p.image.digest),
+    plan.expiring.digests(),
     context.onProgress ? (tried) => context.onProgress?.(tried, total) : undefined,
   );
   const archived =
     plan.transitioning.length === 0
       ? { done: [], failures: [] }
-      : await deps.remover.archive(
-          plan.repositoryName,
-          plan.transitioning.map((p) => p.image.digest),
-        );
+      : await deps.remover.archive(plan.repositoryName, plan.transitioning.digests());
   if (plan.transitioning.length > 0) context.onProgress?.(total, total);
 
   const removedAt = context.now().toISOString();
@@ -89,9 +86,10 @@ export async function applyRepositoryPlan(
     }));
   if (deps.records && records.length > 0) await deps.records.recordRemoved(records);
   const deletedDone = new Set(expired.done);
-  const bytesReclaimed = plan.expiring
-    .filter((p) => deletedDone.has(p.image.digest))
-    .reduce((n, p) => n + p.image.sizeBytes, 0);
+  const bytesReclaimed = plan.expiring.images.reduce(
+    (n, image) => (deletedDone.has(image.digest) ? n + image.sizeBytes : n),
+    0,
+  );
   const failures = [...expired.failures, ...archived.failures];
   return {
     ...base,

@@ -7,6 +7,7 @@ import {
 } from './alert.ts';
 import { applyRepositoryPlan } from './apply-cleanup.ts';
 import { noticeDecision } from './domain/notice.ts';
+import { PlannedImages } from './domain/planned-images.ts';
 import type { CleanupMessage } from './events.ts';
 import { type PlanCleanupDeps, planCleanup, readSignals, reportsFor } from './plan-cleanup.ts';
 import type { CleanupNotices, CleanupRecords, CleanupRun, ImageRemover, RepositoryOutcome } from './ports.ts';
@@ -123,7 +124,7 @@ export async function cleanRepository(
   // Announced or waiting: nothing is deleted now (archiving still happens); due: only what was announced.
   const toApply =
     decision.kind === 'announce' || decision.kind === 'wait'
-      ? { ...entry.plan, expiring: [] }
+      ? { ...entry.plan, expiring: PlannedImages.EMPTY }
       : decision.kind === 'delete'
         ? { ...entry.plan, expiring: decision.expiring }
         : entry.plan;
@@ -133,7 +134,7 @@ export async function cleanRepository(
       runId: message.runId,
       noticedAt: message.now,
       deleteOn: decision.deleteOn,
-      digests: decision.expiring.map((p) => p.image.digest),
+      digests: decision.expiring.digests(),
       bytes: entry.plan.bytesReclaimed,
     });
   }

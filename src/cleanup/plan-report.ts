@@ -74,10 +74,10 @@ function acting(plan: CleanupPlan): PlannedRepository[] {
   return plan.repositories.filter((r) => r.plan.status === 'planned');
 }
 
-/** One repository's part of a list in the document. */
+/** One repository's part of a list in the document: an array, or a plan's PlannedImages. */
 interface Part<T> {
   readonly repositoryName: string;
-  readonly items: readonly T[];
+  readonly items: { readonly length: number; at(k: number): T | undefined };
 }
 
 /** The parts one after another as one list, each item made (by `make`) only when its slice is. */
@@ -92,7 +92,7 @@ function slicesOf<T, R>(
     for (const part of parts) {
       const from = Math.max(start - offset, 0);
       const to = Math.min(end - offset, part.items.length);
-      for (let k = from; k < to; k++) out.push(make(part.repositoryName, part.items[k] as T));
+      for (let k = from; k < to; k++) out.push(make(part.repositoryName, part.items.at(k) as T));
       offset += part.items.length;
       if (offset >= end) break;
     }
@@ -103,7 +103,7 @@ function slicesOf<T, R>(
 /** The `--json` document of a plan, its image lists made a slice at a time when printed. */
 function planDocument(plan: CleanupPlan) {
   const active = acting(plan);
-  const part = <T>(r: PlannedRepository, items: readonly T[]): Part<T> => ({
+  const part = <T>(r: PlannedRepository, items: Part<T>['items']): Part<T> => ({
     repositoryName: r.plan.repositoryName,
     items,
   });
@@ -204,27 +204,27 @@ export function planText(plan: CleanupPlan, options: { limit?: number } = {}): s
   );
   for (const entry of acting(plan)) {
     const { plan: p } = entry;
-    const images = [...p.expiring, ...p.transitioning];
-    if (images.length === 0) continue;
+    const count = p.expiring.length + p.transitioning.length;
+    if (count === 0) continue;
+    // Only the rows shown are made.
+    const images = [...p.expiring.slice(0, limit), ...p.transitioning.slice(0, limit - p.expiring.length)];
     out.push('');
     out.push(`${p.repositoryName} (policy from ${entry.policySource ?? '—'}):`);
     out.push(
       textTable(
         ['ACTION', 'DIGEST', 'TAGS', 'PUSHED', 'SIZE', 'RULE'],
-        images
-          .slice(0, limit)
-          .map((i) => [
-            i.action.type === 'EXPIRE' ? 'expire' : 'archive',
-            i.image.digest.slice(0, 19),
-            i.image.tags.length === 0 ? '<untagged>' : i.image.tags.join(','),
-            i.image.pushedAt.toISOString().slice(0, 10),
-            humanBytes(i.image.sizeBytes),
-            `${i.appliedRulePriority}${i.note ? ` (${i.note})` : ''}`,
-          ]),
+        images.map((i) => [
+          i.action.type === 'EXPIRE' ? 'expire' : 'archive',
+          i.image.digest.slice(0, 19),
+          i.image.tags.length === 0 ? '<untagged>' : i.image.tags.join(','),
+          i.image.pushedAt.toISOString().slice(0, 10),
+          humanBytes(i.image.sizeBytes),
+          `${i.appliedRulePriority}${i.note ? ` (${i.note})` : ''}`,
+        ]),
         ['left', 'left', 'left', 'left', 'right', 'left'],
       ).trimEnd(),
     );
-    if (images.length > limit) out.push(`… and ${images.length - limit} more (--json lists every image)`);
+    if (count > limit) out.push(`… and ${count - limit} more (--json lists every image)`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyRepositoryPlan } from '../../src/cleanup/apply-cleanup.ts';
-import type { PlannedImage, RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import { type PlannedImage, PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
 import type { ImageRemover, RemovedImageRecord } from '../../src/cleanup/ports.ts';
 
 const AT = new Date('2026-11-27T12:00:00Z');
@@ -13,8 +13,8 @@ const PLAN: RepositoryPlan = {
   repositoryName: 'orders-api-dev',
   status: 'planned',
   imageCount: 6,
-  expiring: ['a', 'b', 'c'].map((d) => planned(d)),
-  transitioning: [planned('t', 'TRANSITION')],
+  expiring: PlannedImages.of(['a', 'b', 'c'].map((d) => planned(d))),
+  transitioning: PlannedImages.of([planned('t', 'TRANSITION')]),
   protected: [],
   keptCount: 2,
   bytesReclaimed: 300,

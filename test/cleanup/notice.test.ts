@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dayAfter, noticeDecision } from '../../src/cleanup/domain/notice.ts';
-import type { PlannedImage, RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import { type PlannedImage, PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
 
 const NOW = new Date('2026-11-27T23:30:00Z');
 const planned = (digest: string): PlannedImage => ({
@@ -12,8 +12,8 @@ const plan = (digests: string[]): RepositoryPlan => ({
   repositoryName: 'r',
   status: 'planned',
   imageCount: 10,
-  expiring: digests.map(planned),
-  transitioning: [],
+  expiring: PlannedImages.of(digests.map(planned)),
+  transitioning: PlannedImages.EMPTY,
   protected: [],
   keptCount: 10 - digests.length,
   bytesReclaimed: digests.length,

@@ -5,7 +5,7 @@ import {
   cleanupSummaryAlert,
 } from '../../src/cleanup/alert.ts';
 import type { RepositoryImage } from '../../src/cleanup/domain/images.ts';
-import type { RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import { PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
 import type { CleanupRun, CleanupRunReport, RepositoryOutcome } from '../../src/cleanup/ports.ts';
 
 /**
@@ -163,8 +163,10 @@ export function planOf(
     repositoryName,
     status: 'planned',
     imageCount: images.length + 10,
-    expiring: images.map((i) => ({ image: i, action: { type: 'EXPIRE' }, appliedRulePriority: 1 })),
-    transitioning: [],
+    expiring: PlannedImages.of(
+      images.map((i) => ({ image: i, action: { type: 'EXPIRE' }, appliedRulePriority: 1 })),
+    ),
+    transitioning: PlannedImages.EMPTY,
     protected: [],
     keptCount: 10,
     bytesReclaimed: bytes,

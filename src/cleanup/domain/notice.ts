@@ -1,4 +1,5 @@
-import type { PlannedImage, RepositoryPlan } from './plan.ts';
+import type { RepositoryPlan } from './plan.ts';
+import type { PlannedImages } from './planned-images.ts';
 
 /**
  * Advance notice (cleanup.noticeDays), pure: what a scheduled run does with a repository's deletions given its
@@ -11,9 +12,9 @@ import type { PlannedImage, RepositoryPlan } from './plan.ts';
  */
 export type NoticeDecision =
   | { readonly kind: 'none' }
-  | { readonly kind: 'announce'; readonly deleteOn: string; readonly expiring: readonly PlannedImage[] }
+  | { readonly kind: 'announce'; readonly deleteOn: string; readonly expiring: PlannedImages }
   | { readonly kind: 'wait'; readonly deleteOn: string }
-  | { readonly kind: 'delete'; readonly expiring: readonly PlannedImage[] };
+  | { readonly kind: 'delete'; readonly expiring: PlannedImages };
 
 /** `YYYY-MM-DD` of a time, in UTC. */
 export function utcDay(time: Date): string {

@@ -1,5 +1,6 @@
 import type { RepositoryImage } from './images.ts';
-import type { PlannedImage, ProtectedImage } from './plan.ts';
+import type { ProtectedImage } from './plan.ts';
+import { EXPIRE, PlannedImages, TRANSITION } from './planned-images.ts';
 import type { Scratch } from './scratch.ts';
 
 /**
@@ -8,16 +9,9 @@ import type { Scratch } from './scratch.ts';
  * function was compiled on the fly (on-stack replacement) on every plan. They read typed arrays by position.
  */
 
-/** `takenType` values. */
+/** `takenType` values: not taken, or what is done to the image (planned-images.ts). */
 export const NONE = 0;
-export const EXPIRE = 1;
-export const TRANSITION = 2;
-
-const EXPIRE_ACTION: PlannedImage['action'] = Object.freeze({ type: 'EXPIRE' });
-const TRANSITION_ACTION: PlannedImage['action'] = Object.freeze({
-  type: 'TRANSITION',
-  targetStorageClass: 'ARCHIVE',
-});
+export { EXPIRE, TRANSITION };
 
 /**
  * The order to delete the flagged positions in: oldest first, but a referrer (signature, SBOM) before its subject
@@ -136,24 +130,25 @@ export interface Outcome {
 }
 
 /** The planned images at `positions`, in that order, and their bytes. */
-export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedImage[]; bytes: number } {
-  const list: PlannedImage[] = new Array(positions.length);
+export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedImages; bytes: number } {
+  const count = positions.length;
+  const images: RepositoryImage[] = new Array(count);
+  // Returned with the plan: not scratch.
+  const kinds = new Uint8Array(count);
+  const rules = new Int32Array(count);
+  const notes = new Map<number, string>();
   let bytes = 0;
   const noNotes = o.notes.size === 0;
-  for (let k = 0; k < positions.length; k++) {
+  for (let k = 0; k < count; k++) {
     const i = positions[k] as number;
-    const image = o.images[i] as RepositoryImage;
-    // One (read-only) action object per kind, and no spread of an optional key: this runs for every image taken.
-    const action = o.takenType[i] === EXPIRE ? EXPIRE_ACTION : TRANSITION_ACTION;
-    const appliedRulePriority = o.takenRule[i] as number;
+    images[k] = o.images[i] as RepositoryImage;
+    kinds[k] = o.takenType[i] as number;
+    rules[k] = o.takenRule[i] as number;
     const note = noNotes ? undefined : o.notes.get(i);
-    list[k] =
-      note === undefined
-        ? { image, action, appliedRulePriority }
-        : { image, action, appliedRulePriority, note };
+    if (note !== undefined) notes.set(k, note);
     bytes += o.sizes[i] as number;
   }
-  return { list, bytes };
+  return { list: new PlannedImages(images, kinds, rules, notes), bytes };
 }
 
 /** Flags (1) the taken positions that expire. */

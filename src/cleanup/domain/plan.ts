@@ -17,6 +17,7 @@ import {
   TRANSITION,
   takenOf,
 } from './plan-kernels.ts';
+import { PlannedImages } from './planned-images.ts';
 import { type Scratch, withScratch } from './scratch.ts';
 
 /**
@@ -37,17 +38,8 @@ const DAY_MS = 86_400_000;
 /** AWS bills storage per GB-month with GB = 2^30 bytes. */
 const BYTES_PER_GB = 1024 ** 3;
 
-/** What a plan does to an image, in GetLifecyclePolicyPreview's words. */
-export type PlanActionType = 'EXPIRE' | 'TRANSITION';
-
-export interface PlannedImage {
-  readonly image: RepositoryImage;
-  readonly action: { readonly type: PlanActionType; readonly targetStorageClass?: 'ARCHIVE' };
-  /** The rule that takes the image (for a referrer taken with its subject: the subject's rule). */
-  readonly appliedRulePriority: number;
-  /** Why an image the policy didn't select goes anyway, e.g. `referrer of sha256:… (expiring)`. */
-  readonly note?: string;
-}
+export type { PlanActionType, PlannedImage } from './planned-images.ts';
+export { PlannedImages };
 
 export interface ProtectedImage {
   readonly image: RepositoryImage;
@@ -67,8 +59,8 @@ export interface RepositoryPlan {
   readonly reason?: string;
   readonly imageCount: number;
   /** In deletion order: referrers and indexes before what they point to. */
-  readonly expiring: readonly PlannedImage[];
-  readonly transitioning: readonly PlannedImage[];
+  readonly expiring: PlannedImages;
+  readonly transitioning: PlannedImages;
   readonly protected: readonly ProtectedImage[];
   /** Images neither taken nor protected. */
   readonly keptCount: number;
@@ -114,8 +106,8 @@ export function skippedPlan(
     status,
     reason,
     imageCount,
-    expiring: [],
-    transitioning: [],
+    expiring: PlannedImages.EMPTY,
+    transitioning: PlannedImages.EMPTY,
     protected: [],
     keptCount: imageCount,
     bytesReclaimed: 0,
