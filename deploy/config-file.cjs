@@ -1,6 +1,7 @@
 // sentinel.config.yml as serverless.yml's ${file(./deploy/*.cjs)} functions read it: which file, parsed, and the
-// error that names it. Only shapes these files rely on are checked here; `npx ecr-sentinel config validate`
-// checks the whole file (and packaging runs that check too).
+// error that names it. Before anything is read from it, the whole file is checked by `ecr-sentinel config
+// validate` (validate-config.cjs): an invalid file stops packaging with the located problems the command prints.
+// The checks below only guard the shapes these files rely on.
 //
 // Which config: $SENTINEL_CONFIG (relative to the current directory) or sentinel.config.yml next to
 // serverless.yml.
@@ -9,6 +10,7 @@
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');
+const { validateConfig } = require('./validate-config.cjs');
 
 function configPath() {
   const given = process.env.SENTINEL_CONFIG;
@@ -22,6 +24,7 @@ function fail(file, message) {
 /** `{ file, config }`: the parsed configuration (a plain object; `{}` for an empty file). */
 function readConfig() {
   const file = configPath();
+  validateConfig(file);
   let text;
   try {
     text = readFileSync(file, 'utf8');

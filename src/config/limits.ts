@@ -154,6 +154,13 @@ export function nestingProblem(
 
 type KeyPath = ReadonlyArray<string | number>;
 
+const ALIAS_LIMIT = 'too many alias expansions';
+
+/** True for the problem {@link documentProblems} stops at: aliases over the limit (the value must not be built). */
+export function isAliasLimitProblem(problem: ConfigProblem): boolean {
+  return problem.message.startsWith(ALIAS_LIMIT);
+}
+
 /** `environments[2].name` style path. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -173,10 +180,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
  */
 export function documentProblems(doc: Document, lineCounter: LineCounter): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const lineAt = (node: unknown): number | undefined => {
+  const positionAt = (node: unknown): { line: number; column: number } | undefined => {
     const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    return range ? lineCounter.linePos(range[0]).line : undefined;
+    if (!range) return undefined;
+    const { line, col } = lineCounter.linePos(range[0]);
+    return { line, column: col };
   };
+  const lineAt = (node: unknown): number | undefined => positionAt(node)?.line;
   // Values each finished node expands to; an anchor defined later with the same name replaces the earlier one.
   const size = new Map<YamlNode, number>();
   const anchors = new Map<string, YamlNode>();
@@ -219,7 +229,7 @@ export function documentProblems(doc: Document, lineCounter: LineCounter): Confi
               const first = seen.get(key);
               problems.push({
                 path: formatPath([...path, key]),
-                line: lineAt(pair.key),
+                ...positionAt(pair.key),
                 message: `key appears more than once in this mapping${first === undefined ? '' : ` (first on line ${first})`}`,
               });
             } else seen.set(key, lineAt(pair.key));
@@ -243,7 +253,7 @@ export function documentProblems(doc: Document, lineCounter: LineCounter): Confi
             path: formatPath(path),
             line: lineAt(node),
             message:
-              `too many alias expansions (YAML anchors, at *${node.source}): the aliases so far expand to ` +
+              `${ALIAS_LIMIT} (YAML anchors, at *${node.source}): the aliases so far expand to ` +
               `${aliasValues} values; at most ${CONFIG_LIMITS.maxAliasValues}`,
           },
         ];

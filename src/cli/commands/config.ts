@@ -1,26 +1,41 @@
 /**
- * `ecr-sentinel config validate`: the command as `--help` shows it. What it does is in config-actions.ts, loaded
- * when it runs (the configuration schema: every capability's fragment).
+ * `ecr-sentinel config validate|schema`: the commands as `--help` shows them. What they do is in
+ * config-actions.ts, loaded when one runs (the configuration schema: every capability's fragment).
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../../config/default-path.ts';
 
-/** `ecr-sentinel config validate [FILE] [--json]`. */
+/** `ecr-sentinel config validate [FILE] [--json] [--strict] [--now ISO]` and `config schema [--out FILE]`. */
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('Work with sentinel.config.yml');
   config
     .command('validate')
     .description(
-      'Check a configuration file. Prints every problem with its line and key path and exits 1 when\n' +
-        'there is any (2 when the file cannot be read); exits 0 and prints a summary (environments,\n' +
-        'repositories) when the file is valid. Files over 1 MB are refused.',
+      'Check a configuration file. Prints every problem, sorted by line, with its line and key path\n' +
+        '(a misspelt key with the key it probably meant) and exits 1 when there is any (2 when the file\n' +
+        'cannot be read). Warns about what is legal but surely wrong: a repository pattern that can never\n' +
+        'match an ECR name, a group or CVE exception matching no managed repository, an exception expired\n' +
+        'or expiring within 14 days; warnings exit 0 unless --strict. Files over 1 MB are refused.',
     )
     .argument('[file]', 'configuration file', DEFAULT_CONFIG_PATH)
     .option(
       '--json',
-      'print the result as JSON: {valid, file, problems, omittedProblems} or {valid, file, config, repositories}',
+      'print {valid, file, errors: [{line, column, path, message}], warnings: [...]} (and the config when valid)',
     )
-    .action(async (file: string, options: { json?: boolean }) =>
+    .option('--strict', 'exit 1 on warnings too')
+    .option('--now <iso>', 'judge exception expiry as of this time (ISO 8601; default: now)')
+    .action(async (file: string, options: { json?: boolean; strict?: boolean; now?: string }) =>
       (await import('./config-actions.ts')).validateCommand(file, options),
+    );
+  config
+    .command('schema')
+    .description(
+      'Print the JSON Schema (draft 2020-12) of sentinel.config.yml, generated from the schema\n' +
+        '`config validate` uses, for editors: with the YAML language server, start the file with\n' +
+        '# yaml-language-server: $schema=./sentinel.config.schema.json',
+    )
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .action(async (options: { out?: string }) =>
+      (await import('./config-actions.ts')).schemaCommand(options),
     );
 }
