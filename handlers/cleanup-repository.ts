@@ -19,7 +19,13 @@ import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
 import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { logFailures, observability } from '../src/shared/lambda/observability.ts';
+import {
+  countFailedEvents,
+  emitMetric,
+  logFailures,
+  observability,
+  repositoryGroupDimension,
+} from '../src/shared/lambda/observability.ts';
 
 // Cold start: environment, sentinel.config.yml, clients once per container; adapters bound on first use (the
 // account comes from the invocation's ARN).
@@ -74,7 +80,7 @@ function parseMessage(record: SQSRecord): CleanupMessage | string {
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   .handler(async (event, context) => {
     const accountId = accountOf(context.invokedFunctionArn);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
@@ -111,7 +117,26 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
           remaining: result.remaining,
           summarySent: result.summarySent,
         });
-        metrics.addMetric('CleanupImagesDeleted', MetricUnit.Count, result.first ? outcome.deletedCount : 0);
+        // Once per repository and run (a redelivered message finds its outcome recorded: `first` false). A dry run
+        // or a notice reclaims nothing yet: its bytes are only planned.
+        if (result.first) {
+          const group = repositoryGroupDimension(config.repositoryGroups, message.repositoryName);
+          emitMetric(
+            metrics,
+            {
+              name: 'CleanupOutcomes',
+              value: 1,
+              dimensions: { RepositoryGroup: group, Outcome: outcome.status },
+            },
+            { name: 'ImagesDeleted', value: outcome.deletedCount, dimensions: { RepositoryGroup: group } },
+            {
+              name: 'BytesReclaimed',
+              unit: MetricUnit.Bytes,
+              value: outcome.status === 'cleaned' ? outcome.bytesReclaimed : 0,
+              dimensions: { RepositoryGroup: group },
+            },
+          );
+        }
       } catch (error) {
         logger.error('repository not cleaned', {
           runId: message.runId,
@@ -124,6 +149,8 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
+    // Failed records are reported, not thrown: logFailures never sees them.
+    countFailedEvents(metrics, 'cleanup-repository', batchItemFailures.length);
     return { batchItemFailures };
   });
 

@@ -32,7 +32,7 @@ const SAFETY_MARGIN_MS = 2_000;
 export const handler = middy<SnsAlertEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   // SNS may deliver a message twice: one message, one post.
   .use(idempotentOn('Records[0].Sns.MessageId', env.IDEMPOTENCY_TABLE, dynamo))
   .use(parseEvent(snsAlertEventSchema))

@@ -37,7 +37,7 @@ const record = recordPushedImage({
 export const handler = middy<ImagePushedEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   // EventBridge redelivers with the same id: one event, one effect (e.g. one StartImageScan).
   .use(idempotentOn('id', env.IDEMPOTENCY_TABLE, dynamo))
   .use(parseEvent(imagePushedEventSchema))

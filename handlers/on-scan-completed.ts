@@ -15,6 +15,7 @@ import { ecrTagger } from '../src/scan-gate/adapters/ecr-tagger.ts';
 import { onScanCompletedEnvSchema } from '../src/scan-gate/env.ts';
 import {
   type HomeRegistry,
+  normaliseScanEvent,
   type ScanCompletedEvent,
   scanCompletedEventSchema,
 } from '../src/scan-gate/events.ts';
@@ -22,7 +23,13 @@ import { EnforcementError, judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { logFailures, observability } from '../src/shared/lambda/observability.ts';
+import {
+  emitMetric,
+  findingsBySeverity,
+  logFailures,
+  observability,
+  repositoryGroupDimension,
+} from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: environment, sentinel.config.yml (packaged at the task root), clients and adapters once per
@@ -69,7 +76,7 @@ function homeRegistry(invokedFunctionArn: string): HomeRegistry {
 export const handler = middy<ScanCompletedEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   .use(parseEvent(scanCompletedEventSchema))
   .handler(async (event, context) => {
     let summary: Awaited<ReturnType<typeof judge>>;
@@ -85,6 +92,20 @@ export const handler = middy<ScanCompletedEvent>()
     metrics.addMetric('ScanVerdicts', MetricUnit.Count, summary.outcome === 'judged' ? 1 : 0);
     metrics.addMetric('ScanAlerts', MetricUnit.Count, summary.alert === 'none' ? 0 : 1);
     metrics.addMetric('TagsRemoved', MetricUnit.Count, summary.untagged.length);
+    if (summary.outcome === 'judged') {
+      // Findings as the scan reported them (before exceptions), per severity: what a dashboard trends.
+      const group = repositoryGroupDimension(config.repositoryGroups, summary.repositoryName);
+      emitMetric(
+        metrics,
+        { name: 'ImagesScanned', value: 1, dimensions: { RepositoryGroup: group } },
+        {
+          name: 'Verdicts',
+          value: 1,
+          dimensions: { RepositoryGroup: group, Outcome: summary.status ?? 'ERROR' },
+        },
+        ...findingsBySeverity(normaliseScanEvent(event).severityCounts, group),
+      );
+    }
     logger.info('scan event handled', { eventId: event.id, ...summary });
     return summary;
   });

@@ -65,7 +65,7 @@ function planning(invokedFunctionArn: string): PlanCleanupDeps {
 export const handler = middy<PlanCleanupEvent>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   .use(parseEvent(planCleanupEventSchema))
   .handler(async (event, context) => {
     const now = new Date();

@@ -9,7 +9,7 @@ import { type PromotionRequest, promoteImageEventSchema } from '../src/promotion
 import { systemClock } from '../src/shared/clock.ts';
 import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { logFailures, observability } from '../src/shared/lambda/observability.ts';
+import { emitMetric, logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: environment, sentinel.config.yml (packaged at the task root), clients once per container. The
@@ -48,7 +48,7 @@ function useCases(invokedFunctionArn: string) {
 export const handler = middy<PromotionRequest>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(logFailures(logger))
+  .use(logFailures(logger, metrics))
   .use(parseEvent(promoteImageEventSchema))
   .handler(async (request, context) => {
     const cases = useCases(context.invokedFunctionArn);
@@ -60,5 +60,13 @@ export const handler = middy<PromotionRequest>()
           : await cases.reject(request.id, request.by, request.reason);
     const { promotion, outcome, existing } = result;
     logger.info('promotion', { id: promotion.id, outcome, existing, status: promotion.status });
+    // A repeated request returns the promotion it repeats: counted once, when it happened.
+    if (!existing) {
+      emitMetric(metrics, {
+        name: 'Promotions',
+        value: 1,
+        dimensions: { TargetEnvironment: promotion.to.environment, Outcome: outcome },
+      });
+    }
     return { id: promotion.id, outcome, existing, status: promotion.status, digest: promotion.digest };
   });

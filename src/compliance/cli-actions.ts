@@ -28,6 +28,7 @@ import { UnknownRepositoryError } from './ports.ts';
  * nothing drifts any more), 1 drift, 2 undecided (a check unknown) or usage.
  */
 export function auditCommand(options: AuditOptions): Promise<void> {
+  if (options.stack !== undefined) return auditStackCommand({ ...options, stack: options.stack });
   return runCommand(
     options,
     async () => {
@@ -81,6 +82,23 @@ export function auditCommand(options: AuditOptions): Promise<void> {
         ? { type: error.name, message: `--repository: ${error.message}`, exit: EXIT.usage }
         : undefined,
   );
+}
+
+/**
+ * `audit --stack STAGE`: ecr-sentinel's own stack instead of the registry (own-stack/, loaded only then: its SDK
+ * clients are not the registry audit's). Same exit codes as the audit.
+ */
+function auditStackCommand(options: AuditOptions & { stack: string }): Promise<void> {
+  return runCommand(options, async () => {
+    if (options.repository.length > 0 || options.enforce)
+      throw new UsageError(
+        '--stack audits the stack alone: no --repository or --enforce (deploying fixes it)',
+      );
+    const own = await import('./own-stack/command.ts');
+    const problem = own.stageProblem(options.stack);
+    if (problem) throw new UsageError(problem);
+    return own.auditStack(options);
+  });
 }
 
 /**

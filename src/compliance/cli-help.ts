@@ -49,13 +49,24 @@ drift found), bad usage (a bad --repository, a repository that does not exist, a
 compliance checks configured) or an AWS error. With --enforce they say the state afterwards: 0 every check
 passes or was fixed, 1 drift remains (a failed action's, an audit-mode check's, one enforce can't fix).
 
+--stack STAGE: audits ecr-sentinel's own deployed stack (ecr-sentinel-STAGE) instead, read-only, against what
+deploys it: every alarm deploy/alarms.cjs generates from serverless.yml (each function's Errors, each dead-letter
+and onFailure queue's depth; metric, threshold, alarm and OK actions to the alerts topic) and every function's
+role granting exactly the actions serverless.yml declares for it (and on "*" only those declared so), with no
+managed policy attached. Reads CloudFormation ListStackResources, CloudWatch DescribeAlarms, IAM
+ListRolePolicies, GetRolePolicy and ListAttachedRolePolicies. Per item pass, DRIFT (with each difference and
+the fix: deploy the stack again) or unknown (a read that failed); same exit codes; --json prints { "generatedAt",
+"stackName", "findings": [ { "check": "alarm" | "role", "item", "status", "expected", "actual", "fix",
+"details", "error" } ], "summary" }. No --repository or --enforce with it.
+
 AWS access as usual (credentials, AWS_PROFILE, AWS_REGION); --endpoint-url (or AWS_ENDPOINT_URL) for the
 local sandbox, e.g. http://127.0.0.1:4566.
 
 Examples:
   ecr-sentinel audit
   ecr-sentinel audit --repository orders-api-prod --json
-  ecr-sentinel audit --enforce`;
+  ecr-sentinel audit --enforce
+  ecr-sentinel audit --stack prod`;
 
 /** The `--help` text of `repo ensure` (cli.ts). */
 export const REPO_ENSURE_HELP = `

@@ -15,6 +15,8 @@ export interface AuditOptions {
   endpointUrl?: string;
   json?: boolean;
   enforce?: boolean;
+  /** Audit ecr-sentinel's own stack of this stage instead (own-stack/). */
+  stack?: string;
 }
 
 /** The options of `repo ensure`, as commander parses them. */
@@ -43,6 +45,10 @@ export function registerComplianceCommands(program: Command): void {
       [],
     )
     .option('--enforce', 'apply the fixes of checks whose mode is enforce, then audit again')
+    .option(
+      '--stack <stage>',
+      "audit ecr-sentinel's own deployed stack of this stage instead (alarms, roles)",
+    )
     .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
     .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
     .option('--json', 'print the audit report (and with --enforce the actions and their outcome) as JSON')
