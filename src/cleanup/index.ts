@@ -11,3 +11,4 @@ export {
   type LifecycleSelection,
   parseLifecyclePolicy,
 } from './domain/lifecycle-policy.ts';
+export type { CleanupRun, RepositoryOutcome } from './ports.ts';

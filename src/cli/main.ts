@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCleanupCommands } from '../cleanup/cli.ts';
 import { registerComplianceCommands } from '../compliance/cli.ts';
 import { registerPromotionCommands } from '../promotion/cli.ts';
+import { registerReportCommand } from '../report/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT } from '../shared/cli.ts';
 import { registerConfigCommand } from './commands/config.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerPromotionCommands(program);
   registerCleanupCommands(program);
   registerComplianceCommands(program);
+  registerReportCommand(program);
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;

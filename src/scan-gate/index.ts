@@ -5,7 +5,7 @@
 
 export { dynamoVerdicts, dynamoVerdictsPermissions } from './adapters/dynamodb-verdicts.ts';
 export { ecrFindingsReader, ecrFindingsReaderPermissions } from './adapters/ecr-findings-reader.ts';
-export type { ScanException } from './domain/exceptions.ts';
+export { exceptionEnd, isExceptionActive, type ScanException } from './domain/exceptions.ts';
 export { type EffectivePolicy, type PolicyConfig, policyFor } from './domain/policy.ts';
 export { isScanComplete, isScanRunning, SCAN_NOT_FOUND } from './domain/scan-status.ts';
 export { BLOCKING_DETAILS_MAX, evaluate, type Verdict, type VerdictStatus } from './domain/verdict.ts';

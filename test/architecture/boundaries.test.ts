@@ -21,7 +21,15 @@ import { describe, expect, it } from 'vitest';
  */
 
 const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '../..'));
-const CAPABILITIES = ['inventory', 'scan-gate', 'notifications', 'promotion', 'cleanup', 'compliance'];
+const CAPABILITIES = [
+  'inventory',
+  'scan-gate',
+  'notifications',
+  'promotion',
+  'cleanup',
+  'compliance',
+  'report',
+];
 
 /**
  * Imports that break a rule today and are being removed; each entry is `from -> to`. Keep it short: a new
