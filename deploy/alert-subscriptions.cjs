@@ -10,7 +10,8 @@
 // its result) with { options, resolveVariable, resolveConfigurationProperty }; the address after ":" then picks a
 // property of what it returned. It is kept synchronous so the local runtime can resolve it the same way.
 //
-// Which config: see config-file.cjs. Only `alerts` is read here.
+// Which config: see config-file.cjs, which has `ecr-sentinel config validate` check the whole file first (an invalid
+// one fails packaging with its located problems). Only `alerts` is read here.
 'use strict';
 
 const { createHash } = require('node:crypto');

@@ -58,10 +58,15 @@ export interface DemoReport {
     reason: string;
     blocking: string[];
   }>;
-  /** The alerts as delivered: emails from the SNS topic's email subscriptions, posts to the Slack webhook. */
+  /** The scan alerts as delivered: emails from the SNS topic's email subscriptions, posts to the Slack webhook. */
   alerts: {
     email: Array<{ to: string; subject: string; message: string }>;
     slack: Array<{ text: string; blocks: number }>;
+    /**
+     * The subjects of the other alerts emailed by then: the compliance functions check each repository the demo
+     * creates (CreateRepository) against the example config, and report its drift.
+     */
+    others: string[];
   };
   /** The promotion chapter: the clean image through every environment, approvals, `status`, a refusal. */
   promotion: PromotionChapter | null;
@@ -210,17 +215,25 @@ export async function runDemoScenario(
       });
     }
     const email = (await admin(endpoint, 'GET', 'outbox/email')) as {
-      messages: DemoReport['alerts']['email'];
+      messages: Array<
+        DemoReport['alerts']['email'][number] & { messageAttributes?: Record<string, unknown> }
+      >;
     };
     const slack = (await admin(endpoint, 'GET', 'outbox/slack')) as {
       messages: Array<{ payload: { text?: string; blocks?: unknown[] } }>;
     };
+    // Scan verdict alerts are the ones with an alertKind attribute (notifications' SNS attributes); a Slack post's
+    // text is its alert's subject. The rest (compliance drift of the new repositories) are listed apart.
+    const verdictEmails = email.messages.filter((m) => m.messageAttributes?.alertKind !== undefined);
+    const verdictSubjects = new Set(verdictEmails.map((m) => m.subject));
     const alerts = {
-      email: email.messages.map(({ to, subject, message }) => ({ to, subject, message })),
-      slack: slack.messages.map((m) => ({
-        text: m.payload.text ?? '',
-        blocks: m.payload.blocks?.length ?? 0,
-      })),
+      email: verdictEmails.map(({ to, subject, message }) => ({ to, subject, message })),
+      slack: slack.messages
+        .filter((m) => verdictSubjects.has(m.payload.text ?? ''))
+        .map((m) => ({ text: m.payload.text ?? '', blocks: m.payload.blocks?.length ?? 0 })),
+      others: email.messages
+        .filter((m) => m.messageAttributes?.alertKind === undefined)
+        .map((m) => m.subject),
     };
 
     // The promotion chapter: the first environment's clean image through the others; its failing one refused.

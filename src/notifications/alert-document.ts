@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CLEANUP_ALERT_TYPE, type CleanupAlert, cleanupAlertSchema } from './cleanup-document.ts';
+import { COMPLIANCE_ALERT_TYPE, type ComplianceAlert, complianceAlertSchema } from './compliance-document.ts';
 import { consoleUrlSchema, fittedConsoleUrl, isWebLink, LINK_MAX, webLinkSchema } from './links.ts';
 import {
   PROMOTION_ALERT_TYPE,
@@ -101,7 +102,8 @@ type AnyAlertForm =
   | AlertDocument
   | TruncatedPromotionAlert
   | PromotionAlert
-  | CleanupAlert;
+  | CleanupAlert
+  | ComplianceAlert;
 
 /**
  * Any alert document a subscriber may receive: a scan verdict, a promotion or a cleanup alert (`type` tells them
@@ -122,10 +124,11 @@ export const anyAlertDocumentSchema = z.unknown().transform((value, ctx): AnyAle
   else if (type === PROMOTION_ALERT_TYPE) {
     schema = cut ? truncatedPromotionAlertSchema : promotionAlertSchema;
   } else if (type === CLEANUP_ALERT_TYPE) schema = cleanupAlertSchema;
+  else if (type === COMPLIANCE_ALERT_TYPE) schema = complianceAlertSchema;
   else {
     ctx.addIssue({
       code: 'custom',
-      message: `expected "${SCAN_VERDICT_ALERT_TYPE}", "${PROMOTION_ALERT_TYPE}" or "${CLEANUP_ALERT_TYPE}"`,
+      message: `expected "${SCAN_VERDICT_ALERT_TYPE}", "${PROMOTION_ALERT_TYPE}", "${CLEANUP_ALERT_TYPE}" or "${COMPLIANCE_ALERT_TYPE}"`,
       path: ['type'],
       input: type,
     });
@@ -145,7 +148,7 @@ export type AlertExceptionNote = z.output<typeof alertExceptionNoteSchema>;
 export type TruncatedAlertDocument = z.output<typeof truncatedAlertDocumentSchema>;
 export type AnyAlertDocument = z.output<typeof anyAlertDocumentSchema>;
 /** A complete alert of any type: what a capability hands to the publisher. */
-export type CompleteAlert = AlertDocument | PromotionAlert | CleanupAlert;
+export type CompleteAlert = AlertDocument | PromotionAlert | CleanupAlert | ComplianceAlert;
 
 /**
  * Caps that keep a document and its renderings bounded whatever the findings look like. The email text is cut

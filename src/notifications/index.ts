@@ -36,6 +36,19 @@ export {
 } from './cleanup-document.ts';
 export { cleanupEmailText } from './cleanup-email.ts';
 export { type CleanupAlertFields, cleanupAlert, cleanupSubject } from './cleanup-subject.ts';
+export {
+  COMPLIANCE_ALERT_TYPE,
+  COMPLIANCE_KINDS,
+  type ComplianceAlert,
+  type ComplianceAlertDrift,
+  type ComplianceAlertRemediation,
+  type ComplianceAlertTarget,
+  type ComplianceKind,
+  complianceAlertSchema,
+  FULL_COMPLIANCE_LIMITS,
+} from './compliance-document.ts';
+export { complianceEmailText } from './compliance-email.ts';
+export { type ComplianceAlertFields, complianceAlert, complianceSubject } from './compliance-subject.ts';
 export type { AlertPublisher } from './ports.ts';
 export {
   PROMOTION_ALERT_TYPE,

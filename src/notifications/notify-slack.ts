@@ -2,6 +2,8 @@ import { SentinelError } from '../shared/errors.ts';
 import type { AnyAlertDocument } from './alert-document.ts';
 import { slackCleanupMessage } from './cleanup-blocks.ts';
 import { CLEANUP_ALERT_TYPE } from './cleanup-document.ts';
+import { slackComplianceMessage } from './compliance-blocks.ts';
+import { COMPLIANCE_ALERT_TYPE } from './compliance-document.ts';
 import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
 import { slackMessageFromTruncatedPromotion, slackPromotionMessage } from './promotion-blocks.ts';
@@ -53,6 +55,17 @@ export type SlackAlertSummary =
       repositoryName?: string;
       blocks: number;
       attempts: number;
+    }
+  | {
+      outcome: 'posted';
+      messageId: string;
+      alertType: 'compliance';
+      /** drift, fixed or fix-failed. */
+      kind: string;
+      triggerId: string;
+      repositoryName?: string;
+      blocks: number;
+      attempts: number;
     };
 
 /**
@@ -71,6 +84,7 @@ export class InvalidWebhookUrlError extends SentinelError {
 /** The Block Kit message for an alert document of any type (full or cut down). */
 export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
   if (alert.type === CLEANUP_ALERT_TYPE) return slackCleanupMessage(alert);
+  if (alert.type === COMPLIANCE_ALERT_TYPE) return slackComplianceMessage(alert);
   if (alert.type === PROMOTION_ALERT_TYPE) {
     return 'truncated' in alert ? slackMessageFromTruncatedPromotion(alert) : slackPromotionMessage(alert);
   }
@@ -79,6 +93,14 @@ export function slackMessageFor(alert: AnyAlertDocument): SlackMessage {
 
 /** What the summary says about the alert, by its type. */
 function postedAbout(alert: AnyAlertDocument) {
+  if (alert.type === COMPLIANCE_ALERT_TYPE) {
+    return {
+      alertType: 'compliance' as const,
+      kind: alert.kind,
+      triggerId: alert.trigger.id,
+      ...(alert.target.kind === 'repository' ? { repositoryName: alert.target.repositoryName } : {}),
+    };
+  }
   if (alert.type === CLEANUP_ALERT_TYPE) {
     return {
       alertType: 'cleanup' as const,

@@ -57,6 +57,8 @@ export type IamResource =
   | 'lambda-function'
   /** The queue of a cleanup run's repositories (planCleanup sends, cleanupRepository receives). */
   | 'cleanup-queue'
+  /** The queue of compliance checks' repositories (sweepCompliance and checkCompliance send, checkRepositories receives). */
+  | 'compliance-queue'
   /** Every resource: only for {@link ACTIONS_ONLY_ON_ANY_RESOURCE}. */
   | '*';
 

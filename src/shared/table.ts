@@ -18,7 +18,9 @@
  * | cleanup outcome (cleanup)  | `CLEANUP#<runId>`               | `REPO#<repository>`  |
  * | removed image (cleanup)    | `CLEANUP#<runId>`               | `IMAGE#<repository>#<digest>` |
  * | cleanup notice (cleanup)   | `CLEANUPNOTICE#<repository>`    | `NOTICE`, `DIGESTS#<nnnn>` |
- * | compliance (reserved)      | `COMPLIANCE#…`                  |                      |
+ * | compliance status (compliance) | `COMPLIANCE#<subject>`      | `STATUS#<check>[#<item>]` |
+ * | remediation (compliance)   | `COMPLIANCE#<subject>`          | `FIX#<trigger>#<check>[#<item>]` |
+ * | compliance alert claim (compliance) | `COMPLIANCE#<subject>` | `ALERT#<trigger>`    |
  *
  * Verdicts have a partition per image rather than items in the inventory's `REPO#<repository>` partition:
  * a repository's inventory query stays free of verdicts, and a busy repository's writes spread out. Neither a
@@ -44,6 +46,14 @@
  * A repository's pending advance notice (cleanup.noticeDays) is one partition: the `NOTICE` header (run, dates,
  * bytes, how many digest chunks) and the announced digests in chunks of a few thousand (`DIGESTS#0000`…), since a
  * repository may announce more digests than one 400 KB item holds. It expires a month after its deletion day.
+ *
+ * Compliance keeps one partition per subject: a repository (`<subject>` is its name) or the registry
+ * (`@registry:<registryId>`; `@` is in no repository name). `STATUS#` holds each check's last known status, so an
+ * alert goes out once per change, not on every sweep: the write that changes it is conditional, and only the
+ * invocation whose write changed it alerts. `FIX#` records each remediation once per trigger (a CloudTrail event
+ * id or a sweep run id), so a redelivered event records nothing twice; each is also in `gsi1` under
+ * `COMPLIANCE#REMEDIATIONS` by `<at>#…`, newest first read backwards. `ALERT#<trigger>` claims the one alert a
+ * trigger sends about the subject, so a retry after a failed publish sends it, and a concurrent copy does not.
  */
 
 /** One entity (or family of items sharing a partition) in the table. */
@@ -123,7 +133,19 @@ export const TABLE_ENTITIES = {
       'clear a notice: Query its keys, BatchWriteItem deletes',
     ],
   },
-  compliance: { owner: 'compliance', pkPrefix: 'COMPLIANCE#', sk: {}, accessPatterns: [] },
+  compliance: {
+    owner: 'compliance',
+    pkPrefix: 'COMPLIANCE#',
+    sk: { status: 'STATUS#', remediation: 'FIX#', alertClaim: 'ALERT#' },
+    accessPatterns: [
+      "record a check's status: UpdateItem STATUS#<check> if absent, different, or its alert unsent and its lease expired (ALL_OLD)",
+      "a subject's statuses: Query begins_with(sk, STATUS#)",
+      'record a remediation once per trigger: PutItem FIX#<trigger>#<check> if absent, or failed and now applied',
+      'remediations, newest first: Query gsi1 COMPLIANCE#REMEDIATIONS backwards',
+      'claim the alert of a trigger: PutItem ALERT#<trigger> if absent; take over an unsent one whose lease expired',
+      'record the claimed alert sent: UpdateItem ALERT#<trigger>',
+    ],
+  },
 } as const satisfies Readonly<Record<string, TableEntity>>;
 
 /** The primary key of one item. */
@@ -149,7 +171,7 @@ export function expiresAfter(now: Date, days: number): { [TABLE_TTL.attribute]: 
   return { [TABLE_TTL.attribute]: Math.floor(now.getTime() / 1000) + Math.round(days * 86_400) };
 }
 
-const { image, verdict, promotion, release, cleanup, cleanupNotice } = TABLE_ENTITIES;
+const { image, verdict, promotion, release, cleanup, cleanupNotice, compliance } = TABLE_ENTITIES;
 
 /** An image record of the inventory: one partition per repository, one item per digest. */
 export function imageKey(repositoryName: string, imageDigest: string): TableKey {
@@ -255,4 +277,33 @@ export const cleanupNoticeKeys = {
     pk: cleanupNoticeKeys.partition(repositoryName),
     sk: `${cleanupNotice.sk.digests}${String(chunk).padStart(4, '0')}`,
   }),
+};
+
+/**
+ * The compliance records of one subject: a repository, or the registry. `check` is a control id, with the item
+ * for registry findings (`creation-templates#services/`).
+ */
+export const complianceKeys = {
+  /** The partition of a repository (its name) or of the registry (`@registry:<registryId>`). */
+  partition: (subject: string): string => `${compliance.pkPrefix}${subject}`,
+  registrySubject: (registryId: string): string => `@registry:${registryId}`,
+  status: (subject: string, check: string): TableKey => ({
+    pk: complianceKeys.partition(subject),
+    sk: `${compliance.sk.status}${check}`,
+  }),
+  statusPrefix: compliance.sk.status,
+  remediation: (subject: string, trigger: string, check: string): TableKey => ({
+    pk: complianceKeys.partition(subject),
+    sk: `${compliance.sk.remediation}${trigger}#${check}`,
+  }),
+  remediationPrefix: compliance.sk.remediation,
+  alertClaim: (subject: string, trigger: string): TableKey => ({
+    pk: complianceKeys.partition(subject),
+    sk: `${compliance.sk.alertClaim}${trigger}`,
+  }),
+  /** `gsi1pk` of the remediation listing. */
+  remediationListing: 'COMPLIANCE#REMEDIATIONS',
+  /** `gsi1sk`: newest first when read backwards. */
+  remediationListingSort: (at: string, subject: string, trigger: string, check: string): string =>
+    `${at}#${subject}#${trigger}#${check}`,
 };

@@ -59,7 +59,7 @@ describe('compliance configuration', () => {
     const config = await loadConfig('sentinel.config.yml');
 
     const services = complianceSettingsFor(config.compliance, 'services');
-    expect(services.tagMutability).toEqual({ mutability: 'IMMUTABLE', mode: 'enforce' });
+    expect(services.tagMutability).toEqual({ mutability: 'IMMUTABLE', mode: 'audit' });
     expect(services.lifecyclePolicy?.template).toEqual(config.cleanup.defaults.policy);
   });
 

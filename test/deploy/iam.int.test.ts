@@ -77,6 +77,7 @@ const RESOURCE_IN_TEMPLATE: Record<IamResource, { Resource: Cfn; Condition?: Cfn
   'idempotency-table': { Resource: { 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] } },
   'alerts-topic': { Resource: { Ref: 'AlertsTopic' } },
   'cleanup-queue': { Resource: { 'Fn::GetAtt': ['CleanupQueue', 'Arn'] } },
+  'compliance-queue': { Resource: { 'Fn::GetAtt': ['ComplianceQueue', 'Arn'] } },
   'promotion-roles': { Resource: promotionRoles().roleArns },
   'default-event-bus': {
     Resource: {
@@ -320,12 +321,15 @@ describe('IAM as data: each function role grants exactly what its code declares'
 
   it('finds every function, each with its handler file and a role of its own', () => {
     expect(functions.map((f) => f.name).sort()).toEqual([
+      'CheckCompliance',
+      'CheckRepositories',
       'CleanupRepository',
       'NotifySlack',
       'OnImagePushed',
       'OnScanCompleted',
       'PlanCleanup',
       'PromoteImage',
+      'SweepCompliance',
     ]);
     for (const fn of functions) {
       expect(template.Resources[fn.roleId]?.Type, fn.name).toBe('AWS::IAM::Role');

@@ -74,12 +74,13 @@ describe('cleanup alert document', () => {
     expect(issuePaths(value)).toContain(path);
   });
 
-  it('names all three types when the type is none of them', () => {
+  it('names every type when the type is none of them', () => {
     const result = anyAlertDocumentSchema.safeParse({ ...summary, type: 'ecr-sentinel.drift' });
     expect(result.error?.issues).toEqual([
       expect.objectContaining({
         path: ['type'],
-        message: 'expected "ecr-sentinel.scan-verdict", "ecr-sentinel.promotion" or "ecr-sentinel.cleanup"',
+        message:
+          'expected "ecr-sentinel.scan-verdict", "ecr-sentinel.promotion", "ecr-sentinel.cleanup" or "ecr-sentinel.compliance"',
       }),
     ]);
   });

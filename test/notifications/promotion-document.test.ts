@@ -82,7 +82,8 @@ describe('promotion alert document', () => {
     expect(result.error?.issues).toEqual([
       expect.objectContaining({
         path: ['type'],
-        message: 'expected "ecr-sentinel.scan-verdict", "ecr-sentinel.promotion" or "ecr-sentinel.cleanup"',
+        message:
+          'expected "ecr-sentinel.scan-verdict", "ecr-sentinel.promotion", "ecr-sentinel.cleanup" or "ecr-sentinel.compliance"',
       }),
     ]);
   });

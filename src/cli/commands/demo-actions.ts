@@ -113,6 +113,13 @@ function printReport(report: DemoReport): void {
     out.push(`  ${v.repositoryName}:${v.imageTag}  ${v.status}  ${v.reason}${blocking}`);
   }
   out.push('', `Alerts sent: ${report.alerts.email.length} email, ${report.alerts.slack.length} Slack`);
+  if (report.alerts.others.length > 0) {
+    out.push(
+      `  (and ${report.alerts.others.length} compliance alert email(s) so far: the compliance functions checked the`,
+      '   repositories the demo created against the config; `npx ecr-sentinel audit` lists the same drift)',
+    );
+    for (const subject of report.alerts.others) out.push(`  --- ${subject}`);
+  }
   for (const mail of report.alerts.email) {
     out.push(`  --- email to ${mail.to}: ${mail.subject}`);
     for (const line of mail.message.split('\n')) out.push(`  | ${line}`);

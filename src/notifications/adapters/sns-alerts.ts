@@ -18,6 +18,15 @@ import {
   MINIMAL_CLEANUP_LIMITS,
 } from '../cleanup-document.ts';
 import { cleanupEmailText } from '../cleanup-email.ts';
+import {
+  COMPACT_COMPLIANCE_LIMITS,
+  COMPLIANCE_ALERT_TYPE,
+  type ComplianceAlert,
+  FULL_COMPLIANCE_LIMITS,
+  limitComplianceAlert,
+  MINIMAL_COMPLIANCE_LIMITS,
+} from '../compliance-document.ts';
+import { complianceEmailText } from '../compliance-email.ts';
 import { fittedConsoleUrl, LINK_MAX } from '../links.ts';
 import type { AlertPublisher } from '../ports.ts';
 import {
@@ -90,13 +99,22 @@ export interface SnsAlertMessage {
  * A promotion: alertType `promotion`, promotionEvent, verdict (the gate's), repository and environment (the
  * target's); it has no alertKind, so a policy on alertKind (verdict alerts) does not match it. A cleanup alert:
  * alertType `cleanup`, cleanupKind, dryRun (`true`/`false`, when it has a run) and, for a refusal, repository;
- * no verdict and no alertKind, so policies on those match neither.
+ * no verdict and no alertKind, so policies on those match neither. A compliance alert: alertType `compliance`,
+ * complianceKind and, for a repository, repository.
  */
 export function snsMessageAttributes(alert: CompleteAlert): Record<string, SnsStringAttribute> {
   const attribute = (value: string): SnsStringAttribute => ({
     DataType: 'String',
     StringValue: snsText(value, SNS_ATTRIBUTE_VALUE_MAX),
   });
+  if (alert.type === COMPLIANCE_ALERT_TYPE) {
+    const { target } = alert;
+    return {
+      alertType: attribute('compliance'),
+      complianceKind: attribute(alert.kind),
+      ...(target.kind === 'repository' ? { repository: attribute(target.repositoryName) } : {}),
+    };
+  }
   if (alert.type === CLEANUP_ALERT_TYPE) {
     const { run } = alert;
     return {
@@ -132,6 +150,7 @@ export function snsMessageAttributes(alert: CompleteAlert): Record<string, SnsSt
 export function snsMessageJson(alert: CompleteAlert, maxBytes = SNS_MESSAGE_MAX_BYTES): string {
   if (alert.type === PROMOTION_ALERT_TYPE) return promotionMessageJson(alert, maxBytes);
   if (alert.type === CLEANUP_ALERT_TYPE) return cleanupMessageJson(alert, maxBytes);
+  if (alert.type === COMPLIANCE_ALERT_TYPE) return complianceMessageJson(alert, maxBytes);
   for (const limits of [FULL_LIMITS, COMPACT_LIMITS]) {
     const text = alertEmailText(alert, limits);
     const json = JSON.stringify(limitAlertDocument(alert, limits));
@@ -173,6 +192,18 @@ function cleanupMessageJson(alert: CleanupAlert, maxBytes: number): string {
   return message;
 }
 
+/** {@link snsMessageJson} of a compliance alert: full, compact, then totals only (still a complete document). */
+function complianceMessageJson(alert: ComplianceAlert, maxBytes: number): string {
+  let message = '';
+  for (const limits of [FULL_COMPLIANCE_LIMITS, COMPACT_COMPLIANCE_LIMITS, MINIMAL_COMPLIANCE_LIMITS]) {
+    const text = complianceEmailText(alert, limits);
+    const json = JSON.stringify(limitComplianceAlert(alert, limits));
+    message = JSON.stringify({ default: text, email: text, sqs: json, lambda: json });
+    if (Buffer.byteLength(message, 'utf8') <= maxBytes) break;
+  }
+  return message;
+}
+
 /** A promotion's subject as SNS gets it: printable ASCII (promotionSubject makes it so; a producer's own too). */
 function promotionSnsSubject(alert: PromotionAlert): string {
   return asciiSubject(alert.subject);
@@ -186,7 +217,9 @@ export function snsAlertMessage(alert: CompleteAlert): SnsAlertMessage {
   // message when a subject is longer. Promotion and cleanup subjects are printable ASCII (asciiSubject keeps a
   // producer's own so).
   const subject =
-    alert.type === PROMOTION_ALERT_TYPE || alert.type === CLEANUP_ALERT_TYPE
+    alert.type === PROMOTION_ALERT_TYPE ||
+    alert.type === CLEANUP_ALERT_TYPE ||
+    alert.type === COMPLIANCE_ALERT_TYPE
       ? asciiSubject(alert.subject)
       : snsText(alert.subject, SUBJECT_MAX);
   const budget = SNS_MESSAGE_MAX_BYTES - attributeBytes(attributes) - Buffer.byteLength(subject, 'utf8');

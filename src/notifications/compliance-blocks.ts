@@ -1,0 +1,89 @@
+import { COMPLIANCE_LABEL, type ComplianceAlert } from './compliance-document.ts';
+import { complianceTriggerText } from './compliance-email.ts';
+import { complianceHeadline, complianceTargetName } from './compliance-subject.ts';
+import { isConsoleUrl } from './links.ts';
+import {
+  context,
+  fitLines,
+  md,
+  SLACK_LIMITS,
+  type SlackBlock,
+  type SlackMessage,
+  section,
+} from './slack-blocks.ts';
+import { truncateEnd } from './text.ts';
+
+/**
+ * The Slack Block Kit message of a compliance alert (pure; notify-slack posts it): a header with the subject,
+ * the headline, the remediations (before → after) and the drift (expected, actual, fix) as sections fitted to
+ * Slack's limits that say how many they leave out, the account and trigger in a context line, and the console
+ * button.
+ */
+
+const ICON = { drift: ':warning:', fixed: ':white_check_mark:', 'fix-failed': ':x:' } as const;
+
+function listSection(title: string, lines: readonly string[], total: number): SlackBlock {
+  const room = SLACK_LIMITS.sectionText - title.length - 1;
+  return section(`${title}\n${fitLines(lines, room, undefined, total)}`);
+}
+
+/** The Block Kit message of a compliance alert, as subscribers receive it (its lists may be capped). */
+export function slackComplianceMessage(alert: ComplianceAlert): SlackMessage {
+  const { totals } = alert;
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncateEnd(alert.subject, SLACK_LIMITS.headerText), emoji: true },
+    },
+    section(
+      `${ICON[alert.kind]} *${COMPLIANCE_LABEL[alert.kind]}* — \`${md(complianceTargetName(alert.target), 256)}\`\n` +
+        md(complianceHeadline(alert), 1000),
+    ),
+  ];
+  if (totals.applied + totals.failed > 0) {
+    const lines = alert.remediations.map(
+      (r) =>
+        `• *${md(r.check, 40)}*${r.item ? ` (${md(r.item, 200)})` : ''}: \`${md(r.action, 60)}\` ${r.outcome}` +
+        `\n   ${md(r.before, 300)} → ${md(r.after, 300)}${r.error ? `\n   _${md(r.error, 300)}_` : ''}`,
+    );
+    blocks.push(
+      listSection(
+        `*Remediations (${totals.applied} applied, ${totals.failed} failed)*`,
+        lines,
+        totals.applied + totals.failed,
+      ),
+    );
+  }
+  if (totals.drift > 0) {
+    const lines = alert.drift.map(
+      (d) =>
+        `• *${md(d.check, 40)}*${d.item ? ` (${md(d.item, 200)})` : ''} [${md(d.mode, 20)}]: expected ${md(d.expected, 300)}, ` +
+        `actual ${md(d.actual, 300)}${d.fix ? `\n   fix: ${md(d.fix, 300)}` : ''}`,
+    );
+    blocks.push(listSection(`*Drift (${totals.drift})*`, lines, totals.drift));
+  }
+  const stage = alert.stage === undefined ? '' : ` · stage ${md(alert.stage, 100)}`;
+  blocks.push(
+    context(
+      `Account ${md(alert.accountId, 100)} · ${md(alert.region, 100)}${stage} · ${md(complianceTriggerText(alert.trigger), 300)} · ${md(alert.occurredAt, 40)}`,
+    ),
+  );
+  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
+  if (alert.consoleUrl.length <= SLACK_LIMITS.url && isConsoleUrl(alert.consoleUrl)) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open in the console' },
+          url: alert.consoleUrl,
+          action_id: 'open-ecr-console',
+        },
+      ],
+    });
+  }
+  return {
+    text: truncateEnd(alert.subject, SLACK_LIMITS.fallbackText),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+  };
+}
