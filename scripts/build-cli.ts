@@ -61,6 +61,10 @@ async function buildCli(outdir: string = BUNDLE_DIR): Promise<{ files: number; b
     external: ['tsx', 'tsx/*'],
     // Error classes are reported by name (`{"error": {"type"}}`): renaming them to avoid collisions must not show.
     keepNames: true,
+    // Node parses every module a command loads (~1 MB of zod, yaml, commander and ours for an offline plan):
+    // minified, each command starts ~50 ms sooner (measured). Names stay (keepNames); the linked source map maps
+    // a stack trace back to the sources.
+    minify: true,
     // Bundled CommonJS packages (commander, yaml) call require() for Node's own modules; ESM has no require.
     banner: {
       js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);",

@@ -13,6 +13,7 @@
  */
 import { isIndexMediaType } from './domain/image-detail.ts';
 import type { RepositoryImage } from './domain/images.ts';
+import { digitsEnd, hashBytes, quickIsoSeconds, sameBytes } from './snapshot-bytes.ts';
 import { quickImage } from './snapshot-entry.ts';
 
 /** Reads up to `length` bytes into `buffer` at `offset`; 0 at the end (like `fs.readSync`). */
@@ -53,6 +54,9 @@ const FIELDS = [
 type Field = (typeof FIELDS)[number];
 const FIELD_BYTES = FIELDS.map((f) => Buffer.from(f, 'latin1'));
 const TAGS = FIELDS.indexOf('imageTags');
+const DIGEST = FIELDS.indexOf('imageDigest');
+/** A digest's place in the duplicate table is found within this many probes, or the scan steps aside. */
+const MAX_PROBES = 64;
 /** Fields whose values repeat from entry to entry (a repository, a registry, media types): one string each. */
 const REPEATING = new Set(
   ['registryId', 'repositoryName', 'imageManifestMediaType', 'artifactMediaType', 'imageStatus'].map((f) =>
@@ -110,6 +114,15 @@ class Scanner {
   ) as Record<Field, unknown>;
   /** Where {@link strings} gathers an entry's tags. */
   private readonly gathered: string[] = [];
+  /**
+   * Duplicate digests, found as the entries are read: an open-addressing table of image positions (+1) by a hash
+   * of the digest's bytes (in cache as they are read), and each image's hash for growing it. A Set of the 100,000
+   * digest strings cost ~45 ms more, hashing strings no longer in cache.
+   */
+  private slots = new Int32Array(1 << 12);
+  private readonly hashes: number[] = [];
+  /** The hash of the digest of the entry being read. */
+  private digestHash = 0;
   /** The last string read for each repeating field, and its bytes: the next equal one is that string again. */
   private readonly repeated = new Map<number, { bytes: Buffer; value: string }>();
 
@@ -128,15 +141,10 @@ class Scanner {
     }
     // A truncated listing, no images, or duplicates: the general path words the error or merges them.
     if (lastHasNextToken || this.images.length === 0 || this.repositoryName === undefined) throw UNSUPPORTED;
-    const seen = new Set<string>();
     let indexChildrenUnknown = false;
     const { images } = this;
-    for (let i = 0; i < images.length; i++) {
-      const image = images[i] as RepositoryImage;
-      if (seen.has(image.digest)) throw UNSUPPORTED;
-      seen.add(image.digest);
-      if (!indexChildrenUnknown && isIndexMediaType(image.manifestMediaType)) indexChildrenUnknown = true;
-    }
+    for (let i = 0; i < images.length && !indexChildrenUnknown; i++)
+      indexChildrenUnknown = isIndexMediaType((images[i] as RepositoryImage).manifestMediaType);
     return {
       repositoryName: this.repositoryName,
       ...(this.registryId === undefined ? {} : { registryId: this.registryId }),
@@ -227,7 +235,40 @@ class Scanner {
       this.repositoryName = repositoryName as string;
       this.registryId = registryId as string | undefined;
     } else if (repositoryName !== this.repositoryName || registryId !== this.registryId) throw UNSUPPORTED;
+    this.remember(image);
     this.images.push(image);
+  }
+
+  /** Adds the image's digest to the duplicate table; a digest seen before is left to the general path. */
+  private remember(image: RepositoryImage): void {
+    const position = this.images.length;
+    if ((position + 1) * 2 > this.slots.length) this.grow();
+    const hash = this.digestHash;
+    this.hashes.push(hash);
+    const { slots } = this;
+    const mask = slots.length - 1;
+    for (let at = hash & mask, probes = 0; ; at = (at + 1) & mask, probes++) {
+      const held = slots[at] as number;
+      if (held === 0) {
+        slots[at] = position + 1;
+        return;
+      }
+      // A duplicate, or more colliding digests than real ones ever give (a crafted file): the general path.
+      if (probes === MAX_PROBES || (this.images[held - 1] as RepositoryImage).digest === image.digest)
+        throw UNSUPPORTED;
+    }
+  }
+
+  /** Doubles the duplicate table, placing every image again by its hash. */
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let i = 0; i < this.hashes.length; i++) {
+      let at = (this.hashes[i] as number) & mask;
+      while (slots[at] !== 0) at = (at + 1) & mask;
+      slots[at] = i + 1;
+    }
+    this.slots = slots;
   }
 
   /** A string or a number (the only scalars the fields hold); anything else is left to the general path. */
@@ -236,6 +277,7 @@ class Scanner {
     if (c === QUOTE) {
       this.string();
       const { start, stop: end } = this;
+      if (id === DIGEST) this.digestHash = hashBytes(this.buf, start, end);
       if (REPEATING.has(id)) return this.repeating(id, start, end);
       if (TIMES.has(id)) {
         // CLI v2's `2026-11-20T10:00:00+00:00` read from the bytes, as epoch seconds: the same instant to
@@ -305,12 +347,7 @@ class Scanner {
 
   private repeating(id: number, start: number, end: number): string {
     const last = this.repeated.get(id);
-    if (
-      last !== undefined &&
-      last.bytes.length === end - start &&
-      this.buf.compare(last.bytes, 0, last.bytes.length, start, end) === 0
-    )
-      return last.value;
+    if (last !== undefined && sameBytes(last.bytes, this.buf, start, end)) return last.value;
     const value = this.text(start, end);
     this.repeated.set(id, { bytes: Buffer.from(this.buf.subarray(start, end)), value });
     return value;
@@ -431,16 +468,6 @@ class Scanner {
 
 const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
 
-/**
- * Where the run of decimal digits at `from` ends (before `end`). A function of the module, not a closure in
- * {@link Scanner.number}: a closure is created per number, and the bundle (keepNames) names each one it creates.
- */
-function digitsEnd(buf: Buffer, from: number, end: number): number {
-  let k = from;
-  while (k < end && (buf[k] as number) >= 0x30 && (buf[k] as number) <= 0x39) k++;
-  return k;
-}
-
 /** The id (position in FIELDS) of the key between `start` and `end`, -1 for a field the scan doesn't read. */
 function fieldId(buf: Buffer, start: number, end: number): number {
   const length = end - start;
@@ -452,44 +479,4 @@ function fieldId(buf: Buffer, start: number, end: number): number {
     if (k === length) return id;
   }
   return -1;
-}
-
-/**
- * `YYYY-MM-DDTHH:MM:SS+00:00` or `…Z` in `buf[start, end)` as epoch seconds, NaN otherwise: exactly the forms and
- * ranges snapshot-entry.ts's quick reading of the string accepts (the rest goes to it as a string).
- */
-function quickIsoSeconds(buf: Buffer, start: number, end: number): number {
-  const length = end - start;
-  const utc =
-    length === 25
-      ? buf[start + 19] === 0x2b &&
-        buf[start + 20] === 0x30 &&
-        buf[start + 21] === 0x30 &&
-        buf[start + 22] === COLON &&
-        buf[start + 23] === 0x30 &&
-        buf[start + 24] === 0x30
-      : length === 20 && buf[start + 19] === 0x5a; // Z
-  if (!utc) return Number.NaN;
-  if (buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 10] !== 0x54) return Number.NaN; // - - T
-  if (buf[start + 13] !== COLON || buf[start + 16] !== COLON) return Number.NaN;
-  const year = digitsAt(buf, start, 4);
-  const month = digitsAt(buf, start + 5, 2);
-  const day = digitsAt(buf, start + 8, 2);
-  const hour = digitsAt(buf, start + 11, 2);
-  const minute = digitsAt(buf, start + 14, 2);
-  const second = digitsAt(buf, start + 17, 2);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 28) return Number.NaN;
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
-}
-
-/** The decimal number of `count` digits at `start`, -1 if one is not a digit. */
-function digitsAt(buf: Buffer, start: number, count: number): number {
-  let value = 0;
-  for (let i = start; i < start + count; i++) {
-    const d = (buf[i] as number) - 0x30;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
 }
