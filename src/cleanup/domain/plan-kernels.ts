@@ -126,6 +126,8 @@ export interface Outcome {
   readonly takenType: Uint8Array;
   readonly takenRule: Int32Array;
   readonly notes: ReadonlyMap<number, string>;
+  /** 1 at the positions `notes` has an entry for: tested per image, where a map lookup per image cost ~4 ms. */
+  readonly noted: Uint8Array;
   readonly sizes: Float64Array;
 }
 
@@ -138,14 +140,12 @@ export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedIma
   const rules = new Int32Array(count);
   const notes = new Map<number, string>();
   let bytes = 0;
-  const noNotes = o.notes.size === 0;
   for (let k = 0; k < count; k++) {
     const i = positions[k] as number;
     images[k] = o.images[i] as RepositoryImage;
     kinds[k] = o.takenType[i] as number;
     rules[k] = o.takenRule[i] as number;
-    const note = noNotes ? undefined : o.notes.get(i);
-    if (note !== undefined) notes.set(k, note);
+    if (o.noted[i] === 1) notes.set(k, o.notes.get(i) as string);
     bytes += o.sizes[i] as number;
   }
   return { list: new PlannedImages(images, kinds, rules, notes), bytes };

@@ -221,6 +221,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   const { takenType, takenRule, takenOrder } = takenOf(takenBy, decisionType, decisionRule, scratch);
   let taken = takenOrder.count;
   const notes = new Map<number, string>();
+  const noted = scratch.u8(n);
   const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
   const isKept = scratch.u8(n);
   const keep = (i: number, rulePriority: number, reason: string) => {
@@ -302,6 +303,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
         if (type === TRANSITION && (images[referrer] as RepositoryImage).storageClass === 'archive') continue;
         takenType[referrer] = type;
         takenRule[referrer] = takenRule[i] as number;
+        noted[referrer] = 1;
         notes.set(
           referrer,
           `referrer of ${(images[i] as RepositoryImage).digest} (${type === EXPIRE ? 'expiring' : 'archiving'})`,
@@ -314,7 +316,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
     }
   }
 
-  const outcome: Outcome = { images, takenType, takenRule, notes, sizes };
+  const outcome: Outcome = { images, takenType, takenRule, notes, noted, sizes };
   const order = orderDeletions(
     expiringSet(takenOrder.positions, taken, takenType, scratch),
     subjectOf,
