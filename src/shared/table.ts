@@ -85,6 +85,7 @@ export const TABLE_ENTITIES = {
       "an image's evaluations, oldest scan first: Query begins_with(sk, EVAL#)",
       'claim the alert of an evaluation: UpdateItem ALERT#<id> if absent, or unpublished and its lease expired',
       'record the claimed alert published, or give the claim up: UpdateItem ALERT#<id> (conditional on owner)',
+      'every evaluation of every image (the report): Scan filtered on pk VERDICT# and sk LATEST or EVAL#',
     ],
   },
   promotion: {
