@@ -14,8 +14,8 @@ import { checkComplianceEnvSchema } from '../src/compliance/env.ts';
 import { type CloudTrailCheckEvent, cloudTrailCheckSchema, isEcho } from '../src/compliance/events.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import { emitMetric, logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
@@ -33,9 +33,7 @@ let deps: ChangeDeps | undefined;
 
 function depsFor(invokedFunctionArn: string): ChangeDeps {
   if (!deps) {
-    const accountId = invokedFunctionArn.split(':')[4] ?? '';
-    if (!ACCOUNT_ID_PATTERN.test(accountId))
-      throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
+    const accountId = functionAccount(invokedFunctionArn);
     const where = {
       accountId,
       region: env.AWS_REGION,

@@ -4,21 +4,22 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type CheckDeps, checkCompliance, fixFailure } from '../src/compliance/check.ts';
 import { complianceDocumentClient, complianceMetricPoints, composeCheck } from '../src/compliance/compose.ts';
 import { checkRepositoriesEnvSchema } from '../src/compliance/env.ts';
-import { type ComplianceMessage, complianceMessageSchema } from '../src/compliance/events.ts';
+import { complianceMessageSchema } from '../src/compliance/events.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import {
   countFailedEvents,
   emitMetric,
   logFailures,
   observability,
 } from '../src/shared/lambda/observability.ts';
+import { parseMessageBody } from '../src/shared/lambda/parse-event.ts';
 
 const env = parseFunctionEnv(checkRepositoriesEnvSchema, process.env);
 const config = await loadConfig(resolve(process.cwd(), env.SENTINEL_CONFIG));
@@ -30,9 +31,7 @@ let deps: CheckDeps | undefined;
 
 function depsFor(invokedFunctionArn: string): CheckDeps {
   if (!deps) {
-    const accountId = invokedFunctionArn.split(':')[4] ?? '';
-    if (!ACCOUNT_ID_PATTERN.test(accountId))
-      throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
+    const accountId = functionAccount(invokedFunctionArn);
     const where = {
       accountId,
       region: env.AWS_REGION,
@@ -41,19 +40,6 @@ function depsFor(invokedFunctionArn: string): CheckDeps {
     deps = composeCheck({ config, ecr, doc, tableName: env.SENTINEL_TABLE, alerts, where });
   }
   return deps;
-}
-
-function parseMessage(record: SQSRecord): ComplianceMessage | string {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return 'the message body is not JSON';
-  }
-  const parsed = complianceMessageSchema.safeParse(body);
-  return parsed.success
-    ? parsed.data
-    : parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
 }
 
 /**
@@ -69,7 +55,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(async (event, context) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
-      const message = parseMessage(record);
+      const message = parseMessageBody(record.body, complianceMessageSchema);
       if (typeof message === 'string') {
         logger.error('malformed compliance message', { messageId: record.messageId, problem: message });
         batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoCleanupNotices } from '../src/cleanup/adapters/dynamodb-cleanup-notices.ts';
 import { dynamoCleanupRecords } from '../src/cleanup/adapters/dynamodb-cleanup-records.ts';
 import { ecrRepositoryImages } from '../src/cleanup/adapters/ecr-images.ts';
@@ -17,8 +17,8 @@ import { type CleanupMessage, cleanupMessageSchema } from '../src/cleanup/events
 import { cleanRepository, failedOutcome, finishRun } from '../src/cleanup/fan-out.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import {
   countFailedEvents,
   emitMetric,
@@ -26,6 +26,7 @@ import {
   observability,
   repositoryGroupDimension,
 } from '../src/shared/lambda/observability.ts';
+import { parseMessageBody } from '../src/shared/lambda/parse-event.ts';
 
 // Cold start: environment, sentinel.config.yml, clients once per container; adapters bound on first use (the
 // account comes from the invocation's ARN).
@@ -47,28 +48,6 @@ const plan = {
   signals: [],
 };
 
-/** The account this function cleans, from its ARN. */
-function accountOf(invokedFunctionArn: string): string {
-  const accountId = invokedFunctionArn.split(':')[4] ?? '';
-  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-    throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
-  }
-  return accountId;
-}
-
-function parseMessage(record: SQSRecord): CleanupMessage | string {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch {
-    return 'the message body is not JSON';
-  }
-  const parsed = cleanupMessageSchema.safeParse(body);
-  return parsed.success
-    ? parsed.data
-    : parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
-}
-
 /**
  * One repository of a cleanup run per SQS message (reserved concurrency keeps ECR from being flooded): plan it,
  * clean it (unless the run is a dry run), record the outcome once, send the run's summary when it is the last.
@@ -82,10 +61,10 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .use(logFailures(logger, metrics))
   .handler(async (event, context) => {
-    const accountId = accountOf(context.invokedFunctionArn);
+    const accountId = functionAccount(context.invokedFunctionArn);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
-      const message = parseMessage(record);
+      const message = parseMessageBody(record.body, cleanupMessageSchema);
       if (typeof message === 'string') {
         logger.error('malformed cleanup message', { messageId: record.messageId, problem: message });
         batchItemFailures.push({ itemIdentifier: record.messageId });

@@ -21,8 +21,8 @@ import {
 } from '../src/scan-gate/events.ts';
 import { EnforcementError, judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import {
   emitMetric,
   findingsBySeverity,
@@ -57,10 +57,7 @@ const judge = judgeScan({
  * it) and Region. A scan event of any other registry is refused (ForeignRegistryError).
  */
 function homeRegistry(invokedFunctionArn: string): HomeRegistry {
-  const accountId = invokedFunctionArn.split(':')[4] ?? '';
-  if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-    throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
-  }
+  const accountId = functionAccount(invokedFunctionArn);
   return { accountId, region: env.AWS_REGION };
 }
 

@@ -15,8 +15,8 @@ import { type PlanCleanupEvent, planCleanupEventSchema } from '../src/cleanup/ev
 import { startCleanupRun } from '../src/cleanup/fan-out.ts';
 import type { PlanCleanupDeps } from '../src/cleanup/plan-cleanup.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 import { ulid } from '../src/shared/ulid.ts';
@@ -36,10 +36,7 @@ let deps: PlanCleanupDeps | undefined;
 /** The planning side: the repositories and the signals (bound on first use: the account is in the ARN). */
 function planning(invokedFunctionArn: string): PlanCleanupDeps {
   if (!deps) {
-    const accountId = invokedFunctionArn.split(':')[4] ?? '';
-    if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-      throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
-    }
+    const accountId = functionAccount(invokedFunctionArn);
     const { signals } = composeSignals({
       config,
       base: { region: env.AWS_REGION },

@@ -7,8 +7,8 @@ import { composePromotions } from '../src/promotion/compose.ts';
 import { promoteImageEnvSchema } from '../src/promotion/env.ts';
 import { type PromotionRequest, promoteImageEventSchema } from '../src/promotion/events.ts';
 import { systemClock } from '../src/shared/clock.ts';
-import { ACCOUNT_ID_PATTERN } from '../src/shared/ecr/names.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
+import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import { emitMetric, logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
@@ -21,10 +21,7 @@ let composed: ReturnType<typeof composePromotions> | undefined;
 
 function useCases(invokedFunctionArn: string) {
   if (!composed) {
-    const accountId = invokedFunctionArn.split(':')[4] ?? '';
-    if (!ACCOUNT_ID_PATTERN.test(accountId)) {
-      throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
-    }
+    const accountId = functionAccount(invokedFunctionArn);
     composed = composePromotions({
       config,
       base: { region: env.AWS_REGION },

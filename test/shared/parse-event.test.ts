@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { InvalidEventError, parseEvent } from '../../src/shared/lambda/parse-event.ts';
+import { functionAccount } from '../../src/shared/lambda/function-account.ts';
+import { InvalidEventError, parseEvent, parseMessageBody } from '../../src/shared/lambda/parse-event.ts';
 
 const schema = z.object({ id: z.string().max(64), detail: z.record(z.string(), z.number()) });
 const handler = middy<z.output<typeof schema>, unknown, Error, Context>()
@@ -35,5 +36,40 @@ describe('parseEvent', () => {
     expect(error.eventId?.length).toBeLessThan(200);
     expect(error.problems).toHaveLength(21);
     expect(error.problems.at(-1)).toBe('and 481 more problems');
+  });
+});
+
+describe('parseMessageBody (an SQS message body)', () => {
+  const message = z.object({ runId: z.string(), repositoryName: z.string().min(1) });
+
+  it('returns the message when the body is JSON of its schema', () => {
+    expect(parseMessageBody('{"runId":"r1","repositoryName":"orders-api"}', message)).toEqual({
+      runId: 'r1',
+      repositoryName: 'orders-api',
+    });
+  });
+
+  it('names what is wrong: not JSON, or each field at fault, bounded', () => {
+    expect(parseMessageBody('{"runId":', message)).toBe('the message body is not JSON');
+    expect(parseMessageBody('{"runId":1}', message)).toMatch(/^runId: .*; repositoryName: /);
+    const many = z.array(z.string());
+    const problems = parseMessageBody(JSON.stringify(Array.from({ length: 500 }, (_, i) => i)), many);
+    expect(typeof problems === 'string' && problems.split('; ')).toHaveLength(20);
+  });
+});
+
+describe('functionAccount', () => {
+  it('reads the account from a function ARN, qualified or not', () => {
+    expect(functionAccount('arn:aws:lambda:eu-west-1:123456789012:function:ecr-sentinel-dev-x')).toBe(
+      '123456789012',
+    );
+    expect(functionAccount('arn:aws:lambda:eu-west-1:123456789012:function:x:live')).toBe('123456789012');
+  });
+
+  it('refuses an ARN without an account id, naming it', () => {
+    expect(() => functionAccount('arn:aws:lambda:eu-west-1::function:x')).toThrow(
+      /arn:aws:lambda:eu-west-1::function:x/,
+    );
+    expect(() => functionAccount('not an arn')).toThrow(/not an arn/);
   });
 });

@@ -29,6 +29,25 @@ function clip(text: string, max: number): string {
 }
 
 /**
+ * An SQS message's body as `schema` reads it, or what is wrong with it (for the log line: the handler reports the
+ * message failed, and after the queue's maxReceiveCount SQS moves it to the dead-letter queue with its payload).
+ */
+export function parseMessageBody<S extends z.ZodType>(body: string, schema: S): z.output<S> | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return 'the message body is not JSON';
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .slice(0, MAX_PROBLEMS)
+    .map((i) => clip(`${clip(i.path.join('.'), 200) || '(message)'}: ${i.message}`, MAX_PROBLEM_CHARS));
+  return problems.join('; ');
+}
+
+/**
  * Validate the event with a zod schema (in place of Powertools' parser middleware, whose error only says
  * "Failed to parse schema") so the error, the log line and the onFailure record name the bad fields.
  */

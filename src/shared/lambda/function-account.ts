@@ -1,0 +1,13 @@
+import { ACCOUNT_ID_PATTERN } from '../ecr/names.ts';
+
+/**
+ * The account a function runs in, from its ARN (`context.invokedFunctionArn`,
+ * `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`): the environment doesn't say, and an STS call at cold
+ * start would cost time and a permission. Throws when the ARN holds no account id.
+ */
+export function functionAccount(invokedFunctionArn: string): string {
+  const accountId = invokedFunctionArn.split(':')[4] ?? '';
+  if (!ACCOUNT_ID_PATTERN.test(accountId))
+    throw new Error(`cannot tell this function's account from its ARN ${invokedFunctionArn}`);
+  return accountId;
+}
