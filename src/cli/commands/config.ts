@@ -11,10 +11,11 @@ export function registerConfigCommand(program: Command): void {
   config
     .command('validate')
     .description(
-      'Check a configuration file. Prints every problem, sorted by line, with its line and key path\n' +
-        '(a misspelt key with the key it probably meant) and exits 1 when there is any (2 when the file\n' +
-        'cannot be read). Warns about what is legal but surely wrong: a repository pattern that can never\n' +
-        'match an ECR name, a group or CVE exception matching no managed repository, an exception expired\n' +
+      // One paragraph: commander wraps it to the terminal's width.
+      'Check a configuration file. Prints every problem, sorted by line, with its line and key path ' +
+        '(a misspelt key with the key it probably meant) and exits 1 when there is any (2 when the file ' +
+        'cannot be read). Warns about what is legal but surely wrong: a repository pattern that can never ' +
+        'match an ECR name, a group or CVE exception matching no managed repository, an exception expired ' +
         'or expiring within 14 days; warnings exit 0 unless --strict. Files over 1 MB are refused.',
     )
     .argument('[file]', 'configuration file', DEFAULT_CONFIG_PATH)
