@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerCleanupCommands } from '../cleanup/cli.ts';
 import { registerComplianceCommands } from '../compliance/cli.ts';
@@ -5,6 +7,7 @@ import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerReportCommand } from '../report/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT } from '../shared/cli.ts';
+import { PROJECT_ROOT } from '../shared/project-root.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerInvokeCommand } from './commands/invoke.ts';
@@ -21,6 +24,7 @@ export function buildProgram(): Command {
       'Event-driven automation around Amazon ECR: scan gate, promotions, cleanup and compliance.\n' +
         'Every command accepts --help; commands that print results accept --json.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerConfigCommand(program);
@@ -33,6 +37,12 @@ export function buildProgram(): Command {
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;
+}
+
+/** The version package.json says (one home: npm publishes that one). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /**

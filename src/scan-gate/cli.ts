@@ -45,7 +45,9 @@ export function registerScanGateCommand(program: Command): void {
     .option('-d, --digest <digest>', 'image digest sha256:… (or --tag)')
     .option(
       '--threshold <severity>',
-      `fail on any finding this severe or worse: ${THRESHOLD_SEVERITIES.join('|')}`,
+      `fail on any finding this severe or worse: ${THRESHOLD_SEVERITIES.join('|')} (any case)`,
+      // ECR reports severities in upper case; people type `high`.
+      (value: string) => value.toUpperCase(),
     )
     .option('--wait <seconds>', 'how long to wait for the scan to finish', '0')
     .option('-c, --config <file>', 'configuration file (policy and exceptions)', DEFAULT_CONFIG_PATH)

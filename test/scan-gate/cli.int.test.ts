@@ -82,7 +82,7 @@ describe('ecr-sentinel scan-gate', () => {
       '--wait',
       '30',
       '--threshold',
-      'HIGH',
+      'high', // any case, as people type it
       '--json',
     ]);
 
