@@ -14,18 +14,64 @@ function subjectName(finding: Finding): string {
   return finding.subject.kind === 'repository' ? finding.subject.repositoryName : finding.subject.item;
 }
 
-function block(finding: Finding, lines: readonly [string, string | undefined][]): string {
-  const head = `  ${subjectName(finding)}  ${finding.controlId}\n`;
+/** What a finding's block shows, whatever was audited (repositories, the registry, ecr-sentinel's own stack). */
+interface Judged {
+  readonly status: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly fix?: string | undefined;
+  readonly error?: string | undefined;
+  readonly details?: readonly string[] | undefined;
+}
+
+function block(head: string, finding: Judged, lines: readonly [string, string | undefined][]): string {
   const body = lines
     .filter((line): line is [string, string] => line[1] !== undefined)
     .map(([label, text]) => `    ${`${label}:`.padEnd(10)}${text}\n`)
     .join('');
-  // A control may list as details exactly what `actual` already says.
+  // A check may list as details exactly what `actual` already says.
   const details = (finding.details ?? [])
     .filter((d) => d !== finding.actual)
     .map((d) => `      - ${d}\n`)
     .join('');
-  return head + body + details;
+  return `  ${head}\n${body}${details}`;
+}
+
+/**
+ * Every drift (expected, actual, the fix) and then every unknown (expected, the read that failed) of `findings`,
+ * each under `headOf(finding)`: the part of an audit's text after its tables.
+ */
+export function findingSections<F extends Judged>(
+  findings: readonly F[],
+  headOf: (finding: F) => string,
+): string {
+  let out = '';
+  const drifted = findings.filter((f) => f.status === 'drift');
+  if (drifted.length > 0) {
+    out += `\ndrift (${drifted.length}):\n`;
+    out += drifted
+      .map((f) =>
+        block(headOf(f), f, [
+          ['expected', f.expected],
+          ['actual', f.actual],
+          ['fix', f.fix],
+        ]),
+      )
+      .join('');
+  }
+  const unknown = findings.filter((f) => f.status === 'unknown');
+  if (unknown.length > 0) {
+    out += `\nunknown (${unknown.length}): not judged, what the check needs could not be read\n`;
+    out += unknown
+      .map((f) =>
+        block(headOf(f), f, [
+          ['expected', f.expected],
+          ['error', f.error],
+        ]),
+      )
+      .join('');
+  }
+  return out;
 }
 
 /**
@@ -60,30 +106,6 @@ export function auditText(report: AuditReport): string {
     out += `\n${textTable(['registry item', 'check', 'status'], rows)}`;
   }
   const all = [...report.repositories.flatMap((r) => r.findings), ...report.registry];
-  const drifted = all.filter((f) => f.status === 'drift');
-  if (drifted.length > 0) {
-    out += `\ndrift (${drifted.length}):\n`;
-    out += drifted
-      .map((f) =>
-        block(f, [
-          ['expected', f.expected],
-          ['actual', f.actual],
-          ['fix', f.fix],
-        ]),
-      )
-      .join('');
-  }
-  const unknown = all.filter((f) => f.status === 'unknown');
-  if (unknown.length > 0) {
-    out += `\nunknown (${unknown.length}): not judged, what the check needs could not be read\n`;
-    out += unknown
-      .map((f) =>
-        block(f, [
-          ['expected', f.expected],
-          ['error', f.error],
-        ]),
-      )
-      .join('');
-  }
+  out += findingSections(all, (f) => `${subjectName(f)}  ${f.controlId}`);
   return out;
 }

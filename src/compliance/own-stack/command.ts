@@ -2,9 +2,10 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { commandClientBase, EXIT, textTable, writeJson } from '../../shared/cli.ts';
+import { findingSections } from '../audit-text.ts';
 import { awsOwnStack } from './aws-own-stack.ts';
 import { declaredStack } from './declared.ts';
-import { auditOwnStack, type OwnStackFinding, type OwnStackReport } from './rules.ts';
+import { auditOwnStack, type OwnStackReport } from './rules.ts';
 
 /** The stages a stack may be named for: what the Serverless Framework accepts in a stack name. */
 const STAGE_PATTERN = /^[a-zA-Z0-9-]{1,64}$/;
@@ -49,15 +50,6 @@ export async function auditStack(options: {
 
 const CELL = { pass: 'pass', drift: 'DRIFT', unknown: 'unknown' } as const;
 
-function block(finding: OwnStackFinding, lines: readonly [string, string | undefined][]): string {
-  const body = lines
-    .filter((line): line is [string, string] => line[1] !== undefined)
-    .map(([label, text]) => `    ${`${label}:`.padEnd(10)}${text}\n`)
-    .join('');
-  const details = (finding.details ?? []).map((d) => `      - ${d}\n`).join('');
-  return `  ${finding.item}  ${finding.check}\n${body}${details}`;
-}
-
 /** The stack's audit as a person reads it: a summary, item × check × status, then each drift and unknown. */
 export function ownStackText(report: OwnStackReport): string {
   const s = report.summary;
@@ -66,30 +58,6 @@ export function ownStackText(report: OwnStackReport): string {
     ['item', 'check', 'status'],
     report.findings.map((f) => [f.item, f.check, CELL[f.status]]),
   );
-  const drifted = report.findings.filter((f) => f.status === 'drift');
-  if (drifted.length > 0) {
-    out += `\ndrift (${drifted.length}):\n`;
-    out += drifted
-      .map((f) =>
-        block(f, [
-          ['expected', f.expected],
-          ['actual', f.actual],
-          ['fix', f.fix],
-        ]),
-      )
-      .join('');
-  }
-  const unknown = report.findings.filter((f) => f.status === 'unknown');
-  if (unknown.length > 0) {
-    out += `\nunknown (${unknown.length}): not judged, what the check needs could not be read\n`;
-    out += unknown
-      .map((f) =>
-        block(f, [
-          ['expected', f.expected],
-          ['error', f.error],
-        ]),
-      )
-      .join('');
-  }
+  out += findingSections(report.findings, (f) => `${f.item}  ${f.check}`);
   return out;
 }
