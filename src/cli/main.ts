@@ -6,7 +6,7 @@ import { registerComplianceCommands } from '../compliance/cli.ts';
 import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerReportCommand } from '../report/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
-import { EXIT } from '../shared/cli.ts';
+import { EXIT, writeJson } from '../shared/cli.ts';
 import { PROJECT_ROOT } from '../shared/project-root.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -57,7 +57,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through exitOverride with exit code 0.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      // Commander has printed its message on stderr; a --json caller also gets it as every command's errors are.
+      if (argv.includes('--json'))
+        writeJson({ error: { type: 'UsageError', message: error.message.replace(/^error: /, '') } });
+      return EXIT.usage;
     }
     process.stderr.write(`ecr-sentinel: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.usage;

@@ -18,7 +18,7 @@ import { type GateImageResult, gateImage } from './gate-image.ts';
 /** `scan-gate`: PASS, FAIL or ERROR as the exit code, the verdict as text or JSON. */
 export async function scanGateCommand(options: ScanGateOptions): Promise<void> {
   const problem = validate(options);
-  if (problem) return usageError(problem);
+  if (problem) return usageError(problem, options);
   const config = await loadConfigOrReport(options.config, EXIT.usage);
   if (!config) return;
   const clientConfig = commandClientBase(options);

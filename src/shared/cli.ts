@@ -132,11 +132,13 @@ export async function runCommand(
 }
 
 /**
- * Report a usage error the one way every command does: `ecr-sentinel: <message>` on stderr and exit code
+ * Report a usage error the one way every command does: `ecr-sentinel: <message>` on stderr, with --json also
+ * `{"error": {"type": "UsageError", "message"}}` on stdout (as {@link runCommand} reports errors), and exit code
  * {@link EXIT.usage}. The message names the bad option or the missing dependency; the command then returns.
  */
-export function usageError(message: string): void {
+export function usageError(message: string, options: { json?: boolean | undefined } = {}): void {
   process.stderr.write(`ecr-sentinel: ${message}\n`);
+  if (options.json) writeJson({ error: { type: 'UsageError', message } });
   process.exitCode = EXIT.usage;
 }
 

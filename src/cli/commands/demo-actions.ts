@@ -13,7 +13,7 @@ import type { DemoOptions } from './demo.ts';
 export async function demoCommand(options: DemoOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return usageError(`--port: expected an integer from 0 to 65535, got "${options.port}"`);
+    return usageError(`--port: expected an integer from 0 to 65535, got "${options.port}"`, options);
   }
   const config = await loadConfigOrReport(options.config, EXIT.failed);
   if (!config) return;

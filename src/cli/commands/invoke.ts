@@ -31,12 +31,12 @@ export function registerInvokeCommand(program: Command): void {
         try {
           text = options.event === '-' ? await readStdin() : await readFile(options.event, 'utf8');
         } catch (error) {
-          return usageError(`--event: cannot read ${source}: ${(error as Error).message}`);
+          return usageError(`--event: cannot read ${source}: ${(error as Error).message}`, options);
         }
         try {
           event = JSON.parse(text);
         } catch (error) {
-          return usageError(`--event: ${source} is not JSON: ${(error as Error).message}`);
+          return usageError(`--event: ${source} is not JSON: ${(error as Error).message}`, options);
         }
       }
       let response: Response;
@@ -49,6 +49,7 @@ export function registerInvokeCommand(program: Command): void {
       } catch (error) {
         return usageError(
           `no sandbox answers on ${options.endpoint} (${(error as Error).message}); start one with: npx ecr-sentinel sandbox`,
+          options,
         );
       }
       const body = (await response.json()) as {
@@ -57,7 +58,8 @@ export function registerInvokeCommand(program: Command): void {
         error?: unknown;
         message?: string;
       };
-      if (!response.ok) return usageError(body.message ?? `sandbox answered HTTP ${response.status}`);
+      if (!response.ok)
+        return usageError(body.message ?? `sandbox answered HTTP ${response.status}`, options);
       if (options.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       else if (body.ok) process.stdout.write(`${JSON.stringify(body.result ?? null, null, 2)}\n`);
       else process.stderr.write(`${name} failed: ${JSON.stringify(body.error)}\n`);
