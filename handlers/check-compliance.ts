@@ -15,7 +15,7 @@ import { type CloudTrailCheckEvent, cloudTrailCheckSchema, isEcho } from '../src
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { functionAccount } from '../src/shared/lambda/function-account.ts';
+import { functionWhere } from '../src/shared/lambda/function-account.ts';
 import { emitMetric, logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
 
@@ -33,12 +33,7 @@ let deps: ChangeDeps | undefined;
 
 function depsFor(invokedFunctionArn: string): ChangeDeps {
   if (!deps) {
-    const accountId = functionAccount(invokedFunctionArn);
-    const where = {
-      accountId,
-      region: env.AWS_REGION,
-      ...(env.SENTINEL_STAGE ? { stage: env.SENTINEL_STAGE } : {}),
-    };
+    const where = functionWhere(invokedFunctionArn, env.AWS_REGION, env.SENTINEL_STAGE);
     deps = {
       ...composeCheck({ config, ecr, doc, tableName: env.SENTINEL_TABLE, alerts, where }),
       lister,

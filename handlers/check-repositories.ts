@@ -12,7 +12,7 @@ import { complianceMessageSchema } from '../src/compliance/events.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { functionAccount } from '../src/shared/lambda/function-account.ts';
+import { functionWhere } from '../src/shared/lambda/function-account.ts';
 import {
   countFailedEvents,
   emitMetric,
@@ -31,12 +31,7 @@ let deps: CheckDeps | undefined;
 
 function depsFor(invokedFunctionArn: string): CheckDeps {
   if (!deps) {
-    const accountId = functionAccount(invokedFunctionArn);
-    const where = {
-      accountId,
-      region: env.AWS_REGION,
-      ...(env.SENTINEL_STAGE ? { stage: env.SENTINEL_STAGE } : {}),
-    };
+    const where = functionWhere(invokedFunctionArn, env.AWS_REGION, env.SENTINEL_STAGE);
     deps = composeCheck({ config, ecr, doc, tableName: env.SENTINEL_TABLE, alerts, where });
   }
   return deps;

@@ -18,7 +18,7 @@ import { cleanRepository, failedOutcome, finishRun } from '../src/cleanup/fan-ou
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { functionAccount } from '../src/shared/lambda/function-account.ts';
+import { functionWhere } from '../src/shared/lambda/function-account.ts';
 import {
   countFailedEvents,
   emitMetric,
@@ -61,7 +61,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(logMetrics(metrics))
   .use(logFailures(logger, metrics))
   .handler(async (event, context) => {
-    const accountId = functionAccount(context.invokedFunctionArn);
+    const where = functionWhere(context.invokedFunctionArn, env.AWS_REGION, env.SENTINEL_STAGE);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       const message = parseMessageBody(record.body, cleanupMessageSchema);
@@ -76,11 +76,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         records,
         notices,
         alerts,
-        where: {
-          accountId,
-          region: env.AWS_REGION,
-          ...(env.SENTINEL_STAGE ? { stage: env.SENTINEL_STAGE } : {}),
-        },
+        where,
         now: () => new Date(),
       };
       try {

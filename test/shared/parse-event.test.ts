@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { functionAccount } from '../../src/shared/lambda/function-account.ts';
+import { functionAccount, functionWhere } from '../../src/shared/lambda/function-account.ts';
 import { InvalidEventError, parseEvent, parseMessageBody } from '../../src/shared/lambda/parse-event.ts';
 
 const schema = z.object({ id: z.string().max(64), detail: z.record(z.string(), z.number()) });
@@ -71,5 +71,20 @@ describe('functionAccount', () => {
       /arn:aws:lambda:eu-west-1::function:x/,
     );
     expect(() => functionAccount('not an arn')).toThrow(/not an arn/);
+  });
+});
+
+describe('functionWhere', () => {
+  it('names the account, Region and stage, leaving out an unset stage', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:x';
+    expect(functionWhere(arn, 'eu-west-1', 'prod')).toEqual({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stage: 'prod',
+    });
+    expect(functionWhere(arn, 'eu-west-1', undefined)).toEqual({
+      accountId: '123456789012',
+      region: 'eu-west-1',
+    });
   });
 });
