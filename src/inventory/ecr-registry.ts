@@ -8,9 +8,9 @@ import {
   UnsupportedImageTypeException,
 } from '@aws-sdk/client-ecr';
 import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
+import { type ScanSettings, scanSettingsOf } from '../shared/ecr/scan-settings.ts';
 import type { IamPermissions } from '../shared/iam.ts';
 import type { ImageRegistry } from './ports.ts';
-import type { ScanSettings } from './scanning.ts';
 
 /** How long the registry-wide scanning configuration is reused: it changes rarely and costs a call per event. */
 const REGISTRY_SETTINGS_TTL_MS = 60_000;
@@ -59,15 +59,7 @@ export function ecrRegistry(
         ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] })),
         registrySettings(),
       ]);
-      const config = registry.scanningConfiguration;
-      return {
-        repositoryScanOnPush: repository.repositories?.[0]?.imageScanningConfiguration?.scanOnPush ?? false,
-        registryScanType: config?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC',
-        registryRules: (config?.rules ?? []).map((rule) => ({
-          scanFrequency: rule.scanFrequency ?? '',
-          repositoryFilters: (rule.repositoryFilters ?? []).map((f) => f.filter ?? ''),
-        })),
-      };
+      return scanSettingsOf(repository.repositories?.[0], registry);
     },
 
     /** @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_StartImageScan.html */

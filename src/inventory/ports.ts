@@ -1,5 +1,5 @@
 import type { ImageLookup } from '../shared/ecr/image-lookup.ts';
-import type { ScanSettings } from './scanning.ts';
+import type { ScanSettings } from '../shared/ecr/scan-settings.ts';
 
 /** Reads images and their scan settings from ECR, and starts scans. */
 export interface ImageRegistry extends ImageLookup {

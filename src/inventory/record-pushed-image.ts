@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock.ts';
+import { scanDecision } from '../shared/ecr/scan-settings.ts';
 import type { ImageRegistry, InventoryStore } from './ports.ts';
-import { scanDecision } from './scanning.ts';
 
 /** A successful ECR push, as the handler extracted it from the event. */
 export interface PushedImage {

@@ -1,13 +1,9 @@
 import { ECRClient, type ECRClientConfig, RepositoryNotFoundException } from '@aws-sdk/client-ecr';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  ecrRegistry,
-  ecrRegistryPermissions,
-  scanClientConfig,
-  scanDecision,
-} from '../../inventory/index.ts';
+import { ecrRegistry, ecrRegistryPermissions, scanClientConfig } from '../../inventory/index.ts';
 import { ecrFindingsReader, ecrFindingsReaderPermissions } from '../../scan-gate/index.ts';
 import { ecrImageLookupPermissions } from '../../shared/ecr/image-lookup.ts';
+import { scanDecision } from '../../shared/ecr/scan-settings.ts';
 import { ImageGoneError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
 import type { Registries, Registry, RegistryLocation } from '../ports.ts';

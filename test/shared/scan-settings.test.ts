@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ScanSettings, scanDecision } from '../../src/inventory/scanning.ts';
+import { type ScanSettings, scanDecision } from '../../src/shared/ecr/scan-settings.ts';
 
 const basic = (over: Partial<ScanSettings> = {}): ScanSettings => ({
   repositoryScanOnPush: false,
