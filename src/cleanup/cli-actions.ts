@@ -7,14 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { parse as parseYaml } from 'yaml';
 import { loadConfigOrThrow } from '../config/load-or-report.ts';
-import {
-  commandClientBase,
-  commandTableName,
-  EXIT,
-  runCommand,
-  UsageError,
-  writePieces,
-} from '../shared/cli.ts';
+import { awsClientBase, commandTableName, EXIT, runCommand, UsageError, writePieces } from '../shared/cli.ts';
+import { progressBar } from '../shared/cli-terminal.ts';
 import { REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
 import { ulid } from '../shared/ulid.ts';
 import { humanBytes } from '../shared/units.ts';
@@ -78,13 +72,13 @@ export function applyCommand(options: ApplyOptions): Promise<void> {
         const outcomes: RepositoryOutcome[] = [];
         for (const entry of plan.repositories) {
           const deps = { remover: composed.remover, ...(records ? { records } : {}) };
+          // A bar on a terminal only: piped or redirected, stderr gets no carriage returns.
+          const bar = options.json ? undefined : progressBar(entry.plan.repositoryName);
           const outcome = await applyRepositoryPlan(deps, entry.plan, {
             runId,
             dryRun: false,
             now: () => new Date(),
-            ...(process.stderr.isTTY && !options.json
-              ? { onProgress: (done, total) => progress(entry.plan.repositoryName, done, total) }
-              : {}),
+            ...(bar ? { onProgress: (done: number, total: number) => bar.update(done, total) } : {}),
           });
           outcomes.push(outcome);
           await records?.recordOutcome(outcome);
@@ -161,7 +155,7 @@ async function makePlan(
     import('./compose.ts'),
     import('../shared/caller-identity.ts'),
   ]);
-  const base = commandClientBase(options);
+  const base = await awsClientBase(options);
   const composed = composeCleanup({
     config,
     offline: false,
@@ -248,15 +242,6 @@ async function confirm(plan: CleanupPlan): Promise<boolean> {
   } finally {
     rl.close();
   }
-}
-
-function progress(repositoryName: string, done: number, total: number): void {
-  const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  process.stderr.write(
-    `\r${repositoryName} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`,
-  );
-  if (done >= total) process.stderr.write('\n');
 }
 
 function outcomeText(outcomes: readonly RepositoryOutcome[]): string {

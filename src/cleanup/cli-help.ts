@@ -1,4 +1,5 @@
 /** The `--help` texts of `cleanup plan` and `cleanup apply` (cli.ts). */
+import { AWS_ACCESS_HELP } from '../shared/cli-options.ts';
 
 const HOW = `How a plan is made, per repository:
   1. The lifecycle policy: --policy FILE, else the repository group's cleanup policy in the config
@@ -14,8 +15,8 @@ const HOW = `How a plan is made, per repository:
 Sizes are ECR's imageSizeInBytes (layers shared between images count once per image); dollars at
 cleanup.pricePerGbMonth (default 0.10 USD per GB-month, GB = 2^30 bytes).`;
 
-const ACCESS = `AWS access as usual (credentials, AWS_REGION); --endpoint-url (or AWS_ENDPOINT_URL) for the local sandbox,
-e.g. http://127.0.0.1:4566. Promotion records come from the table ecr-sentinel-STAGE (--stage, --table).`;
+const ACCESS = `${AWS_ACCESS_HELP}
+Promotion records come from the table ecr-sentinel-STAGE (--stage, --table).`;
 
 export const PLAN_HELP = `
 ${HOW}

@@ -4,15 +4,13 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
+import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
+import { withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
 import { APPLY_HELP, PLAN_HELP } from './cli-help.ts';
 
 /** The options of `cleanup plan`, as commander parses them. */
-export interface PlanOptions {
+export interface PlanOptions extends AwsCommandOptions, TableCommandOptions {
   config: string;
-  stage: string;
-  table?: string;
-  region?: string;
-  endpointUrl?: string;
   repository: string[];
   policy?: string;
   snapshot: string[];
@@ -59,12 +57,7 @@ export function registerCleanupCommands(program: Command): void {
 }
 
 function withCommon(command: Command): Command {
-  return command
-    .option(
-      '-c, --config <file>',
-      'configuration file (cleanup policies and protections)',
-      DEFAULT_CONFIG_PATH,
-    )
+  withConfigOption(command, 'cleanup policies and protections', DEFAULT_CONFIG_PATH)
     .option(
       '--repository <name>',
       'only this repository (repeat for more; default: every repository)',
@@ -82,13 +75,10 @@ function withCommon(command: Command): Command {
       [],
     )
     .option('--now <iso>', 'evaluate as of this time (ISO 8601), e.g. to see next week’s cleanup')
-    .option('--limit <n>', 'images listed per repository in the text output', '50')
-    .option('--stage <stage>', 'deployed stage (promotion records: table ecr-sentinel-STAGE)', 'dev')
-    .option('--table <name>', 'table name (default: ecr-sentinel-STAGE)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
-    .option(
-      '--json',
-      'print the plan as JSON (GetLifecyclePolicyPreview field names plus bytes and dollars)',
-    );
+    .option('--limit <n>', 'images listed per repository in the text output', '50');
+  // Promotion records (what is promoted is kept) and, for apply, the run's record.
+  return withAwsOptions(withTableOptions(command)).option(
+    '--json',
+    'print the plan as JSON (GetLifecyclePolicyPreview field names plus bytes and dollars)',
+  );
 }

@@ -7,6 +7,7 @@ import { registerPromotionCommands } from '../promotion/cli.ts';
 import { registerReportCommand } from '../report/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT, writeJson } from '../shared/cli.ts';
+import { ansiStyles, colourEnabled } from '../shared/cli-terminal.ts';
 import { PROJECT_ROOT } from '../shared/project-root.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -26,6 +27,15 @@ export function buildProgram(): Command {
     )
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
+    // Set before the commands are registered, so that each inherits it: commander's own usage errors in the
+    // one style of every command's errors (`ecr-sentinel: …`), and colour by the CLI's one rule.
+    .configureOutput({
+      outputError: (text, write) => write(text.replace(/^error: /, 'ecr-sentinel: ')),
+      getOutHasColors: () => colourEnabled(process.stdout),
+      getErrHasColors: () => colourEnabled(process.stderr),
+    })
+    // Help titles in bold; commander strips the codes where the colour rule says no (piped, NO_COLOR).
+    .configureHelp({ styleTitle: (title) => ansiStyles().bold(title) })
     .exitOverride();
   registerConfigCommand(program);
   registerSandboxCommand(program);

@@ -6,7 +6,7 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { loadConfigOrThrow } from '../config/load-or-report.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import { commandClientBase, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
+import { awsClientBase, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
 import {
   REPOSITORY_NAME_MAX_LENGTH,
   REPOSITORY_NAME_MIN_LENGTH,
@@ -35,8 +35,7 @@ export function auditCommand(options: AuditOptions): Promise<void> {
       const problem = options.repository.map((name) => repositoryProblem('--repository', name)).find(Boolean);
       if (problem) throw new UsageError(problem);
       const config = await loadChecks(options.config);
-      // No table is read: `stage` only names one.
-      const ecr = new ECRClient(commandClientBase({ ...options, stage: '' }));
+      const ecr = new ECRClient(await awsClientBase(options));
       try {
         const reader = ecrObservedState(ecr);
         const observed = await reader.read(
@@ -110,7 +109,7 @@ export function repoEnsureCommand(name: string, options: RepoEnsureOptions): Pro
     const problem = repositoryProblem('NAME', name);
     if (problem) throw new UsageError(problem);
     const config = await loadChecks(options.config);
-    const ecr = new ECRClient(commandClientBase({ ...options, stage: '' }));
+    const ecr = new ECRClient(await awsClientBase(options));
     try {
       const result = await ensureRepository(
         {

@@ -1,4 +1,5 @@
-/** The `--help` text of `audit` (cli.ts): commander-free constants, so `--help` loads nothing else. */
+/** The `--help` text of `audit` (cli.ts): constants, so `--help` loads nothing else. */
+import { AWS_ACCESS_HELP } from '../shared/cli-options.ts';
 
 export const AUDIT_HELP = `
 What is checked, per repository (each check only where the config turns it on):
@@ -59,8 +60,7 @@ the fix: deploy the stack again) or unknown (a read that failed); same exit code
 "stackName", "findings": [ { "check": "alarm" | "role", "item", "status", "expected", "actual", "fix",
 "details", "error" } ], "summary" }. No --repository or --enforce with it.
 
-AWS access as usual (credentials, AWS_PROFILE, AWS_REGION); --endpoint-url (or AWS_ENDPOINT_URL) for the
-local sandbox, e.g. http://127.0.0.1:4566.
+${AWS_ACCESS_HELP}
 
 Examples:
   ecr-sentinel audit
@@ -91,6 +91,8 @@ Output: what was created, each action (before -> after, or its error) and the re
 Exit codes: 0 the repository complies; 1 drift remains (encryption of an existing repository, a failed action,
 a fix the config can't give such as a tag without a value); 2 a bad NAME (ECR's repository name rules), an
 invalid or missing config, no compliance checks configured, a check that could not be read, or an AWS error.
+
+${AWS_ACCESS_HELP}
 
 Examples:
   ecr-sentinel repo ensure orders-api-dev

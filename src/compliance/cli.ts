@@ -5,14 +5,14 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
+import type { AwsCommandOptions } from '../shared/cli.ts';
+import { withAwsOptions, withConfigOption } from '../shared/cli-options.ts';
 import { AUDIT_HELP, REPO_ENSURE_HELP } from './cli-help.ts';
 
 /** The options of `audit`, as commander parses them. */
-export interface AuditOptions {
+export interface AuditOptions extends AwsCommandOptions {
   config: string;
   repository: string[];
-  region?: string;
-  endpointUrl?: string;
   json?: boolean;
   enforce?: boolean;
   /** Audit ecr-sentinel's own stack of this stage instead (own-stack/). */
@@ -20,10 +20,8 @@ export interface AuditOptions {
 }
 
 /** The options of `repo ensure`, as commander parses them. */
-export interface RepoEnsureOptions {
+export interface RepoEnsureOptions extends AwsCommandOptions {
   config: string;
-  region?: string;
-  endpointUrl?: string;
   json?: boolean;
 }
 
@@ -31,13 +29,13 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Register `audit` and `repo ensure`. */
 export function registerComplianceCommands(program: Command): void {
-  program
+  const audit = program
     .command('audit')
     .description(
       'Check repositories and the registry against the compliance section of the config; with --enforce, fix ' +
         'the drift of checks in enforce mode',
-    )
-    .option('-c, --config <file>', 'configuration file (the desired state: compliance)', DEFAULT_CONFIG_PATH)
+    );
+  withConfigOption(audit, 'the desired state: compliance', DEFAULT_CONFIG_PATH)
     .option(
       '--repository <name>',
       'only this repository (repeat for more; default: every repository)',
@@ -48,24 +46,21 @@ export function registerComplianceCommands(program: Command): void {
     .option(
       '--stack <stage>',
       "audit ecr-sentinel's own deployed stack of this stage instead (alarms, roles)",
-    )
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    );
+  withAwsOptions(audit)
     .option('--json', 'print the audit report (and with --enforce the actions and their outcome) as JSON')
     .addHelpText('after', AUDIT_HELP)
     .action(async (options: AuditOptions) => (await import('./cli-actions.ts')).auditCommand(options));
 
   const repo = program.command('repo').description('Repositories held at their desired state');
-  repo
+  const ensure = repo
     .command('ensure')
     .argument('<name>', 'the repository')
     .description(
       "Create the repository compliant with its group's desired state, or bring an existing one to it; " +
         'a no-op when it already is',
-    )
-    .option('-c, --config <file>', 'configuration file (the desired state: compliance)', DEFAULT_CONFIG_PATH)
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    );
+  withAwsOptions(withConfigOption(ensure, 'the desired state: compliance', DEFAULT_CONFIG_PATH))
     .option('--json', 'print what was done and the resulting checks as JSON')
     .addHelpText('after', REPO_ENSURE_HELP)
     .action(async (name: string, options: RepoEnsureOptions) =>

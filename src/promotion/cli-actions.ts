@@ -6,14 +6,7 @@ import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfigOrThrow } from '../config/load-or-report.ts';
 import type { SentinelConfig } from '../config/schema.ts';
-import {
-  commandClientBase,
-  commandTableName,
-  EXIT,
-  runCommand,
-  UsageError,
-  writeJson,
-} from '../shared/cli.ts';
+import { awsClientBase, commandTableName, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
 import { systemClock } from '../shared/clock.ts';
 import {
   IMAGE_DIGEST_EXPECTED,
@@ -189,7 +182,6 @@ function loadConfig(options: CommonOptions): Promise<SentinelConfig> {
 }
 
 const tableName = commandTableName;
-const clientBase = commandClientBase;
 
 /** The use cases wired to AWS for one command, with the caller's identity; every client closed after. */
 async function withPromotions(
@@ -201,7 +193,7 @@ async function withPromotions(
   if (topicProblem) throw new UsageError(topicProblem);
   // Loaded on use: the SDK clients of a promotion (STS, EventBridge, SNS, ECR) cost nothing to listings.
   const { callerIdentity, composePromotions } = await import('./compose.ts');
-  const base = clientBase(options);
+  const base = await awsClientBase(options);
   const caller = await callerIdentity(base);
   const composed = composePromotions({
     config,
@@ -221,7 +213,7 @@ async function withPromotions(
 
 /** The promotion records alone (listings need no registry or identity). */
 async function withStore<T>(options: CommonOptions, body: (store: PromotionStore) => Promise<T>): Promise<T> {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientBase(options)));
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(await awsClientBase(options)));
   try {
     return await body(dynamoPromotions(doc, tableName(options)));
   } finally {

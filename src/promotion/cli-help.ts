@@ -2,6 +2,7 @@
  * The `--help` texts of the promotion commands (cli.ts): the flow, the exit codes, AWS access, examples; and the
  * listing limits they state.
  */
+import { AWS_ACCESS_HELP } from '../shared/cli-options.ts';
 
 /** --limit bounds and default for `promotions`. */
 export const LIMIT_MAX = 1000;
@@ -10,8 +11,9 @@ export const LIMIT_DEFAULT = 20;
 /** What `promotions --env` reads before filtering by target environment (the store lists by app or digest). */
 export const ENV_FILTER_WINDOW = LIMIT_MAX;
 
-export const AWS_ACCESS_HELP = `AWS access as usual (credentials, AWS_REGION); AWS_ENDPOINT_URL or --endpoint-url for the local
-sandbox (e.g. http://127.0.0.1:4566). Records live in the single table ecr-sentinel-STAGE (--stage, --table).`;
+/** How promotion commands reach AWS and their records. */
+export const PROMOTION_ACCESS_HELP = `${AWS_ACCESS_HELP}
+Records live in the single table ecr-sentinel-STAGE (--stage, --table).`;
 
 export const PROMOTE_HELP = `
 How a promotion runs (the same use case as the deployed promoteImage function):
@@ -32,7 +34,7 @@ target's immutable tag is held by another digest), 2 bad usage (unknown environm
 an AWS error (including a failed copy: run the command again, only what is missing is copied) or --wait ran
 out with the promotion still pending.
 
-${AWS_ACCESS_HELP}
+${PROMOTION_ACCESS_HELP}
 
 With --json the promotion record is printed; errors are printed as {"error": {"type", "message"}}.
 
@@ -50,7 +52,7 @@ promotion.approvalTtlHours.
 Exit codes: 0 approved and copied, 1 not allowed (the requester, not pending, expired, another decision came
 first), 2 bad usage (unknown id) or an AWS error (including a failed copy).
 
-${AWS_ACCESS_HELP}
+${PROMOTION_ACCESS_HELP}
 
 Examples:
   ecr-sentinel approve 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com
@@ -63,7 +65,7 @@ request for the same image makes a new promotion.
 Exit codes: 0 rejected, 1 not allowed (not pending, expired, another decision came first), 2 bad usage or an
 AWS error.
 
-${AWS_ACCESS_HELP}
+${PROMOTION_ACCESS_HELP}
 
 Example:
   ecr-sentinel reject 01JD2W8Q4N6X3K7M9P5R2T8V4Y --by bob@example.com --reason "wait for the 1.4.3 fix"`;
@@ -74,7 +76,7 @@ Newest first. --app and --digest each read one listing; --env keeps the promotio
 
 Exit codes: 0 listed (possibly nothing), 2 bad usage or an AWS error.
 
-${AWS_ACCESS_HELP}
+${PROMOTION_ACCESS_HELP}
 
 Examples:
   ecr-sentinel promotions --app orders-api
@@ -88,7 +90,7 @@ needed). The first environment gets images by push, not by promotion.
 
 Exit codes: 0, 2 bad usage or an AWS error.
 
-${AWS_ACCESS_HELP}
+${PROMOTION_ACCESS_HELP}
 
 Examples:
   ecr-sentinel status orders-api

@@ -4,6 +4,8 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
+import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
+import { withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
 import {
   APPROVE_HELP,
   LIMIT_DEFAULT,
@@ -15,12 +17,8 @@ import {
 } from './cli-help.ts';
 
 /** Options every promotion command takes: where the config, the table and AWS are, and the output format. */
-export interface CommonOptions {
+export interface CommonOptions extends AwsCommandOptions, TableCommandOptions {
   config: string;
-  stage: string;
-  table?: string;
-  region?: string;
-  endpointUrl?: string;
   json?: boolean;
 }
 
@@ -130,15 +128,6 @@ function withChange(command: Command): Command {
 
 /** The options every promotion command shares. */
 function withCommon(command: Command): Command {
-  return command
-    .option(
-      '-c, --config <file>',
-      'configuration file (environments, policy, promotion rules)',
-      DEFAULT_CONFIG_PATH,
-    )
-    .option('--stage <stage>', 'deployed stage whose table to use (table ecr-sentinel-STAGE)', 'dev')
-    .option('--table <name>', 'table name (default: ecr-sentinel-STAGE)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
-    .option('--json', 'print the result as JSON');
+  withConfigOption(command, 'environments, policy, promotion rules', DEFAULT_CONFIG_PATH);
+  return withAwsOptions(withTableOptions(command)).option('--json', 'print the result as JSON');
 }

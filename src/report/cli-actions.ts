@@ -7,14 +7,7 @@ import { access, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { loadConfigOrThrow } from '../config/load-or-report.ts';
-import {
-  commandClientBase,
-  commandTableName,
-  EXIT,
-  runCommand,
-  UsageError,
-  writeJson,
-} from '../shared/cli.ts';
+import { awsClientBase, commandTableName, EXIT, runCommand, UsageError, writeJson } from '../shared/cli.ts';
 import { humanBytes } from '../shared/units.ts';
 import { REPORT_FORMATS, type ReportOptions } from './cli.ts';
 import { composeReportSources } from './compose.ts';
@@ -89,7 +82,7 @@ export function reportCommand(options: ReportOptions): Promise<void> {
       if (problem) throw new UsageError(problem);
       const config = await loadConfigOrThrow(options.config);
       const composed = composeReportSources({
-        base: commandClientBase(options),
+        base: await awsClientBase(options),
         tableName: commandTableName(options),
       });
       try {

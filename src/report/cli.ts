@@ -4,19 +4,22 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
+import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
+import {
+  AWS_ACCESS_HELP,
+  withAwsOptions,
+  withConfigOption,
+  withTableOptions,
+} from '../shared/cli-options.ts';
 
 /** The report's formats: the page for people, the document for programs, tables for a wiki or a ticket. */
 export const REPORT_FORMATS = ['html', 'json', 'md'] as const;
 
 /** The options of `report`, as commander parses them. */
-export interface ReportOptions {
+export interface ReportOptions extends AwsCommandOptions, TableCommandOptions {
   format: string;
   out: string;
   config: string;
-  stage: string;
-  table?: string;
-  region?: string;
-  endpointUrl?: string;
   json?: boolean;
 }
 
@@ -30,7 +33,10 @@ It reads ECR (as audit does) and the deployed table (verdicts, promotions, clean
   json  the same facts in a documented, versioned shape (src/report/domain/model.ts)
   md    the same facts as Markdown tables
 
-Exit codes: 0 written, 2 bad usage (unknown --format, --out not writable), an invalid config or an AWS error.
+Exit codes: 0 written, 2 bad usage (unknown --format, --out not writable), an invalid or missing config or
+an AWS error.
+
+${AWS_ACCESS_HELP}
 
 Examples:
   ecr-sentinel report --out audit.html
@@ -40,22 +46,15 @@ Examples:
 
 /** Register `report`. */
 export function registerReportCommand(program: Command): void {
-  program
+  const report = program
     .command('report')
     .description(
       'Write the audit report (compliance, verdicts, exceptions, promotions, cleanup savings, findings over time)',
     )
     .requiredOption('-o, --out <file>', 'where to write the report')
-    .option('-f, --format <format>', `${REPORT_FORMATS.join(', ')}`, 'html')
-    .option(
-      '-c, --config <file>',
-      'configuration file (compliance checks, CVE exceptions, groups)',
-      DEFAULT_CONFIG_PATH,
-    )
-    .option('--stage <stage>', 'deployed stage whose table to read (table ecr-sentinel-STAGE)', 'dev')
-    .option('--table <name>', 'table name (default: ecr-sentinel-STAGE)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or us-east-1)')
-    .option('--endpoint-url <url>', 'AWS endpoint, e.g. the sandbox http://127.0.0.1:4566')
+    .option('-f, --format <format>', `${REPORT_FORMATS.join(', ')}`, 'html');
+  withConfigOption(report, 'compliance checks, CVE exceptions, groups', DEFAULT_CONFIG_PATH);
+  withAwsOptions(withTableOptions(report))
     .option('--json', 'print where the report was written and its counts as JSON')
     .addHelpText('after', HELP)
     .action(async (options: ReportOptions) => (await import('./cli-actions.ts')).reportCommand(options));

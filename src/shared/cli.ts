@@ -166,23 +166,149 @@ export function textTable(
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
-/** The options every AWS-facing command takes for where AWS is and which deployed stage's table to use. */
+/** The options of an AWS-facing command: where AWS is and as whom (`withAwsOptions` in cli-options.ts). */
 export interface AwsCommandOptions {
-  stage: string;
-  table?: string | undefined;
   region?: string | undefined;
+  profile?: string | undefined;
   endpointUrl?: string | undefined;
 }
 
+/** The options of a command that uses the deployed table (`withTableOptions` in cli-options.ts). */
+export interface TableCommandOptions {
+  stage: string;
+  table?: string | undefined;
+}
+
 /** The deployed single table of `--stage` (serverless.yml names it `ecr-sentinel-STAGE`), unless `--table`. */
-export function commandTableName(options: AwsCommandOptions): string {
+export function commandTableName(options: TableCommandOptions): string {
   return options.table ?? `ecr-sentinel-${options.stage}`;
 }
 
-/** Where a command's clients go: `--region` (else AWS_REGION, else us-east-1) and `--endpoint-url`. */
-export function commandClientBase(options: AwsCommandOptions): { region: string; endpoint?: string } {
+/** What every SDK client of a command is built with (spread into the client's configuration). */
+export interface CommandClientBase {
+  region: string;
+  /** `--profile`: credentials and settings of that profile (also AWS_PROFILE for this process, see below). */
+  profile?: string;
+  endpoint?: string;
+}
+
+/**
+ * Where a command's clients go and as whom, resolved as the AWS CLI does:
+ * - the Region: `--region`, else AWS_REGION, else AWS_DEFAULT_REGION (the AWS CLI reads it, the JS SDK does
+ *   not), else the `region` of the profile in the shared config files, read by the SDK's own loader (the
+ *   profile: `--profile`, else AWS_PROFILE, else `default`; the files: AWS_CONFIG_FILE and
+ *   AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials). None of them: a
+ *   {@link UsageError} naming the three ways to set one, never a Region picked silently.
+ * - `--profile P`: that profile's credentials and settings. As with the AWS CLI it wins over AWS_PROFILE and
+ *   over AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: it becomes AWS_PROFILE for this process (and those keys are
+ *   dropped), so every client of the command, also those composed from part of this base, uses it. A profile
+ *   in neither file is a {@link UsageError}.
+ * - `--endpoint-url`: every client's endpoint (else the SDK's: AWS_ENDPOINT_URL, else AWS's).
+ * The SDK's loader is imported here, on use: `--help` and offline commands never load it.
+ */
+export async function awsClientBase(options: AwsCommandOptions): Promise<CommandClientBase> {
+  const settings = awsSettings(options);
+  if (settings.profile !== undefined) await requireProfile(settings.profile);
+  const region = settings.region ?? (await profileRegion(settings.profile));
+  return withSettings(region, settings);
+}
+
+function withSettings(region: string, settings: AwsSettings): CommandClientBase {
   return {
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
+    region,
+    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
   };
+}
+
+interface AwsSettings {
+  region?: string;
+  profile?: string;
+  endpoint?: string;
+}
+
+/** An AWS Region's name as the SDK accepts it in a host name: a DNS label (us-east-1, eu-central-2, …). */
+const REGION_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * What the options and the environment say without reading a file; validated, each problem naming where the
+ * bad value came from. `--profile` is applied to this process's environment here (see {@link awsClientBase}).
+ */
+function awsSettings(options: AwsCommandOptions): AwsSettings {
+  const env = process.env;
+  const given = (value: string | undefined) =>
+    value === undefined || value.trim() === '' ? undefined : value;
+  const sources: [string, string | undefined][] = [
+    ['--region', options.region],
+    ['AWS_REGION', given(env.AWS_REGION)],
+    ['AWS_DEFAULT_REGION', given(env.AWS_DEFAULT_REGION)],
+  ];
+  const [source, region] = sources.find(([, value]) => value !== undefined) ?? [];
+  if (source !== undefined && region !== undefined) checkRegion(region, source);
+  if (options.endpointUrl !== undefined) checkEndpoint(options.endpointUrl);
+  if (options.profile !== undefined) {
+    if (options.profile.trim() === '') throw new UsageError('--profile: expected a profile name');
+    env.AWS_PROFILE = options.profile;
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    delete env.AWS_SESSION_TOKEN;
+  }
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.endpointUrl === undefined ? {} : { endpoint: options.endpointUrl }),
+  };
+}
+
+function checkRegion(region: string, source: string): void {
+  if (!REGION_PATTERN.test(region))
+    throw new UsageError(`${source}: "${region}" is not an AWS Region name such as eu-west-1`);
+}
+
+function checkEndpoint(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new UsageError(
+      `--endpoint-url: expected an http(s) URL such as http://127.0.0.1:4566, got "${url}"`,
+    );
+}
+
+/** The shared config file the SDK reads (for messages). */
+function configFilePath(): string {
+  return process.env.AWS_CONFIG_FILE ?? '~/.aws/config';
+}
+
+/** `--profile P` names a profile of the shared config or credentials file, or is a {@link UsageError}. */
+async function requireProfile(profile: string): Promise<void> {
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
+  const { configFile, credentialsFile } = await loadSharedConfigFiles();
+  if (configFile[profile] === undefined && credentialsFile[profile] === undefined)
+    throw new UsageError(
+      `--profile: no profile "${profile}" in ${configFilePath()} or ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'}`,
+    );
+}
+
+/** The profile's `region`, as the SDK's clients read it when given none; none: the {@link UsageError}. */
+async function profileRegion(profile: string | undefined): Promise<string> {
+  const { getProfileName, loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS } =
+    await import('@smithy/core/config');
+  const init = { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...(profile === undefined ? {} : { profile }) };
+  const name = getProfileName(init);
+  let region: string | undefined;
+  try {
+    region = await loadConfig(NODE_REGION_CONFIG_OPTIONS, init)();
+  } catch {
+    region = undefined;
+  }
+  if (region === undefined || region.trim() === '')
+    throw new UsageError(
+      `no AWS Region: give --region REGION, set AWS_REGION (or AWS_DEFAULT_REGION), or set region in profile "${name}" of ${configFilePath()} (aws configure set region REGION${name === 'default' ? '' : ` --profile ${name}`})`,
+    );
+  checkRegion(region, `region of profile "${name}" in ${configFilePath()}`);
+  return region;
 }

@@ -62,8 +62,12 @@ describe('the CLI loads each command’s implementation only when it runs', () =
     const commands = readdirSync(join(ROOT, 'src/cli/commands'))
       .filter((name) => name.endsWith('.ts') && !name.endsWith('-actions.ts'))
       .map((name) => `src/cli/commands/${name}`);
-    const capabilities = ['cleanup', 'compliance', 'promotion', 'scan-gate'].map((c) => `src/${c}/cli.ts`);
-    for (const file of [...commands, ...capabilities, 'src/cli/main.ts'])
+    const capabilities = ['cleanup', 'compliance', 'promotion', 'report', 'scan-gate'].map(
+      (c) => `src/${c}/cli.ts`,
+    );
+    // The shared declarations: the AWS options (declared once) and the terminal rules (colour, progress).
+    const shared = ['src/shared/cli-options.ts', 'src/shared/cli-terminal.ts'];
+    for (const file of [...commands, ...capabilities, ...shared, 'src/cli/main.ts'])
       expect(declarations.files, file).toContain(file);
   });
 
@@ -81,6 +85,16 @@ describe('the CLI loads each command’s implementation only when it runs', () =
         file === 'src/sandbox/server.ts',
     );
     expect(loaded).toEqual([]);
+  });
+
+  it('the AWS options load the SDK’s shared-config reader only when a command resolves its Region', () => {
+    // Imported with import(…) in awsClientBase, which the static graph leaves out: not a declaration's load.
+    expect(staticImports('src/shared/cli.ts').packages.filter((name) => !name.startsWith('node:'))).toEqual(
+      [],
+    );
+    expect(readFileSync(join(ROOT, 'src/shared/cli.ts'), 'utf8')).toContain(
+      "await import('@smithy/core/config')",
+    );
   });
 
   it('finds what an implementation loads (the check can fail)', () => {

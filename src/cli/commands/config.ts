@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../../config/default-path.ts';
+import { usageError } from '../../shared/cli.ts';
 
-/** `ecr-sentinel config validate [FILE] [--json] [--strict] [--now ISO]` and `config schema [--out FILE]`. */
+/** `ecr-sentinel config validate [FILE | --config FILE] [--json] [--strict] [--now ISO]` and `config schema [--out FILE]`. */
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('Work with sentinel.config.yml');
   config
@@ -18,15 +19,27 @@ export function registerConfigCommand(program: Command): void {
         'match an ECR name, a group or CVE exception matching no managed repository, an exception expired ' +
         'or expiring within 14 days; warnings exit 0 unless --strict. Files over 1 MB are refused.',
     )
-    .argument('[file]', 'configuration file', DEFAULT_CONFIG_PATH)
+    .argument('[file]', `configuration file (default: ${DEFAULT_CONFIG_PATH})`)
+    // The option every other command names its configuration with; FILE stays the short form.
+    .option('-c, --config <file>', 'configuration file (the same as FILE)')
     .option(
       '--json',
       'print {valid, file, errors: [{line, column, path, message}], warnings: [...]} (and the config when valid)',
     )
     .option('--strict', 'exit 1 on warnings too')
     .option('--now <iso>', 'judge exception expiry as of this time (ISO 8601; default: now)')
-    .action(async (file: string, options: { json?: boolean; strict?: boolean; now?: string }) =>
-      (await import('./config-actions.ts')).validateCommand(file, options),
+    .action(
+      async (
+        file: string | undefined,
+        options: { config?: string; json?: boolean; strict?: boolean; now?: string },
+      ) => {
+        if (file !== undefined && options.config !== undefined && file !== options.config)
+          return usageError(`give the file once: FILE "${file}" or --config "${options.config}"`, options);
+        return (await import('./config-actions.ts')).validateCommand(
+          file ?? options.config ?? DEFAULT_CONFIG_PATH,
+          options,
+        );
+      },
     );
   config
     .command('schema')

@@ -1,22 +1,27 @@
 /** What `ecr-sentinel demo` does (declared in demo.ts): the scenario on a sandbox of its own, then its report. */
-import { loadConfigOrReport } from '../../config/load-or-report.ts';
+import { loadConfigOrThrow } from '../../config/load-or-report.ts';
 import { formatCleanupChapter } from '../../demo/cleanup-chapter.ts';
 import { formatPromotionChapter } from '../../demo/promotion-chapter.ts';
 import { type DemoReport, runDemoScenario } from '../../demo/run-demo.ts';
 import { startSandbox } from '../../sandbox/server.ts';
-import { EXIT, usageError } from '../../shared/cli.ts';
+import { EXIT, runCommand, UsageError } from '../../shared/cli.ts';
 import { PROJECT_ROOT, SERVERLESS_FILE } from '../../shared/project-root.ts';
 import { loadTypeScript } from '../typescript.ts';
 import type { DemoOptions } from './demo.ts';
 
-/** `demo`: boots the sandbox, runs the scenario, prints what happened, stops everything; exit 0. */
-export async function demoCommand(options: DemoOptions): Promise<void> {
+/**
+ * `demo`: boots the sandbox, runs the scenario, prints what happened, stops everything; exit 0. Errors as every
+ * command's (runCommand): a bad --port, a missing (`not found`) or invalid config, no moto: exit 2.
+ */
+export function demoCommand(options: DemoOptions): Promise<void> {
+  return runCommand(options, () => runDemo(options));
+}
+
+async function runDemo(options: DemoOptions): Promise<number> {
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    return usageError(`--port: expected an integer from 0 to 65535, got "${options.port}"`, options);
-  }
-  const config = await loadConfigOrReport(options.config, EXIT.failed);
-  if (!config) return;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: expected an integer from 0 to 65535, got "${options.port}"`);
+  const config = await loadConfigOrThrow(options.config);
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
@@ -51,7 +56,7 @@ export async function demoCommand(options: DemoOptions): Promise<void> {
         process.stdout.write(formatPromotionChapter(report.promotion, config.environments[0]?.name));
       if (report.cleanup) process.stdout.write(formatCleanupChapter(report.cleanup));
     }
-    process.exitCode = EXIT.ok;
+    return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,15 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { EXIT, usageError } from '../../shared/cli.ts';
+import { SANDBOX_ENDPOINT_EXAMPLE } from '../../shared/cli-options.ts';
 
 interface InvokeOptions {
   event?: string;
-  endpoint: string;
+  endpointUrl?: string;
+  /** The old name of --endpoint-url, still taken (hidden from --help). */
+  endpoint?: string;
   async?: boolean;
   json?: boolean;
 }
 
-/** `ecr-sentinel invoke FUNCTION [--event FILE] [--endpoint URL] [--async] [--json]`. */
+/** `ecr-sentinel invoke FUNCTION [--event FILE] [--endpoint-url URL] [--async] [--json]`. */
 export function registerInvokeCommand(program: Command): void {
   program
     .command('invoke')
@@ -20,10 +23,16 @@ export function registerInvokeCommand(program: Command): void {
     )
     .argument('<function>', 'function name as in serverless.yml, e.g. onImagePushed')
     .option('-e, --event <file>', 'JSON event to invoke with (`-` reads standard input)')
-    .option('--endpoint <url>', 'sandbox endpoint', process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566')
+    .option(
+      '--endpoint-url <url>',
+      `the sandbox's endpoint (default: AWS_ENDPOINT_URL, else ${SANDBOX_ENDPOINT_EXAMPLE})`,
+    )
+    .addOption(new Option('--endpoint <url>', 'the old name of --endpoint-url').hideHelp())
     .option('--async', 'invoke asynchronously (retries, then the onFailure destination) and return at once')
     .option('--json', 'print the whole outcome as JSON')
     .action(async (name: string, options: InvokeOptions) => {
+      const endpoint =
+        options.endpointUrl ?? options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? SANDBOX_ENDPOINT_EXAMPLE;
       let event: unknown;
       if (options.event !== undefined) {
         const source = options.event === '-' ? 'standard input' : options.event;
@@ -41,14 +50,14 @@ export function registerInvokeCommand(program: Command): void {
       }
       let response: Response;
       try {
-        response = await fetch(`${options.endpoint.replace(/\/$/, '')}/_sandbox/invoke`, {
+        response = await fetch(`${endpoint.replace(/\/$/, '')}/_sandbox/invoke`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ function: name, event, async: options.async === true }),
         });
       } catch (error) {
         return usageError(
-          `no sandbox answers on ${options.endpoint} (${(error as Error).message}); start one with: npx ecr-sentinel sandbox`,
+          `no sandbox answers on ${endpoint} (${(error as Error).message}); start one with: npx ecr-sentinel sandbox`,
           options,
         );
       }

@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { commandClientBase, EXIT, textTable, writeJson } from '../../shared/cli.ts';
+import { awsClientBase, EXIT, textTable, writeJson } from '../../shared/cli.ts';
 import { findingSections } from '../audit-text.ts';
 import { awsOwnStack } from './aws-own-stack.ts';
 import { declaredStack } from './declared.ts';
@@ -26,11 +26,12 @@ export function stageProblem(stage: string): string | undefined {
 export async function auditStack(options: {
   stack: string;
   region?: string | undefined;
+  profile?: string | undefined;
   endpointUrl?: string | undefined;
   json?: boolean | undefined;
 }): Promise<number> {
   const declared = declaredStack(options.stack);
-  const base = commandClientBase({ ...options, stage: options.stack });
+  const base = await awsClientBase(options);
   const clients = {
     cloudFormation: new CloudFormationClient(base),
     cloudWatch: new CloudWatchClient(base),
