@@ -1,10 +1,10 @@
 // Where `npm run build` (scripts/build-cli.ts) puts the CLI bundle, and whether it may be run: one home for the
 // bin, the build script and the tests. Plain JavaScript, as the bin loads it before anything can compile.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The checkout's root. */
+/** The checkout's root, or the installed package's (node_modules/ecr-sentinel). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** What the bundle is built from: the CLI's entry module, under src/. */
@@ -23,14 +23,24 @@ export const BUNDLE_ENTRY = join(BUNDLE_DIR, 'ecr-sentinel.js');
 const INPUT_FILES = [join(ROOT, 'package-lock.json')];
 
 /**
+ * Whether this is a source checkout (src/ is there) rather than the package npm installs, which ships the bundle
+ * and not the sources (package.json `files`): installed, the bundle is the CLI.
+ */
+export function isSourceCheckout() {
+  return existsSync(ENTRY_SOURCE);
+}
+
+/**
  * Whether the bundle exists and nothing it is built from changed since its build started: no file or directory
  * under src/ (a directory's mtime moves when a file in it is added, removed or renamed) and not the lockfile.
- * About 250 stat calls; see README (The command line) for what it costs.
+ * Without src/ (an installed package) there is nothing to compare with, and an existing bundle is fresh.
+ * About 250 stat calls in a checkout; see README (The command line) for what it costs.
  * @returns false when the bundle is missing or older than a source, so that edited code never runs stale
  */
 export function bundleIsFresh() {
   const built = statSync(BUNDLE_ENTRY, { throwIfNoEntry: false })?.mtimeMs;
   if (built === undefined) return false;
+  if (!isSourceCheckout()) return true;
   for (const file of INPUT_FILES) {
     if ((statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > built) return false;
   }

@@ -94,7 +94,8 @@ async function buildCli(outdir: string = BUNDLE_DIR): Promise<{ files: number; b
 const { values } = parseArgs({ options: { outdir: { type: 'string' } } });
 const outdir = values.outdir === undefined ? BUNDLE_DIR : resolve(values.outdir);
 const built = await buildCli(outdir);
-process.stdout.write(
+// On stderr, as esbuild reports: `npm pack --json` runs this (prepare) and its stdout must stay the JSON.
+process.stderr.write(
   `${relative(ROOT, join(outdir, basename(BUNDLE_ENTRY)))}: ${built.files} files, ` +
     `${(built.bytes / 1024 / 1024).toFixed(1)} MiB, ${built.ms} ms\n`,
 );

@@ -1,5 +1,6 @@
 import type { Clock } from '../shared/clock.ts';
 import type { ImageLookup } from '../shared/ecr/image-lookup.ts';
+import type { ScanSettings } from '../shared/ecr/scan-settings.ts';
 import {
   type GateOutcome,
   gateOutcome,
@@ -9,7 +10,8 @@ import {
 } from './domain/ci-gate.ts';
 import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
-import { isScanPending } from './domain/scan-status.ts';
+import { expectScan, type ScanExpectation } from './domain/scan-expectation.ts';
+import { isScanPending, SCAN_NOT_FOUND } from './domain/scan-status.ts';
 import { evaluate, type Verdict } from './domain/verdict.ts';
 import type { ScanFindingsReader, VerdictStore } from './ports.ts';
 
@@ -31,23 +33,39 @@ export interface GateImageResult {
   /** Where the verdict came from: the store (judged by on-scan-completed) or evaluated here. */
   source?: 'stored' | 'evaluated';
   verdict?: Verdict;
-  /** Why there is no verdict (image not found, scan did not finish in time). */
+  /** Why there is no verdict (image not found, no scan will come, scan did not finish in time). */
   message?: string;
   polls: number;
+}
+
+/** What the gate saw change while it waited: the scan's status (SCAN_NOT_FOUND: none yet, and why one comes). */
+export interface GateProgress {
+  scanStatus: string;
+  /** Whole seconds since the gate started. */
+  elapsedSeconds: number;
+  /** Why a scan is expected, while there is none yet. */
+  expected?: string;
 }
 
 /**
  * The CI gate: find the image's digest, then use the stored verdict for it when there is one (and no
  * threshold override), else wait for its scan — polling with backoff, no fixed sleeps — and judge it with the
- * same domain policy the pipeline uses.
+ * same domain policy the pipeline uses. An image with no scan at all is waited for only while a scan is coming
+ * ({@link expectScan}); when nothing will scan it the answer is ERROR at once, saying what to do.
+ * @param deps.coverage what decides whether a scan is coming; read once, only for an image with no scan.
+ * @param deps.pipelineStartsScans whether the deployed pipeline (on-image-pushed) starts scans here.
+ * @param deps.onProgress told once per change of the scan's status while the gate waits (not per poll).
  */
 export function gateImage(deps: {
   registry: ImageLookup;
   scans: ScanFindingsReader;
   verdicts: Pick<VerdictStore, 'latest'>;
+  coverage: { read(repositoryName: string): Promise<ScanSettings> };
+  pipelineStartsScans: (repositoryName: string, imageDigest: string) => Promise<boolean>;
   config: PolicyConfig & { exceptions: readonly ScanException[] };
   clock: Clock;
   sleep: (ms: number) => Promise<void>;
+  onProgress?: (progress: GateProgress) => void;
 }) {
   return async (request: GateImageRequest): Promise<GateImageResult> => {
     const { repositoryName } = request;
@@ -88,11 +106,33 @@ export function gateImage(deps: {
     }
 
     let polls = 0;
+    let expectation: ScanExpectation | undefined;
+    let reported: string | undefined;
     for (;;) {
       const scan = await deps.scans.read(repositoryName, imageDigest);
       polls++;
+      if (scan.scanStatus === SCAN_NOT_FOUND && !expectation) {
+        expectation = expectScan(await deps.coverage.read(repositoryName), {
+          repositoryName,
+          imageDigest,
+          pipelineStartsScans: await deps.pipelineStartsScans(repositoryName, imageDigest),
+        });
+        if (!expectation.coming) {
+          return { outcome: 'ERROR', repositoryName, imageDigest, message: expectation.message, polls };
+        }
+      }
       const now = deps.clock.now();
-      if (!isScanPending(scan.scanStatus)) {
+      const pending = isScanPending(scan.scanStatus);
+      // One report per change, and none for a scan that was already finished at the first look (no wait).
+      if (scan.scanStatus !== reported && (pending || reported !== undefined)) {
+        reported = scan.scanStatus;
+        deps.onProgress?.({
+          scanStatus: scan.scanStatus,
+          elapsedSeconds: Math.floor((now.getTime() - started) / 1000),
+          ...(scan.scanStatus === SCAN_NOT_FOUND && expectation?.coming ? { expected: expectation.why } : {}),
+        });
+      }
+      if (!pending) {
         const configured = policyFor(deps.config, repositoryName);
         const policy = request.threshold ? withThresholdOverride(configured, request.threshold) : configured;
         const verdict = evaluate({
@@ -121,7 +161,10 @@ export function gateImage(deps: {
           outcome: 'TIMEOUT',
           repositoryName,
           imageDigest,
-          message: `scan still ${scan.scanStatus} after ${request.waitSeconds} s`,
+          message:
+            scan.scanStatus === SCAN_NOT_FOUND
+              ? `no scan of the image after ${request.waitSeconds} s${expectation?.coming ? ` (expected: ${expectation.why})` : ''}`
+              : `scan still ${scan.scanStatus} after ${request.waitSeconds} s`,
           polls,
         };
       }

@@ -3,8 +3,10 @@ import { parseConfig } from '../../src/config/load.ts';
 import { gateOutcome, pollDelayMs, withThresholdOverride } from '../../src/scan-gate/domain/ci-gate.ts';
 import { isScanPending } from '../../src/scan-gate/domain/scan-status.ts';
 import type { Verdict } from '../../src/scan-gate/domain/verdict.ts';
+import type { GateProgress } from '../../src/scan-gate/gate-image.ts';
 import { gateImage } from '../../src/scan-gate/gate-image.ts';
 import type { ScanResult } from '../../src/scan-gate/ports.ts';
+import type { ScanSettings } from '../../src/shared/ecr/scan-settings.ts';
 import { DIGEST, finding, policy } from './verdict-fixtures.ts';
 
 describe('scan gate rules', () => {
@@ -57,9 +59,17 @@ describe('scan gate use case (ports faked in memory)', () => {
     'version: 1\nscanGate:\n  defaults:\n    thresholds: { CRITICAL: 0, HIGH: 0 }\n',
   );
 
-  function setup(options: { scans: ScanResult[]; stored?: Verdict; tags?: Record<string, string> }) {
+  function setup(options: {
+    scans: ScanResult[];
+    stored?: Verdict;
+    tags?: Record<string, string>;
+    coverage?: Partial<ScanSettings>;
+    pipeline?: boolean;
+  }) {
     let now = Date.parse('2026-11-26T10:00:00Z');
     const slept: number[] = [];
+    const progress: GateProgress[] = [];
+    let coverageReads = 0;
     let reads = 0;
     const run = gateImage({
       registry: {
@@ -70,14 +80,27 @@ describe('scan gate use case (ports faked in memory)', () => {
         read: async () => options.scans[Math.min(reads++, options.scans.length - 1)] as ScanResult,
       },
       verdicts: { latest: async () => options.stored },
+      coverage: {
+        read: async () => {
+          coverageReads++;
+          return {
+            repositoryScanOnPush: true,
+            registryScanType: 'BASIC',
+            registryRules: [],
+            ...options.coverage,
+          };
+        },
+      },
+      pipelineStartsScans: async () => options.pipeline ?? false,
       config,
       clock: { now: () => new Date(now) },
       sleep: async (ms) => {
         slept.push(ms);
         now += ms;
       },
+      onProgress: (p) => progress.push(p),
     });
-    return { run, slept };
+    return { run, slept, progress, coverageReads: () => coverageReads };
   }
 
   const complete = (findings: ScanResult['findings']): ScanResult => ({ scanStatus: 'COMPLETE', findings });
@@ -141,6 +164,58 @@ describe('scan gate use case (ports faked in memory)', () => {
 
     expect(result).toMatchObject({ outcome: 'FAIL', source: 'stored', polls: 0 });
     expect(slept).toEqual([]);
+  });
+
+  const notFound: ScanResult = { scanStatus: 'SCAN_NOT_FOUND', findings: undefined };
+
+  it('reports each change of the scan while it waits, not each poll', async () => {
+    const { run, progress } = setup({ scans: [notFound, notFound, pending, pending, pending, complete([])] });
+
+    const result = await run({ repositoryName: 'shop-dev', imageDigest: DIGEST, waitSeconds: 60 });
+
+    expect(result).toMatchObject({ outcome: 'PASS', polls: 6 });
+    expect(progress).toEqual([
+      { scanStatus: 'SCAN_NOT_FOUND', elapsedSeconds: 0, expected: 'scan on push is on' },
+      { scanStatus: 'IN_PROGRESS', elapsedSeconds: 0 },
+      { scanStatus: 'COMPLETE', elapsedSeconds: 7 },
+    ]);
+  });
+
+  it('reports nothing when the scan was finished at the first look', async () => {
+    const { run, progress } = setup({ scans: [complete([])] });
+
+    await run({ repositoryName: 'shop-dev', imageDigest: DIGEST, waitSeconds: 60 });
+
+    expect(progress).toEqual([]);
+  });
+
+  it('answers ERROR at once, saying what to run, when nothing will ever scan the image', async () => {
+    const { run, slept, progress } = setup({ scans: [notFound], coverage: { repositoryScanOnPush: false } });
+
+    const result = await run({ repositoryName: 'shop-dev', imageDigest: DIGEST, waitSeconds: 300 });
+
+    expect(result).toEqual({
+      outcome: 'ERROR',
+      repositoryName: 'shop-dev',
+      imageDigest: DIGEST,
+      message: `no scan started: enable scan on push or run aws ecr start-image-scan --repository-name shop-dev --image-id imageDigest=${DIGEST}`,
+      polls: 1,
+    });
+    expect(slept).toEqual([]);
+    expect(progress).toEqual([]);
+  });
+
+  it('waits for the scan the deployed pipeline starts, reading the scanning settings once', async () => {
+    const { run, coverageReads } = setup({
+      scans: [notFound, notFound, complete([])],
+      coverage: { repositoryScanOnPush: false },
+      pipeline: true,
+    });
+
+    const result = await run({ repositoryName: 'shop-dev', imageDigest: DIGEST, waitSeconds: 60 });
+
+    expect(result.outcome).toBe('PASS');
+    expect(coverageReads()).toBe(1);
   });
 
   it('answers ERROR naming the tag when no image has it', async () => {

@@ -15,6 +15,32 @@ import { fromDescribeImageScanFindings } from './ecr-findings-mapping.ts';
 const PAGE_SIZE = 1000;
 
 /**
+ * Every page of DescribeImageScanFindings for an image (the SDK's errors thrown as they come): what the reader
+ * and the gate's report (ecr-scan-details.ts) read, under {@link ecrFindingsReaderPermissions}.
+ */
+export async function findingsPages(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+): Promise<DescribeImageScanFindingsResponse[]> {
+  const pages: DescribeImageScanFindingsResponse[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecr.send(
+      new DescribeImageScanFindingsCommand({
+        repositoryName,
+        imageId: { imageDigest },
+        maxResults: PAGE_SIZE,
+        nextToken,
+      }),
+    );
+    pages.push(page);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return pages;
+}
+
+/**
  * What {@link ecrFindingsReader} calls. With enhanced scanning, ECR answers DescribeImageScanFindings from Amazon
  * Inspector as the caller, so the caller needs `inspector2:ListFindings` too (an action without resource types:
  * only on `"*"`).
@@ -49,21 +75,9 @@ export function ecrFindingsReader(ecr: ECRClient): ScanFindingsReader & ImageChe
       }
     },
     async read(repositoryName, imageDigest): Promise<ScanResult> {
-      const pages: DescribeImageScanFindingsResponse[] = [];
-      let nextToken: string | undefined;
+      let pages: DescribeImageScanFindingsResponse[];
       try {
-        do {
-          const page = await ecr.send(
-            new DescribeImageScanFindingsCommand({
-              repositoryName,
-              imageId: { imageDigest },
-              maxResults: PAGE_SIZE,
-              nextToken,
-            }),
-          );
-          pages.push(page);
-          nextToken = page.nextToken;
-        } while (nextToken);
+        pages = await findingsPages(ecr, repositoryName, imageDigest);
       } catch (error) {
         if (error instanceof ScanNotFoundException) {
           return {

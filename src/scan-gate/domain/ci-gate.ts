@@ -45,3 +45,25 @@ export function gateOutcome(verdict: Pick<Verdict, 'status'> | undefined): GateO
 export function pollDelayMs(attempt: number, remainingMs: number): number {
   return Math.max(0, Math.min(250 * 2 ** attempt, 5_000, remainingMs));
 }
+
+/** What `scan-gate --format` prints: text for people, JSON for programs, SARIF 2.1.0 for code scanning. */
+export const GATE_FORMATS = ['text', 'json', 'sarif'] as const;
+export type GateFormat = (typeof GATE_FORMATS)[number];
+
+/**
+ * The output format `--format` and `--json` ask for, or a usage problem naming both when they disagree
+ * (`--json --format sarif`). Neither: text.
+ */
+export function gateFormat(options: {
+  format?: string | undefined;
+  json?: boolean | undefined;
+}): { format: GateFormat } | { problem: string } {
+  const { format, json } = options;
+  if (format !== undefined && !(GATE_FORMATS as readonly string[]).includes(format)) {
+    return { problem: `--format: expected one of ${GATE_FORMATS.join(', ')}, got "${format}"` };
+  }
+  if (json && format !== undefined && format !== 'json') {
+    return { problem: `--json and --format ${format} disagree: give one of them` };
+  }
+  return { format: (format as GateFormat | undefined) ?? (json ? 'json' : 'text') };
+}
