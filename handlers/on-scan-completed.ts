@@ -22,7 +22,7 @@ import {
 import { EnforcementError, judgeScan } from '../src/scan-gate/judge-scan.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
-import { functionAccount } from '../src/shared/lambda/function-account.ts';
+import { type FunctionWhere, functionWhere } from '../src/shared/lambda/function-account.ts';
 import {
   emitMetric,
   findingsBySeverity,
@@ -54,11 +54,11 @@ const judge = judgeScan({
 
 /**
  * The registry this function judges: its own account (from the ARN it was invoked by, Lambda's only source of
- * it) and Region. A scan event of any other registry is refused (ForeignRegistryError).
+ * it) and Region, with the stage its alerts name. A scan event of any other registry is refused
+ * (ForeignRegistryError).
  */
-function homeRegistry(invokedFunctionArn: string): HomeRegistry {
-  const accountId = functionAccount(invokedFunctionArn);
-  return { accountId, region: env.AWS_REGION };
+function homeRegistry(invokedFunctionArn: string): HomeRegistry & FunctionWhere {
+  return functionWhere(invokedFunctionArn, env.AWS_REGION, env.SENTINEL_STAGE);
 }
 
 /**

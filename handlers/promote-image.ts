@@ -29,6 +29,7 @@ function useCases(invokedFunctionArn: string) {
       tableName: env.SENTINEL_TABLE,
       clock: systemClock,
       alertsTopicArn: env.ALERTS_TOPIC_ARN,
+      stage: env.SENTINEL_STAGE,
       warn: (message) => logger.warn(message),
     });
   }

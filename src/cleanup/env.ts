@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { awsRegionVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
+import { awsRegionVariable, sentinelStageVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
 
 const sentinelConfigVariable = z.string().min(1).default('sentinel.config.yml');
 
@@ -22,6 +22,6 @@ export const cleanupRepositoryEnvSchema = z.object({
    * dead-letter queue, so its failure is recorded as the repository's outcome (the run still completes).
    */
   CLEANUP_MAX_RECEIVES: z.coerce.number().int().min(1).default(3),
-  SENTINEL_STAGE: z.string().min(1).optional(),
+  SENTINEL_STAGE: sentinelStageVariable,
   SENTINEL_CONFIG: sentinelConfigVariable,
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { awsRegionVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
+import { awsRegionVariable, sentinelStageVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
 
 /** The compliance functions' environments; parse with `parseFunctionEnv` (src/shared/lambda/env.ts). */
 
@@ -27,7 +27,7 @@ export const checkComplianceEnvSchema = z.object({
   ALERTS_TOPIC_ARN: alertsTopic,
   COMPLIANCE_QUEUE_URL: queueUrl,
   SENTINEL_ENFORCERS: enforcers,
-  SENTINEL_STAGE: z.string().min(1).optional(),
+  SENTINEL_STAGE: sentinelStageVariable,
   SENTINEL_CONFIG: sentinelConfigVariable,
 });
 
@@ -44,6 +44,6 @@ export const checkRepositoriesEnvSchema = z.object({
   ALERTS_TOPIC_ARN: alertsTopic,
   /** The queue's redrive maxReceiveCount: logged with a failure on the last delivery before the DLQ. */
   COMPLIANCE_MAX_RECEIVES: z.coerce.number().int().min(1).default(3),
-  SENTINEL_STAGE: z.string().min(1).optional(),
+  SENTINEL_STAGE: sentinelStageVariable,
   SENTINEL_CONFIG: sentinelConfigVariable,
 });

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SentinelConfig } from '../config/schema.ts';
+import { allBlocks, type SlackMessage } from '../notifications/index.ts';
 import { dynamoVerdicts } from '../scan-gate/adapters/dynamodb-verdicts.ts';
 import { isScanRunning } from '../scan-gate/domain/scan-status.ts';
 import { applicationRepositories } from '../shared/environments.ts';
@@ -220,7 +221,7 @@ export async function runDemoScenario(
       >;
     };
     const slack = (await admin(endpoint, 'GET', 'outbox/slack')) as {
-      messages: Array<{ payload: { text?: string; blocks?: unknown[] } }>;
+      messages: Array<{ payload: Partial<SlackMessage> }>;
     };
     // Scan verdict alerts are the ones with an alertKind attribute (notifications' SNS attributes); a Slack post's
     // text is its alert's subject. The rest (compliance drift of the new repositories) are listed apart.
@@ -230,7 +231,11 @@ export async function runDemoScenario(
       email: verdictEmails.map(({ to, subject, message }) => ({ to, subject, message })),
       slack: slack.messages
         .filter((m) => verdictSubjects.has(m.payload.text ?? ''))
-        .map((m) => ({ text: m.payload.text ?? '', blocks: m.payload.blocks?.length ?? 0 })),
+        .map((m) => ({
+          text: m.payload.text ?? '',
+          // The blocks of the post, its coloured attachment's included.
+          blocks: allBlocks({ text: '', blocks: [], ...m.payload }).length,
+        })),
       others: email.messages
         .filter((m) => m.messageAttributes?.alertKind === undefined)
         .map((m) => m.subject),

@@ -37,6 +37,25 @@ const alertFindingSchema = z.object({
   link: webLinkSchema.optional(),
 });
 
+const findingListSchema = z.object({
+  /** Every id, including those `ids` leaves out. */
+  count: z.number().int().min(0),
+  ids: z.array(z.string()),
+  idsTruncated: z.boolean(),
+  details: z.array(alertFindingSchema),
+});
+
+/** What `untag` enforcement did before the alert was sent: the tags the policy removes, and their fate. */
+const enforcementSchema = z.object({
+  action: z.literal('untag'),
+  tags: z.array(z.string()),
+  removed: z.array(z.string()),
+  /** Tags not removed, with why (e.g. not on this image any more). */
+  skipped: z.array(z.object({ tag: z.string(), reason: z.string() })),
+  /** The removal failed: what and why (it is retried, and alerted on its own as `enforcement-failed`). */
+  error: z.string().optional(),
+});
+
 const alertExceptionNoteSchema = z.object({
   cve: z.string(),
   owner: z.string(),
@@ -57,6 +76,11 @@ export const alertDocumentSchema = z.object({
   scanStatus: z.string(),
   accountId: z.string(),
   region: z.string(),
+  /** The deployment stage that sent the alert (`dev`, `prod`…), when known: several may share a channel. */
+  stage: z.string().optional(),
+  /** The repository's group and environment (sentinel.config.yml), when its policy names them. */
+  group: z.string().optional(),
+  environment: z.string().optional(),
   /** Rendered as a button, so only the AWS console (links.ts). */
   consoleUrl: consoleUrlSchema,
   /** Worst severity among counted findings (after exceptions), `NONE` when there is none. */
@@ -69,13 +93,10 @@ export const alertDocumentSchema = z.object({
   thresholds: countsSchema,
   fixableOnly: z.boolean(),
   exceeded: z.array(z.object({ severity: z.string(), count: z.number().int(), limit: z.number().int() })),
-  blocking: z.object({
-    /** Every blocking id, including those `ids` leaves out. */
-    count: z.number().int().min(0),
-    ids: z.array(z.string()),
-    idsTruncated: z.boolean(),
-    details: z.array(alertFindingSchema),
-  }),
+  blocking: findingListSchema,
+  /** Ids the previous verdict blocked on that no longer block (a RESOLVED or CHANGED alert): what was fixed. */
+  fixed: findingListSchema.optional(),
+  enforcement: enforcementSchema.optional(),
   exceptionsApplied: z.array(alertExceptionNoteSchema),
   exceptionsExpired: z.array(alertExceptionNoteSchema),
   policyHash: z.string(),
@@ -144,6 +165,8 @@ export const anyAlertDocumentSchema = z.unknown().transform((value, ctx): AnyAle
 
 export type AlertDocument = z.output<typeof alertDocumentSchema>;
 export type AlertFinding = z.output<typeof alertFindingSchema>;
+export type AlertFindingList = z.output<typeof findingListSchema>;
+export type AlertEnforcement = z.output<typeof enforcementSchema>;
 export type AlertExceptionNote = z.output<typeof alertExceptionNoteSchema>;
 export type TruncatedAlertDocument = z.output<typeof truncatedAlertDocumentSchema>;
 export type AnyAlertDocument = z.output<typeof anyAlertDocumentSchema>;
@@ -193,6 +216,33 @@ function cutCounts(counts: Record<string, number>): Record<string, number> {
 export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): AlertDocument {
   const cut = (s: string | undefined, max = limits.field) =>
     s === undefined ? undefined : truncateEnd(s, max);
+  const cutList = (list: AlertFindingList): AlertFindingList => ({
+    count: list.count,
+    ids: list.ids.slice(0, limits.ids).map((id) => truncateEnd(id, 100)),
+    idsTruncated: list.idsTruncated || list.ids.length > limits.ids,
+    details: list.details.slice(0, limits.details).map((f) => ({
+      id: truncateEnd(f.id, 100),
+      severity: truncateEnd(f.severity, 40),
+      package: cut(f.package),
+      installedVersion: cut(f.installedVersion),
+      fixedVersion: cut(f.fixedVersion),
+      fixAvailable: f.fixAvailable,
+      title: cut(f.title),
+      link: f.link !== undefined && f.link.length <= 500 && isWebLink(f.link) ? f.link : undefined,
+    })),
+  });
+  const cutTags = (tags: readonly string[]) => tags.slice(0, limits.tags).map((t) => truncateEnd(t, TAG_MAX));
+  const cutEnforcement = (e: AlertEnforcement): AlertEnforcement => ({
+    action: e.action,
+    tags: cutTags(e.tags),
+    removed: cutTags(e.removed),
+    skipped: e.skipped
+      .slice(0, limits.tags)
+      .map((k) => ({ tag: truncateEnd(k.tag, TAG_MAX), reason: truncateEnd(k.reason, limits.field) })),
+    ...(e.error === undefined ? {} : { error: truncateEnd(e.error, 500) }),
+  });
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
   const cutNote = (n: AlertExceptionNote): AlertExceptionNote => ({
     cve: truncateEnd(n.cve, limits.field),
     owner: truncateEnd(n.owner, limits.field),
@@ -208,10 +258,13 @@ export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): A
     reason: truncateEnd(alert.reason, 500),
     repositoryName: truncateEnd(alert.repositoryName, NAME_MAX),
     imageDigest: truncateEnd(alert.imageDigest, ID_MAX),
-    imageTags: alert.imageTags.slice(0, limits.tags).map((t) => truncateEnd(t, TAG_MAX)),
+    imageTags: cutTags(alert.imageTags),
     scanStatus: truncateEnd(alert.scanStatus, limits.field),
     accountId: truncateEnd(alert.accountId, ID_MAX),
     region: truncateEnd(alert.region, ID_MAX),
+    ...optional('stage', cut(alert.stage, ID_MAX)),
+    ...optional('group', cut(alert.group, ID_MAX)),
+    ...optional('environment', cut(alert.environment, ID_MAX)),
     consoleUrl: fittedConsoleUrl(alert.consoleUrl, LINK_MAX),
     worstSeverity: truncateEnd(alert.worstSeverity, 40),
     countsBefore: cutCounts(alert.countsBefore),
@@ -221,21 +274,9 @@ export function limitAlertDocument(alert: AlertDocument, limits: AlertLimits): A
     exceeded: alert.exceeded
       .slice(0, SEVERITIES_MAX)
       .map((e) => ({ severity: truncateEnd(e.severity, 40), count: e.count, limit: e.limit })),
-    blocking: {
-      count: alert.blocking.count,
-      ids: alert.blocking.ids.slice(0, limits.ids).map((id) => truncateEnd(id, 100)),
-      idsTruncated: alert.blocking.idsTruncated || alert.blocking.ids.length > limits.ids,
-      details: alert.blocking.details.slice(0, limits.details).map((f) => ({
-        id: truncateEnd(f.id, 100),
-        severity: truncateEnd(f.severity, 40),
-        package: cut(f.package),
-        installedVersion: cut(f.installedVersion),
-        fixedVersion: cut(f.fixedVersion),
-        fixAvailable: f.fixAvailable,
-        title: cut(f.title),
-        link: f.link !== undefined && f.link.length <= 500 && isWebLink(f.link) ? f.link : undefined,
-      })),
-    },
+    blocking: cutList(alert.blocking),
+    ...optional('fixed', alert.fixed && cutList(alert.fixed)),
+    ...optional('enforcement', alert.enforcement && cutEnforcement(alert.enforcement)),
     exceptionsApplied: alert.exceptionsApplied.slice(0, limits.exceptions).map(cutNote),
     exceptionsExpired: alert.exceptionsExpired.slice(0, limits.exceptions).map(cutNote),
     policyHash: truncateEnd(alert.policyHash, ID_MAX),

@@ -5,17 +5,42 @@ import {
   type AlertLimits,
   FULL_LIMITS,
 } from './alert-document.ts';
-import { alertLabel } from './alert-subject.ts';
+import { alertLabel, enforcementSummary } from './alert-subject.ts';
 import { fittedConsoleUrl, LINK_MAX } from './links.ts';
 import { severityTableText } from './severity-table.ts';
-import { oneLine, truncateEnd } from './text.ts';
+import { oneLine, readableTime, truncateEnd } from './text.ts';
+import { whereEmailLine } from './where.ts';
 
-/** The plain-text email body of an alert (SNS sends it to email subscribers and as the default message). */
+/**
+ * The plain-text email body of a scan alert (SNS sends it to email subscribers and as the default message),
+ * and the phrases the Slack message shares with it (what enforcement did, a finding's package and fix).
+ */
+
+type Cut = (text: string, max: number) => string;
 
 function fixText(finding: AlertFinding): string {
   if (finding.fixedVersion) return finding.fixedVersion;
   if (finding.fixAvailable === false) return 'no fix yet';
   return 'fix unknown';
+}
+
+/** `openssl 3.0.1 → 3.0.2` (or `→ no fix yet`, `→ fix unknown`); undefined when the finding names no package. */
+export function packageFixText(finding: AlertFinding, cut: Cut): string | undefined {
+  if (!finding.package) return undefined;
+  return `${cut(finding.package, 120)} ${cut(finding.installedVersion ?? '?', 80)} → ${cut(fixText(finding), 80)}`;
+}
+
+/**
+ * What enforcement did, a line each: `removed tag latest` (or the failure, or `no tag removed`), then each
+ * skipped tag with why. None without enforcement.
+ */
+export function enforcementLines(enforcement: AlertDocument['enforcement'], cut: Cut): string[] {
+  const summary = enforcementSummary(enforcement);
+  if (enforcement === undefined || summary === undefined) return [];
+  return [
+    cut(enforcement.error ?? summary, 500),
+    ...enforcement.skipped.map((k) => `skipped ${cut(k.tag, 100)}: ${cut(k.reason, 200)}`),
+  ];
 }
 
 function appendExceptions(
@@ -49,16 +74,24 @@ export function alertEmailText(alert: AlertDocument, limits: AlertLimits = FULL_
   const tags = alert.imageTags.slice(0, limits.tags).map((t) => cut(t));
   const moreTags = alert.imageTags.length - tags.length;
   const digest = cut(alert.imageDigest, 100);
+  const placed = [
+    ...(alert.environment ? [`environment ${cut(alert.environment, 100)}`] : []),
+    ...(alert.group ? [`group ${cut(alert.group, 100)}`] : []),
+  ];
   const lines = [
     `${alertLabel(alert)}: ${cut(alert.repositoryName, 256)}@${digest}`,
     '',
     `Verdict:     ${alert.status} — ${cut(alert.reason, 500)}`,
+    ...enforcementLines(alert.enforcement, cut).map(
+      (line, i) => `${i === 0 ? 'Enforcement: ' : '             '}${line}`,
+    ),
     `Alert:       ${alert.kind}`,
-    `Repository:  ${cut(alert.repositoryName, 256)}`,
+    whereEmailLine(alert, 13),
+    `Repository:  ${cut(alert.repositoryName, 256)}${placed.length > 0 ? ` (${placed.join(', ')})` : ''}`,
     `Digest:      ${digest}`,
     `Tags:        ${tags.length > 0 ? tags.join(', ') : '(untagged)'}${moreTags > 0 ? ` and ${moreTags} more` : ''}`,
     `Scan status: ${cut(alert.scanStatus)}`,
-    `Evaluated:   ${alert.evaluatedAt}`,
+    `Evaluated:   ${readableTime(alert.evaluatedAt)}`,
     `Policy:      ${
       Object.entries(alert.thresholds)
         .map(([s, n]) => `${s} ≤ ${n}`)
@@ -74,10 +107,8 @@ export function alertEmailText(alert: AlertDocument, limits: AlertLimits = FULL_
     lines.push('', `Blocking vulnerabilities (${blocking.count}):`);
     const shown = blocking.details.slice(0, limits.details);
     for (const f of shown) {
-      const pkg = f.package
-        ? `${cut(f.package, 120)} ${cut(f.installedVersion ?? '?', 80)} → ${cut(fixText(f), 80)}`
-        : '';
-      lines.push(`  ${f.severity.padEnd(8)} ${cut(f.id, 100)}${pkg ? `  ${pkg}` : ''}`);
+      const pkg = packageFixText(f, cut);
+      lines.push(`  ${cut(f.severity, 40).padEnd(8)} ${cut(f.id, 100)}${pkg ? `  ${pkg}` : ''}`);
       if (f.title) lines.push(`           ${cut(f.title)}`);
       if (f.link) lines.push(`           ${cut(f.link, 500)}`);
     }
@@ -89,6 +120,23 @@ export function alertEmailText(alert: AlertDocument, limits: AlertLimits = FULL_
       const listed = rest.slice(0, limits.ids).map((id) => cut(id, 100));
       const more = rest.length - listed.length + unnamed;
       lines.push(`  Also blocking: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+    }
+  }
+  const { fixed } = alert;
+  if (fixed !== undefined && fixed.count > 0) {
+    lines.push('', `Fixed — no longer blocking (${fixed.count}):`);
+    const shown = fixed.details.slice(0, limits.details);
+    for (const f of shown) {
+      const pkg = packageFixText(f, cut);
+      lines.push(`  ${cut(f.severity, 40).padEnd(8)} ${cut(f.id, 100)}${pkg ? `  ${pkg}` : ''}`);
+    }
+    const shownIds = new Set(shown.map((f) => f.id));
+    const rest = fixed.ids.filter((id) => !shownIds.has(id)).slice(0, limits.ids);
+    const more = fixed.count - shown.length - rest.length;
+    if (rest.length > 0 || more > 0) {
+      lines.push(
+        `  ${rest.map((id) => cut(id, 100)).join(', ')}${more > 0 ? `${rest.length > 0 ? ' and ' : ''}${more} more` : ''}`,
+      );
     }
   }
   appendExceptions(lines, 'Exceptions applied:', alert.exceptionsApplied, 'expires', limits);

@@ -14,17 +14,21 @@ import {
   repositoriesByStatus,
   summaryHeadline,
 } from './cleanup-subject.ts';
-import { isConsoleUrl } from './links.ts';
 import {
+  consoleButton,
   context,
+  field,
   fitLines,
+  header,
   md,
   SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
   section,
+  sectionWithFields,
 } from './slack-blocks.ts';
 import { displayTag, humanBytes, shortDigest, truncateEnd, usd } from './text.ts';
+import { whereMrkdwn } from './where.ts';
 
 /**
  * The Slack Block Kit message of a cleanup alert (pure; notify-slack posts it): a header with the subject, the
@@ -35,26 +39,6 @@ import { displayTag, humanBytes, shortDigest, truncateEnd, usd } from './text.ts
  * over 500 repositories is a message of about ten blocks. Within Slack's limits like the other messages
  * (slack-blocks.ts).
  */
-
-function header(subject: string): SlackBlock {
-  return {
-    type: 'header',
-    text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
-  };
-}
-
-function field(title: string, value: string): { type: 'mrkdwn'; text: string } {
-  return { type: 'mrkdwn', text: truncateEnd(`*${title}*\n${value}`, SLACK_LIMITS.fieldText) };
-}
-
-/** The headline section with its fields (at most Slack's ten). */
-function main(text: string, fields: Array<{ type: 'mrkdwn'; text: string }>): SlackBlock {
-  return {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) },
-    fields: fields.slice(0, SLACK_LIMITS.fields),
-  };
-}
 
 /**
  * One list as a section: the title, then a line each while they fit, then `…and N more` where N also counts what
@@ -70,19 +54,7 @@ function runField(run: CleanupAlertRun): { type: 'mrkdwn'; text: string } {
 }
 
 function footer(alert: CleanupAlert): SlackBlock {
-  const stage = alert.stage === undefined ? '' : ` · stage ${md(alert.stage, 100)}`;
-  return context(
-    `Account ${md(alert.accountId, 100)} · ${md(alert.region, 100)}${stage} · ${md(alert.kind, 20)} ${md(alert.occurredAt, 40)}`,
-  );
-}
-
-function consoleButton(url: string, text: string): SlackBlock | undefined {
-  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
-  if (url.length > SLACK_LIMITS.url || !isConsoleUrl(url)) return undefined;
-  return {
-    type: 'actions',
-    elements: [{ type: 'button', text: { type: 'plain_text', text }, url, action_id: 'open-ecr-console' }],
-  };
+  return context(`${whereMrkdwn(alert)} · ${md(alert.kind, 20)} ${md(alert.occurredAt, 40)}`);
 }
 
 function reasonLines(list: readonly CleanupRepositoryReason[]): string[] {
@@ -125,7 +97,10 @@ function summaryBlocks(alert: CleanupSummaryAlert): SlackBlock[] {
   const mode = run.dryRun ? 'Dry run: nothing was deleted.' : 'Deletions applied.';
   const blocks: SlackBlock[] = [
     header(alert.subject),
-    main(`${icon} *${cleanupLabel(alert)}* — ${md(summaryHeadline(alert), 300)}\n${mode}`, fields),
+    sectionWithFields(
+      `${icon} *${cleanupLabel(alert)}* — ${md(summaryHeadline(alert), 300)}\n${mode}`,
+      fields,
+    ),
   ];
   if (alert.topRepositories.length > 0) {
     const lines = alert.topRepositories.map(
@@ -161,7 +136,7 @@ function noticeBlocks(alert: CleanupNoticeAlert): SlackBlock[] {
   const { totals } = alert;
   const blocks: SlackBlock[] = [
     header(alert.subject),
-    main(
+    sectionWithFields(
       `:calendar: *${cleanupLabel(alert)}* — ${md(noticeHeadline(alert), 300)}\n` +
         `To keep an image, give it a tag that matches \`keepTagPatterns\` before ${md(alert.deleteOn, 10)}.`,
       [
@@ -206,7 +181,7 @@ function refusedBlocks(alert: CleanupRefusedAlert): SlackBlock[] {
   if (alert.run) fields.push(runField(alert.run));
   const blocks: SlackBlock[] = [
     header(alert.subject),
-    main(
+    sectionWithFields(
       `:no_entry: *${cleanupLabel(alert)}* — \`${md(alert.repositoryName, 256)}\`\n` +
         `*Reason:* ${md(alert.reason, 1500)}\n` +
         'Nothing was deleted in this repository. If the plan is right, raise `maxDeletions` for it; otherwise fix the lifecycle policy.',

@@ -18,6 +18,7 @@ import {
 } from './cleanup-subject.ts';
 import { fittedConsoleUrl, LINK_MAX } from './links.ts';
 import { displayTag, humanBytes, oneLine, shortDigest, truncateEnd, usd } from './text.ts';
+import { whereEmailLine } from './where.ts';
 
 /**
  * The plain-text email body of a cleanup alert (SNS sends it to email subscribers and as the default message),
@@ -41,11 +42,6 @@ function moreLine(total: number, listed: number): string[] {
 function runLine(run: CleanupAlertRun, cut: Cut): string {
   const dry = run.dryRun ? ', dry run' : '';
   return `Run:          ${cut(run.runId, 100)} (${cut(run.trigger)}${dry}, started ${cut(run.startedAt, 100)})`;
-}
-
-function whereLine(alert: CleanupAlert, cut: Cut): string {
-  const stage = alert.stage === undefined ? '' : `, stage ${cut(alert.stage)}`;
-  return `Account:      ${cut(alert.accountId, 100)}, ${cut(alert.region, 100)}${stage}`;
 }
 
 function reasonLines(
@@ -78,7 +74,7 @@ function summaryText(alert: CleanupSummaryAlert, limits: CleanupAlertLimits, cut
     '',
     runLine(run, cut),
     `Mode:         ${run.dryRun ? 'dry run: nothing was deleted' : 'deletions applied'}`,
-    whereLine(alert, cut),
+    whereEmailLine(alert),
     `Repositories: ${totals.repositories}${byStatus.length > 0 ? ` (${byStatus.join(', ')})` : ''}${reported}`,
     `Images:       ${images}${totals.imagesTransitioning > 0 ? `; ${totals.imagesTransitioning} to archive` : ''}`,
     `${run.dryRun ? 'Would free:   ' : 'Reclaimed:    '}${humanBytes(totals.bytesReclaimed)}, ${usd(totals.monthlySavingsUsd)}/month`,
@@ -134,7 +130,7 @@ function noticeText(alert: CleanupNoticeAlert, limits: CleanupAlertLimits, cut: 
     `Images:       ${totals.images} (${humanBytes(totals.bytes)}, ${usd(totals.monthlySavingsUsd)}/month)`,
     `Repositories: ${totals.repositories}`,
     runLine(alert.run, cut),
-    whereLine(alert, cut),
+    whereEmailLine(alert),
     '',
     'To keep an image, give it a tag that matches cleanup keepTagPatterns (or change the policy in',
     'sentinel.config.yml) before that day.',
@@ -181,7 +177,7 @@ function refusedText(alert: CleanupRefusedAlert, limits: CleanupAlertLimits, cut
     'Nothing was deleted in this repository. If the plan is right, raise cleanup maxDeletions for it;',
     'otherwise fix the lifecycle policy.',
     ...(alert.run ? [runLine(alert.run, cut)] : []),
-    whereLine(alert, cut),
+    whereEmailLine(alert),
   ];
 }
 

@@ -1,10 +1,11 @@
 import { COMPLIANCE_LABEL, type ComplianceAlert } from './compliance-document.ts';
 import { complianceTriggerText } from './compliance-email.ts';
 import { complianceHeadline, complianceTargetName } from './compliance-subject.ts';
-import { isConsoleUrl } from './links.ts';
 import {
+  consoleButton,
   context,
   fitLines,
+  header,
   md,
   SLACK_LIMITS,
   type SlackBlock,
@@ -12,6 +13,7 @@ import {
   section,
 } from './slack-blocks.ts';
 import { truncateEnd } from './text.ts';
+import { whereMrkdwn } from './where.ts';
 
 /**
  * The Slack Block Kit message of a compliance alert (pure; notify-slack posts it): a header with the subject,
@@ -31,10 +33,7 @@ function listSection(title: string, lines: readonly string[], total: number): Sl
 export function slackComplianceMessage(alert: ComplianceAlert): SlackMessage {
   const { totals } = alert;
   const blocks: SlackBlock[] = [
-    {
-      type: 'header',
-      text: { type: 'plain_text', text: truncateEnd(alert.subject, SLACK_LIMITS.headerText), emoji: true },
-    },
+    header(alert.subject),
     section(
       `${ICON[alert.kind]} *${COMPLIANCE_LABEL[alert.kind]}* — \`${md(complianceTargetName(alert.target), 256)}\`\n` +
         md(complianceHeadline(alert), 1000),
@@ -62,26 +61,13 @@ export function slackComplianceMessage(alert: ComplianceAlert): SlackMessage {
     );
     blocks.push(listSection(`*Drift (${totals.drift})*`, lines, totals.drift));
   }
-  const stage = alert.stage === undefined ? '' : ` · stage ${md(alert.stage, 100)}`;
   blocks.push(
     context(
-      `Account ${md(alert.accountId, 100)} · ${md(alert.region, 100)}${stage} · ${md(complianceTriggerText(alert.trigger), 300)} · ${md(alert.occurredAt, 40)}`,
+      `${whereMrkdwn(alert)} · ${md(complianceTriggerText(alert.trigger), 300)} · ${md(alert.occurredAt, 40)}`,
     ),
   );
-  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
-  if (alert.consoleUrl.length <= SLACK_LIMITS.url && isConsoleUrl(alert.consoleUrl)) {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Open in the console' },
-          url: alert.consoleUrl,
-          action_id: 'open-ecr-console',
-        },
-      ],
-    });
-  }
+  const button = consoleButton(alert.consoleUrl, 'Open in the console');
+  if (button) blocks.push(button);
   return {
     text: truncateEnd(alert.subject, SLACK_LIMITS.fallbackText),
     blocks: blocks.slice(0, SLACK_LIMITS.blocks),

@@ -7,6 +7,7 @@ import {
 import { complianceHeadline, complianceTargetName } from './compliance-subject.ts';
 import { fittedConsoleUrl, LINK_MAX } from './links.ts';
 import { oneLine, truncateEnd } from './text.ts';
+import { whereEmailLine } from './where.ts';
 
 /** `and 3 more` when `total` exceeds what is listed. */
 function moreLine(total: number, listed: number): string[] {
@@ -32,7 +33,6 @@ export function complianceEmailText(
 ): string {
   const cut = (s: string, max = limits.text) => truncateEnd(oneLine(s), max);
   const { target, totals } = alert;
-  const stage = alert.stage === undefined ? '' : `, stage ${cut(alert.stage, 100)}`;
   const lines = [
     `${COMPLIANCE_LABEL[alert.kind]}: ${cut(complianceTargetName(target), 300)}`,
     '',
@@ -42,7 +42,7 @@ export function complianceEmailText(
       ? `Repository:   ${cut(target.repositoryName, 256)} (group ${cut(target.group ?? '-', 100)})`
       : `Registry:     ${cut(target.registryId, 100)}`,
     `Trigger:      ${cut(complianceTriggerText(alert.trigger), 300)}`,
-    `Account:      ${cut(alert.accountId, 100)}, ${cut(alert.region, 100)}${stage}`,
+    whereEmailLine(alert),
   ];
   const remediations = alert.remediations.slice(0, limits.lists);
   if (totals.applied + totals.failed > 0) {

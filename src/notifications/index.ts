@@ -64,4 +64,6 @@ export {
 } from './promotion-document.ts';
 export { type PromotionSubjectFields, promotionAlert, promotionSubject } from './promotion-subject.ts';
 export { severityTableText } from './severity-table.ts';
+export { allBlocks, type SlackMessage } from './slack-blocks.ts';
 export { humanBytes, usd } from './text.ts';
+export type { AlertWhere } from './where.ts';

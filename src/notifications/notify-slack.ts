@@ -1,4 +1,5 @@
 import { SentinelError } from '../shared/errors.ts';
+import { slackMessage, slackMessageFromTruncatedAlert } from './alert-blocks.ts';
 import type { AnyAlertDocument } from './alert-document.ts';
 import { slackCleanupMessage } from './cleanup-blocks.ts';
 import { CLEANUP_ALERT_TYPE } from './cleanup-document.ts';
@@ -8,7 +9,7 @@ import { isWebLink } from './links.ts';
 import type { SecretReader, WebhookPoster } from './ports.ts';
 import { slackMessageFromTruncatedPromotion, slackPromotionMessage } from './promotion-blocks.ts';
 import { PROMOTION_ALERT_TYPE } from './promotion-document.ts';
-import { type SlackMessage, slackMessage, slackMessageFromTruncatedAlert } from './slack-blocks.ts';
+import { allBlocks, type SlackMessage } from './slack-blocks.ts';
 
 /** One alert as notify-slack received it from SNS. */
 export interface SlackAlertInput {
@@ -151,7 +152,13 @@ export function notifySlack(deps: {
     }
     try {
       const { attempts } = await deps.webhook.post(url, message, { remainingMs: input.remainingMs });
-      return { outcome: 'posted', messageId, ...postedAbout(alert), blocks: message.blocks.length, attempts };
+      return {
+        outcome: 'posted',
+        messageId,
+        ...postedAbout(alert),
+        blocks: allBlocks(message).length,
+        attempts,
+      };
     } catch (error) {
       deps.secrets.invalidate(parameter);
       throw error;

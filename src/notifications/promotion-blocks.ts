@@ -10,17 +10,22 @@ import {
 } from './promotion-document.ts';
 import { copySummaryText, PROMOTION_EVENT_TEXT } from './promotion-email.ts';
 import {
+  consoleButton,
   context,
   escapeMrkdwn,
+  field,
   fitLines,
+  header,
   link,
   md,
   SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
   section,
+  sectionWithFields,
 } from './slack-blocks.ts';
-import { truncateEnd } from './text.ts';
+import { readableTime, truncateEnd } from './text.ts';
+import { whereMrkdwn } from './where.ts';
 
 /**
  * The Slack Block Kit message of a promotion alert (pure; notify-slack posts it): a header with the subject, what
@@ -34,17 +39,6 @@ const ICON: Readonly<Record<PromotionStyle, string>> = {
   attention: ':hourglass_flowing_sand:',
   failure: ':red_circle:',
 };
-
-function header(subject: string): SlackBlock {
-  return {
-    type: 'header',
-    text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
-  };
-}
-
-function field(title: string, value: string): { type: 'mrkdwn'; text: string } {
-  return { type: 'mrkdwn', text: truncateEnd(`*${title}*\n${value}`, SLACK_LIMITS.fieldText) };
-}
 
 function where(l: PromotionAlertLocation): string {
   return `${md(l.environment, 100)} · \`${md(l.repositoryName, 256)}\`\n${md(l.accountId, 100)} · ${md(l.region, 100)}`;
@@ -79,22 +73,6 @@ function commandsBlock(
   );
 }
 
-function consoleButton(url: string): SlackBlock | undefined {
-  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
-  if (url.length > SLACK_LIMITS.url || !isConsoleUrl(url)) return undefined;
-  return {
-    type: 'actions',
-    elements: [
-      {
-        type: 'button',
-        text: { type: 'plain_text', text: 'Open in the ECR console' },
-        url,
-        action_id: 'open-ecr-console',
-      },
-    ],
-  };
-}
-
 /** The Block Kit message of a promotion alert, as subscribers receive it (its blocking ids may be capped). */
 export function slackPromotionMessage(alert: PromotionAlert): SlackMessage {
   const { gate } = alert;
@@ -114,14 +92,7 @@ export function slackPromotionMessage(alert: PromotionAlert): SlackMessage {
 
   const blocks: SlackBlock[] = [
     header(alert.subject),
-    {
-      type: 'section',
-      text: {
-        type: 'mrkdwn',
-        text: truncateEnd(`${headline(alert)}\n${md(PROMOTION_EVENT_TEXT[alert.event], 200)}`, 3000),
-      },
-      fields: fields.slice(0, SLACK_LIMITS.fields),
-    },
+    sectionWithFields(`${headline(alert)}\n${md(PROMOTION_EVENT_TEXT[alert.event], 200)}`, fields),
   ];
   const why = [
     ...(alert.reason ? [`*Reason:* ${md(alert.reason, 1400)}`] : []),
@@ -147,7 +118,8 @@ export function slackPromotionMessage(alert: PromotionAlert): SlackMessage {
     : '';
   blocks.push(
     context(
-      `Digest \`${md(alert.digest, 200)}\`${scan} · ${md(alert.event, 20)} ${md(alert.occurredAt, 40)}`,
+      `${whereMrkdwn({ accountId: alert.to.accountId, region: alert.to.region, stage: alert.stage })} · ` +
+        `Digest \`${md(alert.digest, 200)}\`${scan} · ${md(alert.event, 20)} ${md(readableTime(alert.occurredAt), 40)}`,
     ),
   );
   const button = consoleButton(alert.consoleUrl);

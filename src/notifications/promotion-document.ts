@@ -137,6 +137,8 @@ export const promotionAlertSchema = z
     /** The target repository's image in the AWS console. Rendered as a button, so only the console (links.ts). */
     consoleUrl: consoleUrlSchema,
     occurredAt: z.string(),
+    /** The deployment stage that sent the alert (`dev`, `prod`…), when known: several may share a channel. */
+    stage: z.string().optional(),
   })
   .superRefine((alert, ctx) => {
     // A command for another promotion would approve the wrong thing: each must name this one.
@@ -262,6 +264,7 @@ export function limitPromotionAlert(alert: PromotionAlert, limits: PromotionAler
     ...optional('expiresAt', cut(alert.expiresAt, ID_MAX)),
     consoleUrl: fittedConsoleUrl(alert.consoleUrl, LINK_MAX),
     occurredAt: truncateEnd(alert.occurredAt, ID_MAX),
+    ...optional('stage', cut(alert.stage, ID_MAX)),
   };
 }
 

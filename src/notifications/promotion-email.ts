@@ -9,7 +9,8 @@ import {
   type PromotionEvent,
   showableCommands,
 } from './promotion-document.ts';
-import { humanBytes, oneLine, truncateEnd } from './text.ts';
+import { humanBytes, oneLine, readableTime, truncateEnd } from './text.ts';
+import { whereEmailLine } from './where.ts';
 
 /** The plain-text email body of a promotion alert (SNS sends it to email subscribers and as the default). */
 
@@ -69,7 +70,9 @@ export function promotionEmailText(
   if (alert.error) lines.push(`Error:        ${cut(alert.error, limits.text)}`);
   if (alert.expiresAt && alert.event === 'pending-approval')
     lines.push(`Expires:      ${cut(alert.expiresAt, 100)}`);
-  lines.push(`Occurred:     ${cut(alert.occurredAt, 100)}`);
+  lines.push(`Occurred:     ${readableTime(alert.occurredAt)}`);
+  // Where the image goes is where the alert is about (the console link's account and Region).
+  lines.push(whereEmailLine({ accountId: alert.to.accountId, region: alert.to.region, stage: alert.stage }));
 
   lines.push('', `Gate:         ${gate.status} — ${cut(gate.reason, limits.text)}`);
   if (gate.scannedRepository || gate.scanCompletedAt) {

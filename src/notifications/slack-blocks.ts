@@ -1,19 +1,18 @@
-import type {
-  AlertDocument,
-  AlertExceptionNote,
-  AlertFinding,
-  TruncatedAlertDocument,
-} from './alert-document.ts';
-import { alertLabel } from './alert-subject.ts';
 import { isConsoleUrl, isWebLink, LINK_MAX } from './links.ts';
-import { severityRows } from './severity-table.ts';
-import { charLength, oneLine, truncateEnd } from './text.ts';
+import { charLength, escapeMrkdwn, oneLine, truncateEnd } from './text.ts';
 
 /**
- * A Slack Block Kit message for an alert document (pure; notify-slack posts it to the incoming webhook).
- * Stays within Slack's limits whatever the input: ≤ 50 blocks, section/context text ≤ 3000 characters,
- * header plain_text ≤ 150, button text ≤ 75, URLs ≤ 3000, and a fallback `text` always present.
+ * The Block Kit kit every alert's Slack message is made with (alert-blocks.ts, promotion-blocks.ts,
+ * cleanup-blocks.ts, compliance-blocks.ts; pure; notify-slack posts the result to the incoming webhook), so each
+ * stays within Slack's limits whatever the input: ≤ 50 blocks (counted across the message and its
+ * attachments), section/context text ≤ 3000 characters, header plain_text ≤ 150, section fields ≤ 10 of ≤ 2000
+ * each, button text ≤ 75, URLs ≤ 3000, and a fallback `text` always present.
  * https://docs.slack.dev/reference/block-kit/blocks
+ *
+ * A colour bar takes a secondary attachment holding blocks (`attachments: [{color, blocks}]`): the one thing
+ * blocks alone cannot show. Slack calls attachments legacy (not deprecated) and may fold long ones behind "Show
+ * more", so the header stays in the message's own blocks and the attachment holds the body.
+ * https://docs.slack.dev/messaging/formatting-message-text#when-to-use-attachments
  */
 
 export const SLACK_LIMITS = {
@@ -37,7 +36,7 @@ interface PlainText {
   text: string;
   emoji?: boolean;
 }
-interface Mrkdwn {
+export interface Mrkdwn {
   type: 'mrkdwn';
   text: string;
 }
@@ -48,16 +47,29 @@ export type SlackBlock =
   | { type: 'divider' }
   | { type: 'actions'; elements: Array<{ type: 'button'; text: PlainText; url: string; action_id: string }> };
 
+export interface SlackAttachment {
+  /** The bar along its left side: a hex colour ({@link SLACK_COLORS}). */
+  color: string;
+  blocks: SlackBlock[];
+}
+
 export interface SlackMessage {
   /** Fallback for notifications and clients that cannot show blocks. */
   text: string;
   blocks: SlackBlock[];
+  /** At most one here: the coloured body of a scan alert. */
+  attachments?: SlackAttachment[];
 }
 
-/** Escape text for mrkdwn: `&`, `<`, `>` are control characters in Slack messages. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+/** Colour bars: red for a failure, green for a pass, amber for an error or anything else. */
+export const SLACK_COLORS = { red: '#E01E5A', green: '#2EB67D', amber: '#ECB22E' } as const;
+
+/** Every block of a message, its attachments' included (Slack's 50 counts them all here). */
+export function allBlocks(message: SlackMessage): SlackBlock[] {
+  return [...message.blocks, ...(message.attachments ?? []).flatMap((a) => a.blocks)];
 }
+
+export { escapeMrkdwn };
 
 /** Truncate raw text first, then escape (so an entity is never cut in half). */
 export function md(text: string, max: number): string {
@@ -111,154 +123,44 @@ export function context(text: string): SlackBlock {
   };
 }
 
-const ICON: Record<string, string> = {
-  FAIL: ':red_circle:',
-  ERROR: ':warning:',
-  PASS: ':white_check_mark:',
-  RESOLVED: ':white_check_mark:',
-};
-
-function countsLines(alert: AlertDocument): string[] {
-  const rows = severityRows(alert);
-  if (rows.length === 0) return ['No findings.'];
-  return rows.map(
-    (r) =>
-      `${r.over ? '*' : ''}${md(r.severity, 40)}${r.over ? '*' : ''}: ${r.found} found, ${r.counted} counted` +
-      `${r.max === undefined ? '' : ` (max ${r.max})`}${r.over ? ' :x:' : ''}`,
-  );
-}
-
-function findingText(f: AlertFinding): string {
-  const fixed = f.fixedVersion
-    ? md(f.fixedVersion, 80)
-    : f.fixAvailable === false
-      ? 'no fix yet'
-      : 'fix unknown';
-  const pkg = f.package
-    ? `\`${md(f.package, 120).replaceAll('`', "'")}\` ${md(f.installedVersion ?? '?', 80)} → ${fixed}`
-    : '';
-  const title = f.title ? `\n_${md(f.title, 300)}_` : '';
-  return `*${link(f.link, md(f.id, 100))}* · ${md(f.severity, 40)}${pkg ? `\n${pkg}` : ''}${title}`;
-}
-
-function exceptionLines(notes: readonly AlertExceptionNote[], verb: string): string[] {
-  return notes.map(
-    (n) =>
-      `• *${md(n.cve, 100)}* — owner ${md(n.owner, 200)}, ${verb} ${md(n.expires, 10)}` +
-      `${n.ticket ? `, ticket ${md(n.ticket, 100)}` : ''}`,
-  );
-}
-
-/**
- * A short message for the cut-down document SNS gets when a full alert would not fit in 256 KiB: header,
- * status and image, and the console link.
- */
-export function slackMessageFromTruncatedAlert(
-  alert: Pick<TruncatedAlertDocument, 'kind' | 'status' | 'repositoryName' | 'imageDigest' | 'consoleUrl'>,
-): SlackMessage {
-  const label = alertLabel(alert);
-  const subject = `[${label}] ${oneLine(alert.repositoryName)}@${alert.imageDigest}`;
-  const blocks: SlackBlock[] = [
-    {
-      type: 'header',
-      text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
-    },
-    section(
-      `${ICON[label] ?? ''} *${label}* — ${md(alert.repositoryName, 256)} \`${md(alert.imageDigest, 200)}\`\n` +
-        `The alert was too large to send in full: ${link(alert.consoleUrl, 'open the image in the ECR console', isConsoleUrl)}.`,
-    ),
-  ];
-  return { text: truncateEnd(subject, SLACK_LIMITS.fallbackText), blocks };
-}
-
-/**
- * The Block Kit message for an alert document, as subscribers receive it: its blocking ids may be capped, so
- * the count comes from `blocking.count`.
- */
-export function slackMessage(alert: AlertDocument): SlackMessage {
-  const label = alertLabel(alert);
-  const { subject, consoleUrl: url, blocking } = alert;
-  const blockingCount = Math.max(blocking.count, blocking.ids.length);
-  const tags = alert.imageTags.length > 0 ? alert.imageTags.map((t) => `\`${md(t, 100)}\``) : ['untagged'];
-
-  const blocks: SlackBlock[] = [
-    {
-      type: 'header',
-      text: { type: 'plain_text', text: truncateEnd(subject, SLACK_LIMITS.headerText), emoji: true },
-    },
-    section(
-      fitLines(
-        [
-          `${ICON[label] ?? ''} *${label}* — ${md(alert.reason, 500)}`,
-          `*Repository:* ${md(alert.repositoryName, 256)}   *Tags:* ${fitLines(tags, 500, (n) => `+${n} more`).replaceAll('\n', ' ')}`,
-          ...countsLines(alert),
-        ],
-        SLACK_LIMITS.sectionText,
-      ),
-    ),
-  ];
-
-  if (blocking.ids.length > 0) {
-    blocks.push({ type: 'divider' });
-    blocks.push(section(`*Blocking vulnerabilities (${blockingCount})*`));
-    const listed = blocking.details.slice(0, SLACK_BLOCKING_MAX);
-    for (const f of listed) blocks.push(section(findingText(f)));
-    const shown = new Set(listed.map((f) => f.id));
-    const rest = blocking.ids.filter((id) => !shown.has(id)).map((id) => md(id, 100));
-    // Ids the document left out (it caps them) are counted, not named.
-    const unnamed = Math.max(0, blockingCount - blocking.ids.length);
-    if (rest.length > 0 || unnamed > 0) {
-      const named = fitLines(rest, 2500, (n) => `and ${n + unnamed} more`);
-      const cut = rest.length > 0 && named.split('\n').at(-1) !== rest.at(-1);
-      const tail = unnamed > 0 && !cut ? `${rest.length > 0 ? ', and ' : ''}${unnamed} more` : '';
-      blocks.push(context(`Also blocking: ${named.replaceAll('\n', ', ')}${tail}`));
-    }
-  }
-  if (alert.exceptionsApplied.length > 0) {
-    blocks.push(
-      section(
-        fitLines(
-          ['*Exceptions applied*', ...exceptionLines(alert.exceptionsApplied, 'expires')],
-          SLACK_LIMITS.sectionText,
-        ),
-      ),
-    );
-  }
-  if (alert.exceptionsExpired.length > 0) {
-    blocks.push(
-      section(
-        fitLines(
-          [
-            '*Exceptions expired (no longer applied)*',
-            ...exceptionLines(alert.exceptionsExpired, 'expired after'),
-          ],
-          SLACK_LIMITS.sectionText,
-        ),
-      ),
-    );
-  }
-  blocks.push(
-    context(
-      `Digest \`${md(alert.imageDigest, 200)}\` · scan ${md(alert.scanStatus, 60)} · policy ${md(alert.policyHash.slice(0, 12), 12)}` +
-        ` · evaluated ${md(alert.evaluatedAt, 40)} · alert ${alert.kind}`,
-    ),
-  );
-  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
-  if (url.length <= SLACK_LIMITS.url && isConsoleUrl(url)) {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          text: { type: 'plain_text', text: 'Open in the ECR console' },
-          url,
-          action_id: 'open-ecr-console',
-        },
-      ],
-    });
-  }
+export function header(text: string): SlackBlock {
   return {
-    text: truncateEnd(subject, SLACK_LIMITS.fallbackText),
-    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+    type: 'header',
+    text: {
+      type: 'plain_text',
+      text: truncateEnd(oneLine(text), SLACK_LIMITS.headerText) || '-',
+      emoji: true,
+    },
+  };
+}
+
+/** A section field: a bold title over its value, within a field's 2000 characters. */
+export function field(title: string, value: string): Mrkdwn {
+  return { type: 'mrkdwn', text: truncateEnd(`*${title}*\n${value}`, SLACK_LIMITS.fieldText) };
+}
+
+/** A section with fields, at most Slack's ten. */
+export function sectionWithFields(text: string, fields: readonly Mrkdwn[]): SlackBlock {
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncateEnd(text, SLACK_LIMITS.sectionText) },
+    fields: fields.slice(0, SLACK_LIMITS.fields),
+  };
+}
+
+/** The console button, or none for a URL that is not the AWS console's or does not fit. */
+export function consoleButton(url: string, text = 'Open in the ECR console'): SlackBlock | undefined {
+  // The schema already refuses other URLs; asked again because a button is where a hostile link would do harm.
+  if (url.length > SLACK_LIMITS.url || !isConsoleUrl(url)) return undefined;
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        text: { type: 'plain_text', text: truncateEnd(text, SLACK_LIMITS.buttonText) },
+        url,
+        action_id: 'open-ecr-console',
+      },
+    ],
   };
 }

@@ -26,6 +26,11 @@ export function truncateStart(text: string, max: number): string {
   return `${ELLIPSIS}${chars.slice(chars.length - (max - 1)).join('')}`;
 }
 
+/** Escape text for Slack mrkdwn: `&`, `<`, `>` are control characters in Slack messages. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
 /** Length in code points (what the limits of SNS subjects and Slack fields count). */
 export function charLength(text: string): number {
   return [...text].length;
@@ -43,6 +48,16 @@ export function shortDigest(digest: string): string {
 export function displayTag(tags: readonly string[]): { tag: string; more: number } | undefined {
   const tag = tags.find((t) => t !== 'latest') ?? tags[0];
   return tag === undefined ? undefined : { tag, more: tags.length - 1 };
+}
+
+/**
+ * A time as people read it, to the minute in UTC: `2026-11-28 07:12 UTC` (not ISO 8601 with milliseconds).
+ * Text that is not a time is returned on one line, cut to 40 characters.
+ */
+export function readableTime(iso: string): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return truncateEnd(oneLine(iso), 40);
+  return `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 export { humanBytes, usd } from '../shared/units.ts';

@@ -14,6 +14,8 @@ export function promotionAlertOf(
   event: PromotionEvent,
   promotion: Promotion,
   occurredAt: Date,
+  /** The deployed stage that sends the alert (several may share a channel); none from the CLI. */
+  stage?: string,
 ): PromotionAlert {
   const { gate, to } = promotion;
   return promotionAlert({
@@ -54,5 +56,6 @@ export function promotionAlertOf(
       imageDigest: promotion.digest,
     }),
     occurredAt: occurredAt.toISOString(),
+    ...(stage ? { stage } : {}),
   });
 }

@@ -38,6 +38,8 @@ export function composePromotions(options: {
   clock: Clock;
   /** The alerts topic (SNS; notifications renders and delivers); none: results go to the default bus only. */
   alertsTopicArn?: string | undefined;
+  /** The deployed stage its alerts name (`SENTINEL_STAGE`); none from the CLI. */
+  stage?: string | undefined;
   warn: (message: string) => void;
 }): ComposedPromotions {
   const clientConfig = {
@@ -62,7 +64,7 @@ export function composePromotions(options: {
       ...(alerts
         ? {
             alert: async (event: PromotionEvent, promotion: Promotion) => {
-              await alerts.publish(promotionAlertOf(event, promotion, options.clock.now()));
+              await alerts.publish(promotionAlertOf(event, promotion, options.clock.now(), options.stage));
             },
           }
         : {}),

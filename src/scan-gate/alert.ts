@@ -1,14 +1,56 @@
-import { type AlertDocument, alertSubject } from '../notifications/index.ts';
+import { type AlertDocument, type AlertWhere, alertSubject } from '../notifications/index.ts';
 import { consoleUrl } from '../shared/ecr/console.ts';
 import { worstSeverity } from '../shared/severity.ts';
 import type { AlertKind } from './domain/alerting.ts';
 import type { Verdict } from './domain/verdict.ts';
 
-/** Where the image lives and why we alert: what a verdict alone does not say. */
-export interface AlertContext {
+/** Why a tag the policy removes was not removed: the tagger skips tags that are not on the image. */
+export const UNTAG_SKIPPED_REASON =
+  'not on this image (already removed, moved to another image, or never there)';
+
+/** What `untag` enforcement did before the alert: the tags the policy removes, and what became of them. */
+export interface UntagOutcome {
+  tags: readonly string[];
+  removed: readonly string[];
+  skipped: readonly string[];
+  /** The removal failed (it is retried): `could not remove tag latest: ThrottlingException, will retry`. */
+  error?: string | undefined;
+}
+
+/**
+ * Where the image lives (the account, Region and stage of the function that judged it), why we alert, and
+ * what a verdict alone does not say: the repository's group and environment, what enforcement did, and the
+ * verdict this one replaces (whose blocking ids that no longer block are what was fixed).
+ */
+export interface AlertContext extends AlertWhere {
   kind: AlertKind | 'enforcement-failed';
-  accountId: string;
-  region: string;
+  group?: string | undefined;
+  environment?: string | undefined;
+  enforcement?: UntagOutcome | undefined;
+  previous?: Pick<Verdict, 'blocking'> | undefined;
+}
+
+function enforcementOf(outcome: UntagOutcome): NonNullable<AlertDocument['enforcement']> {
+  return {
+    action: 'untag',
+    tags: [...outcome.tags],
+    removed: [...outcome.removed],
+    skipped: outcome.skipped.map((tag) => ({ tag, reason: UNTAG_SKIPPED_REASON })),
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  };
+}
+
+/** The ids `previous` blocked on that `verdict` does not (with the details `previous` kept of them). */
+function fixedOf(previous: Pick<Verdict, 'blocking'>, verdict: Verdict): NonNullable<AlertDocument['fixed']> {
+  const still = new Set(verdict.blocking.ids);
+  const ids = [...new Set(previous.blocking.ids)].filter((id) => !still.has(id));
+  const fixed = new Set(ids);
+  return {
+    count: ids.length,
+    ids,
+    idsTruncated: false,
+    details: previous.blocking.details.filter((f) => fixed.has(f.id)),
+  };
 }
 
 /**
@@ -17,21 +59,30 @@ export interface AlertContext {
  * say how much it left out.
  */
 export function verdictAlert(verdict: Verdict, context: AlertContext): AlertDocument {
-  const { kind, accountId, region } = context;
+  const { kind, accountId, region, stage, group, environment, previous } = context;
   const { repositoryName, imageDigest } = verdict;
+  const enforcement = context.enforcement && enforcementOf(context.enforcement);
+  // The tags the image has now: those enforcement removed (or found gone) are named as such, not as still there.
+  const gone = new Set([...(enforcement?.removed ?? []), ...(enforcement?.skipped.map((k) => k.tag) ?? [])]);
+  const imageTags = verdict.imageTags.filter((tag) => !gone.has(tag));
+  const fixed =
+    previous && (kind === 'resolved' || kind === 'changed') ? fixedOf(previous, verdict) : undefined;
   return {
     type: 'ecr-sentinel.scan-verdict',
     version: 1,
     kind,
-    subject: alertSubject({ ...verdict, kind }),
+    subject: alertSubject({ ...verdict, imageTags, kind, enforcement }),
     status: verdict.status,
     reason: verdict.reason,
     repositoryName,
     imageDigest,
-    imageTags: verdict.imageTags,
+    imageTags,
     scanStatus: verdict.scanStatus,
     accountId,
     region,
+    ...(stage ? { stage } : {}),
+    ...(group ? { group } : {}),
+    ...(environment ? { environment } : {}),
     consoleUrl: consoleUrl({ region, accountId, repositoryName, imageDigest }),
     worstSeverity: worstSeverity(verdict.countsAfter) ?? 'NONE',
     countsBefore: verdict.countsBefore,
@@ -45,6 +96,8 @@ export function verdictAlert(verdict: Verdict, context: AlertContext): AlertDocu
       idsTruncated: false,
       details: verdict.blocking.details,
     },
+    ...(fixed && fixed.count > 0 ? { fixed } : {}),
+    ...(enforcement ? { enforcement } : {}),
     exceptionsApplied: verdict.exceptionsApplied,
     exceptionsExpired: verdict.exceptionsExpired,
     policyHash: verdict.policyHash,

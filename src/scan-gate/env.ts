@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { awsRegionVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
+import { awsRegionVariable, sentinelStageVariable, sentinelTableVariable } from '../shared/lambda/env.ts';
 
 /** The environment of on-scan-completed; parse it with `parseFunctionEnv` (src/shared/lambda/env.ts). */
 export const onScanCompletedEnvSchema = z.object({
@@ -8,6 +8,7 @@ export const onScanCompletedEnvSchema = z.object({
   ALERTS_TOPIC_ARN: z.string().min(1, 'ALERTS_TOPIC_ARN must name the SNS alerts topic'),
   /** sentinel.config.yml, resolved against the working directory (the task root in Lambda). */
   SENTINEL_CONFIG: z.string().min(1).default('sentinel.config.yml'),
+  SENTINEL_STAGE: sentinelStageVariable,
 });
 
 export type OnScanCompletedEnv = z.output<typeof onScanCompletedEnvSchema>;

@@ -1,7 +1,7 @@
 import type { AlertDocument, AlertPublisher } from '../notifications/index.ts';
 import type { Clock } from '../shared/clock.ts';
 import { ImageGoneError, SentinelError } from '../shared/errors.ts';
-import { enforcementFailedAlert, verdictAlert } from './alert.ts';
+import { enforcementFailedAlert, type UntagOutcome, verdictAlert } from './alert.ts';
 import { type AlertKind, alertDecision, isAlertKind } from './domain/alerting.ts';
 import type { ScanException } from './domain/exceptions.ts';
 import { type PolicyConfig, policyFor } from './domain/policy.ts';
@@ -14,6 +14,7 @@ import {
   type ScanCompletedEvent,
 } from './events.ts';
 import type {
+  AlertClaim,
   AlertClaims,
   AlertKey,
   ImageChecker,
@@ -68,33 +69,41 @@ export class EnforcementError extends SentinelError {
 }
 
 /**
- * Judge a finished scan: read the findings, evaluate them against the repository's policy, alert when the
- * verdict (or its blocking findings) changed, store the verdict, and enforce `untag`.
+ * Judge a finished scan: read the findings, evaluate them against the repository's policy, store the verdict,
+ * enforce `untag`, and alert when the verdict (or its blocking findings) changed — after the enforcement, so
+ * that the alert says what was done ("removed tag latest", or why a tag was not removed) and lists the tags
+ * the image has now.
  *
  * Exactly one alert per change, whatever fails and however often the event arrives:
- * - the alert is claimed before it is published: a conditional write on a claim keyed by the evaluation's
- *   identity ({@link evaluationId}), so of concurrent copies of one event exactly one publishes, and a retry
- *   after a successful publish finds the claim published and stays silent;
+ * - the alert is claimed first, before anything is stored or enforced: a conditional write on a claim keyed by
+ *   the evaluation's identity ({@link evaluationId}), so of concurrent copies of one event exactly one
+ *   publishes, and a retry after a successful publish finds the claim published and stays silent. The claim
+ *   is held while the verdict is stored and enforced (well within its lease), then published;
  * - a failed publish gives the claim up and is thrown at the end: the retry takes the claim over and
  *   publishes (an alert is never lost); an invocation that dies holding the claim is overtaken when its lease
  *   ({@link ALERT_CLAIM_LEASE_MS}) ends. An evaluation already stored (a redelivery, a retry, or a concurrent
  *   copy that stored it first) may only take over such an unpublished claim, never start a new alert. A
  *   failed claim throws before anything else: nothing is stored, so the retry decides again;
- * - then the verdict is stored, and then enforced, each attempted even when the publish or the other fails:
- *   a failed untag leaves the verdict stored, is alerted once per evaluation (`enforcement-failed`) and thrown
- *   as an {@link EnforcementError} so that Lambda retries it (untagging is idempotent);
+ * - the verdict is stored, enforced and its claimed alert published, each attempted even when another fails:
+ *   a failed untag leaves the verdict stored, is named in the verdict alert, is alerted once per evaluation on
+ *   its own (`enforcement-failed`) and is thrown as an {@link EnforcementError} so that Lambda retries it
+ *   (untagging is idempotent; the retry's removal is not alerted again). A take-over after a failed publish
+ *   finds the tags removed already and says so (skipped: not on this image);
  * - the one duplicate left: SNS accepted a publish but recording the claim as published failed, and the
  *   evaluation is judged again after the lease.
  * The history item of an evaluation is keyed by its identity, so a replay stores it once.
  *
  * A scan of another account's or Region's registry than `home` (the function's own) is refused with a
- * ForeignRegistryError before any call.
+ * ForeignRegistryError before any call. `home.stage`, when given, is named in the alerts with the account and
+ * Region.
  *
- * AWS calls per event: DescribeImageScanFindings (one page up to 1000 findings; when the event reports a failed
- * scan, one call of one finding that confirms the image exists), GetItem, BatchWriteItem (latest + history);
- * when alerting, UpdateItem (claim), Publish and UpdateItem (published); a redelivery of a stored evaluation
- * adds one UpdateItem (take-over check). `untag` enforcement of a failing image adds DescribeImages
- * (+ BatchDeleteImage, + BatchGetImage and PutImage when the tags were its last).
+ * AWS calls per event, in this order: DescribeImageScanFindings (one page up to 1000 findings; when the event
+ * reports a failed scan, one call of one finding that confirms the image exists), GetItem; when alerting,
+ * UpdateItem (claim); BatchWriteItem (latest + history); `untag` enforcement of a failing image adds
+ * DescribeImages (+ BatchDeleteImage, + BatchGetImage and PutImage when the tags were its last); when
+ * alerting, Publish and UpdateItem (published). A redelivery of a stored evaluation adds one UpdateItem
+ * (take-over check); a failed untag adds its own alert's UpdateItem, Publish and UpdateItem, once per
+ * evaluation.
  */
 export function judgeScan(deps: {
   reader: ScanFindingsReader & ImageChecker;
@@ -105,22 +114,19 @@ export function judgeScan(deps: {
   config: PolicyConfig & { exceptions: readonly ScanException[] };
   clock: Clock;
 }) {
+  /** Claim the alert `key`; undefined when another invocation has or does. A failed claim throws. */
+  function claimAlert(key: AlertKey, request: { kind: string; takeOverOnly?: boolean }) {
+    return deps.claims.claim(key, { ...request, now: deps.clock.now(), leaseMs: ALERT_CLAIM_LEASE_MS });
+  }
+
   /**
-   * Claim the alert `key` and publish it; undefined when another invocation has or does. A failed claim
-   * throws before anything is published; a failed publish gives the claim up and comes back as `error`, so
-   * that the caller still stores and enforces (a retry then takes the given-up claim over).
+   * Publish a claimed alert and record it published. A failed publish gives the claim up and comes back as
+   * `error`, so that the caller still finishes its work (a retry then takes the given-up claim over).
    */
-  async function alertOnce(
-    key: AlertKey,
-    request: { kind: string; takeOverOnly?: boolean },
+  async function publishClaimed(
+    claim: AlertClaim,
     document: (claimedKind: string) => AlertDocument,
   ): Promise<{ sent?: { kind: string; messageId: string }; error?: unknown }> {
-    const claim = await deps.claims.claim(key, {
-      ...request,
-      now: deps.clock.now(),
-      leaseMs: ALERT_CLAIM_LEASE_MS,
-    });
-    if (claim === undefined) return {};
     let messageId: string;
     try {
       ({ messageId } = await deps.publisher.publish(document(claim.kind)));
@@ -133,7 +139,22 @@ export function judgeScan(deps: {
     return { sent: { kind: claim.kind, messageId } };
   }
 
-  return async (event: ScanCompletedEvent, home: HomeRegistry): Promise<JudgeScanSummary> => {
+  /** The `enforcement-failed` alert, once per evaluation; what went wrong alerting it, if anything. */
+  async function alertEnforcementFailed(key: AlertKey, document: () => AlertDocument): Promise<unknown> {
+    try {
+      const claim = await claimAlert({ ...key, what: 'ENFORCEMENT' }, { kind: 'enforcement-failed' });
+      return claim === undefined ? undefined : (await publishClaimed(claim, document)).error;
+    } catch (claimError) {
+      // The EnforcementError the caller throws makes Lambda retry, and the retry alerts: report this one in its
+      // message rather than mask the enforcement failure.
+      return claimError;
+    }
+  }
+
+  return async (
+    event: ScanCompletedEvent,
+    home: HomeRegistry & { stage?: string | undefined },
+  ): Promise<JudgeScanSummary> => {
     const scan = normaliseScanEvent(event);
     assertHomeRegistry(scan, home);
     const { repositoryName, imageDigest } = scan;
@@ -179,7 +200,13 @@ export function judgeScan(deps: {
       now: deps.clock.now(),
       scanCompletedAt: (result.scanCompletedAt ?? eventTime(event.time))?.toISOString(),
     });
-    const context = { accountId: scan.accountId, region: scan.region };
+    const context = {
+      accountId: scan.accountId,
+      region: scan.region,
+      stage: home.stage,
+      group: policy.source.group,
+      environment: policy.source.environment,
+    };
 
     const previous = await deps.store.latest(repositoryName, imageDigest);
     if (!isScanComplete(scan.scanStatus) && isNewer(previous, verdict)) return skip('stale');
@@ -191,12 +218,10 @@ export function judgeScan(deps: {
     const decision = alertDecision(previous, verdict, policy.alertOn);
     // A failed claim throws here, before anything is stored: storing would make the retry's evaluation one
     // already stored, which never starts an alert.
-    const { sent, error: publishError } =
+    const claim =
       decision.send || stored
-        ? await alertOnce(key, { kind: decision.kind, takeOverOnly: stored }, (claimed) =>
-            verdictAlert(verdict, { kind: isAlertKind(claimed) ? claimed : decision.kind, ...context }),
-          )
-        : {};
+        ? await claimAlert(key, { kind: decision.kind, takeOverOnly: stored })
+        : undefined;
 
     const summary: JudgeScanSummary = {
       repositoryName,
@@ -204,14 +229,13 @@ export function judgeScan(deps: {
       outcome: 'judged',
       status: verdict.status,
       reason: verdict.reason,
-      alert: sent !== undefined && isAlertKind(sent.kind) ? sent.kind : 'none',
-      ...(sent === undefined ? {} : { alertMessageId: sent.messageId }),
+      alert: 'none',
       untagged: [],
       untagSkipped: [],
     };
 
-    // Stored and enforced even when the publish failed (its claim, given up, is taken over by the retry), and
-    // each even when the other fails.
+    // Stored, enforced and alerted, each even when another fails (a failed publish's claim, given up, is taken
+    // over by the retry).
     let saveError: unknown;
     try {
       await deps.store.save(verdict);
@@ -219,34 +243,53 @@ export function judgeScan(deps: {
       saveError = error;
     }
 
+    let enforcement: UntagOutcome | undefined;
+    let untagError: unknown;
     if (gateBlocks(verdict) && policy.enforcement === 'untag' && policy.untagTags.length > 0) {
+      const tags = policy.untagTags;
       try {
-        const untag = await deps.tagger.untag(repositoryName, imageDigest, policy.untagTags);
+        const untag = await deps.tagger.untag(repositoryName, imageDigest, tags);
         summary.untagged = untag.removed;
         summary.untagSkipped = untag.skipped;
+        enforcement = { tags, ...untag };
       } catch (error) {
-        const problem = `could not remove tag ${policy.untagTags.join(', ')}: ${errorCode(error)}, will retry`;
-        let alertProblem: unknown;
-        try {
-          alertProblem = (
-            await alertOnce({ ...key, what: 'ENFORCEMENT' }, { kind: 'enforcement-failed' }, () =>
-              enforcementFailedAlert(verdict, context, problem),
-            )
-          ).error;
-        } catch (claimError) {
-          // The EnforcementError thrown below makes Lambda retry, and the retry alerts: report this one in
-          // its message rather than mask the enforcement failure.
-          alertProblem = claimError;
-        }
-        const also = [
-          alertProblem === undefined ? '' : `; alerting it failed: ${errorCode(alertProblem)}`,
-          publishError === undefined
-            ? ''
-            : `; the verdict alert was not published: ${errorCode(publishError)}`,
-          saveError === undefined ? '' : `; the verdict was not stored: ${errorCode(saveError)}`,
-        ].join('');
-        throw new EnforcementError(`${problem}${also}`, summary, { cause: error });
+        untagError = error;
+        enforcement = {
+          tags,
+          removed: [],
+          skipped: [],
+          error: `could not remove tag ${tags.join(', ')}: ${errorCode(error)}, will retry`,
+        };
       }
+    }
+
+    const { sent, error: publishError } =
+      claim === undefined
+        ? {}
+        : await publishClaimed(claim, (claimed) =>
+            verdictAlert(verdict, {
+              kind: isAlertKind(claimed) ? claimed : decision.kind,
+              ...context,
+              enforcement,
+              previous,
+            }),
+          );
+    if (sent !== undefined && isAlertKind(sent.kind)) {
+      summary.alert = sent.kind;
+      summary.alertMessageId = sent.messageId;
+    }
+
+    if (enforcement?.error !== undefined) {
+      const problem = enforcement.error;
+      const alertProblem = await alertEnforcementFailed(key, () =>
+        enforcementFailedAlert(verdict, context, problem),
+      );
+      const also = [
+        alertProblem === undefined ? '' : `; alerting it failed: ${errorCode(alertProblem)}`,
+        publishError === undefined ? '' : `; the verdict alert was not published: ${errorCode(publishError)}`,
+        saveError === undefined ? '' : `; the verdict was not stored: ${errorCode(saveError)}`,
+      ].join('');
+      throw new EnforcementError(`${problem}${also}`, summary, { cause: untagError });
     }
     if (publishError !== undefined) throw publishError;
     if (saveError !== undefined) throw saveError;

@@ -142,4 +142,60 @@ describe('alert email text', () => {
       'Verdict:     ERROR — scan UNSUPPORTED_IMAGE: The operating system is not supported',
     );
   });
+
+  it('names the account, Region, stage, environment and group, with a readable time', () => {
+    const text = alertEmailText(
+      alertOf(failing(), 'new', { stage: 'prod', environment: 'prod', group: 'payments' }),
+    );
+
+    expect(text).toContain('Account:     123456789012, eu-west-1, stage prod');
+    expect(text).toContain('Repository:  my-web-app (environment prod, group payments)');
+    expect(text).toContain('Evaluated:   2026-06-01 12:00 UTC');
+  });
+
+  it('says which tags enforcement removed and which it skipped and why, and lists the others as the tags', () => {
+    const verdict = { ...verdictOf({ imageTags: ['v1.2.3', 'latest', 'stable'] }), status: 'FAIL' as const };
+
+    const text = alertEmailText(
+      alertOf(verdict, 'new', {
+        enforcement: { tags: ['latest', 'stable', 'prod'], removed: ['latest', 'stable'], skipped: ['prod'] },
+      }),
+    );
+
+    expect(text).toContain(
+      'Enforcement: removed tags latest, stable\n' +
+        '             skipped prod: not on this image (already removed, moved to another image, or never there)\n',
+    );
+    expect(text).toContain('Tags:        v1.2.3\n');
+  });
+
+  it('says when enforcement failed', () => {
+    const verdict = { ...verdictOf(), status: 'FAIL' as const };
+
+    const text = alertEmailText(
+      alertOf(verdict, 'new', {
+        enforcement: {
+          tags: ['latest'],
+          removed: [],
+          skipped: [],
+          error: 'could not remove tag latest: ThrottlingException, will retry',
+        },
+      }),
+    );
+
+    expect(text).toContain('Enforcement: could not remove tag latest: ThrottlingException, will retry\n');
+  });
+
+  it('lists in a RESOLVED alert what was fixed', () => {
+    const before = verdictOf({
+      findings: [finding('CVE-1', 'CRITICAL'), ...findings(25, 'HIGH')],
+    });
+
+    const text = alertEmailText(alertOf(verdictOf(), 'resolved', { previous: before }));
+
+    expect(text).toContain(
+      'Fixed — no longer blocking (26):\n  CRITICAL CVE-1  openssl 3.0.1 → 3.0.2\n  HIGH     CVE-2024-1000  openssl 3.0.1 → 3.0.2',
+    );
+    expect(text).toMatch(/\n {2}CVE-2024-1019, CVE-2024-1020, .*CVE-2024-1024\n/);
+  });
 });

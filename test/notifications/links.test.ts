@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { slackMessage, slackMessageFromTruncatedAlert } from '../../src/notifications/alert-blocks.ts';
 import { fittedConsoleUrl, isConsoleUrl, isWebLink } from '../../src/notifications/links.ts';
 import { InvalidWebhookUrlError, notifySlack } from '../../src/notifications/notify-slack.ts';
 import type { SecretReader } from '../../src/notifications/ports.ts';
-import { slackMessage, slackMessageFromTruncatedAlert } from '../../src/notifications/slack-blocks.ts';
+import { allBlocks } from '../../src/notifications/slack-blocks.ts';
 import { finding, verdictOf } from '../scan-gate/verdict-fixtures.ts';
 import { alertOf } from './alert-fixtures.ts';
 
@@ -81,7 +82,7 @@ describe('links the Slack message draws', () => {
 
   it('draws the console button for a console URL', () => {
     const message = slackMessage(alert);
-    expect(message.blocks.at(-1)).toMatchObject({
+    expect(allBlocks(message).at(-1)).toMatchObject({
       type: 'actions',
       elements: [{ url: alert.consoleUrl }],
     });

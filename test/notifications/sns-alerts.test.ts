@@ -85,11 +85,24 @@ describe('SNS alert message', () => {
       ),
     });
 
-    const alert = snsAlertMessage(alertOf(verdict));
+    const hugeTags = Array.from({ length: 500 }, (_, i) => `tag-${i}-${'t'.repeat(280)}`);
+    const alert = snsAlertMessage(
+      alertOf(verdict, 'changed', {
+        stage: long,
+        environment: long,
+        group: long,
+        enforcement: { tags: hugeTags, removed: hugeTags.slice(0, 250), skipped: hugeTags.slice(250) },
+        previous: verdictOf({
+          findings: Array.from({ length: 1000 }, (_, i) => finding(`OLD-${i}-${long}`, 'HIGH')),
+        }),
+      }),
+    );
 
     expect(Buffer.byteLength(alert.Message, 'utf8')).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
     expect([...alert.Subject].length).toBeLessThanOrEqual(SUBJECT_MAX);
     expect(alert.MessageStructure).toBe('json');
+    const sent = anyAlertDocumentSchema.parse(JSON.parse(JSON.parse(alert.Message).sqs));
+    expect(sent).toMatchObject({ fixed: { count: 1000 }, enforcement: { action: 'untag' } });
   });
 });
 

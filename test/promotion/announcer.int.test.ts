@@ -52,7 +52,7 @@ describe('the promotion announcer', () => {
     const announcer = promotionAnnouncer({
       events,
       alert: async (event, promotion) => {
-        await alerts.publish(promotionAlertOf(event, promotion, now));
+        await alerts.publish(promotionAlertOf(event, promotion, now, 'qa'));
       },
       now: () => now,
     });
@@ -99,5 +99,7 @@ describe('the promotion announcer', () => {
       `[APPROVAL NEEDED] ${app} 1.4.2 dev -> prod (${pending.id})`,
     ]);
     expect(mail[1]?.message).toContain(`npx ecr-sentinel approve ${pending.id} --by <your name>`);
+    // The stage the function runs in (SENTINEL_STAGE) is named with the target's account and Region.
+    for (const m of mail) expect(m.message).toMatch(/123456789012, us-east-1, stage qa/);
   }, 30_000);
 });

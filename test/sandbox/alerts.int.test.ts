@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snsAlertMessage } from '../../src/notifications/adapters/sns-alerts.ts';
-import type { SlackMessage } from '../../src/notifications/slack-blocks.ts';
+import { SLACK_COLORS, type SlackMessage } from '../../src/notifications/slack-blocks.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
 import { type AlertContext, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { CONFIG_FILE, PROJECT_ROOT, SERVERLESS_FILE } from '../../src/shared/project-root.ts';
@@ -15,7 +15,13 @@ import { eventually } from '../support/eventually.ts';
  * published to the topic lands in both outboxes.
  */
 
-const context: AlertContext = { kind: 'new', accountId: '123456789012', region: 'us-east-1' };
+const context: AlertContext = {
+  kind: 'new',
+  accountId: '123456789012',
+  region: 'us-east-1',
+  stage: 'alerts',
+  environment: 'prod',
+};
 const PARAMETER = '/ecr-sentinel/slack-webhook'; // alerts.slack.webhookParameter of the example config
 
 describe('sandbox alert wiring from the config', () => {
@@ -80,14 +86,21 @@ describe('sandbox alert wiring from the config', () => {
     const emails = await outbox<{ to: string; subject: string; message: string }>('email');
 
     expect(posts).toHaveLength(1);
-    expect(posts[0]?.payload.blocks[0]).toMatchObject({
-      type: 'header',
-      text: { text: expect.stringMatching(/^\[FAIL\] orders-api-prod@sha256:.*3 CRITICAL/) },
-    });
+    const post = posts[0]?.payload;
+    expect(post?.text).toMatch(/^\[FAIL\] orders-api-prod@sha256:.*3 CRITICAL/);
+    expect(post?.blocks).toEqual([
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: '[FAIL] orders-api-prod:v1.2.3 +1 · prod', emoji: true },
+      },
+    ]);
+    expect(post?.attachments?.[0]?.color).toBe(SLACK_COLORS.red);
+    expect(JSON.stringify(post?.attachments)).toContain('Account 123456789012 · us-east-1 · stage alerts');
     expect(emails).toEqual([
       expect.objectContaining({ to: 'platform-alerts@example.com', subject: alert.Subject }),
     ]);
     expect(emails[0]?.message).toContain('Blocking vulnerabilities (3):');
+    expect(emails[0]?.message).toContain('Account:     123456789012, us-east-1, stage alerts');
     expect(lines.join('\n')).not.toContain('/_sandbox/webhooks/slack');
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { alertDocumentSchema } from '../../src/notifications/alert-document.ts';
-import { enforcementFailedAlert, verdictAlert } from '../../src/scan-gate/alert.ts';
+import { enforcementFailedAlert, UNTAG_SKIPPED_REASON, verdictAlert } from '../../src/scan-gate/alert.ts';
 import { consoleUrl } from '../../src/shared/ecr/console.ts';
-import { failingVerdict, NOW } from './verdict-fixtures.ts';
+import { failingVerdict, finding, NOW, verdictOf } from './verdict-fixtures.ts';
 
 const failing = failingVerdict;
 
@@ -45,6 +45,53 @@ describe('verdict alert document', () => {
       repositoryName: 'my-web-app',
     });
     expect(document.subject).toMatch(/^\[ERROR\] my-web-app@sha256:.*: could not remove tag latest/);
+  });
+
+  it('says where, what enforcement did and what was fixed, valid for every subscriber', () => {
+    const before = failingVerdict();
+    const after = verdictOf({
+      repositoryName: 'my-web-app',
+      imageTags: ['v1.2.3', 'latest'],
+      findings: [finding('CVE-2024-1000', 'CRITICAL')],
+    });
+
+    const document = verdictAlert(after, {
+      kind: 'changed',
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      stage: 'prod',
+      environment: 'prod',
+      group: 'payments',
+      enforcement: { tags: ['latest', 'stable'], removed: ['latest'], skipped: ['stable'] },
+      previous: before,
+    });
+
+    expect(alertDocumentSchema.parse(document)).toMatchObject({
+      stage: 'prod',
+      environment: 'prod',
+      group: 'payments',
+      imageTags: ['v1.2.3'],
+      enforcement: {
+        action: 'untag',
+        tags: ['latest', 'stable'],
+        removed: ['latest'],
+        skipped: [{ tag: 'stable', reason: UNTAG_SKIPPED_REASON }],
+      },
+      fixed: {
+        count: 6,
+        ids: [
+          'CVE-2024-1001',
+          'CVE-2024-2000',
+          'CVE-2024-2001',
+          'CVE-2024-2002',
+          'CVE-2024-2003',
+          'CVE-2024-2004',
+        ],
+      },
+    });
+    expect(document.subject).toBe(
+      '[FAIL] my-web-app@sha256:36c7b282abd0… (v1.2.3): 1 CRITICAL; removed tag latest',
+    );
   });
 
   it('links namespaced repositories to their console page', () => {

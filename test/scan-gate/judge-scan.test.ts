@@ -29,7 +29,9 @@ const CONFIG: PolicyConfig & { exceptions: [] } = {
   exceptions: [],
 };
 
-function event(over: { repository?: string; status?: string; time?: string } = {}): ScanCompletedEvent {
+function event(
+  over: { repository?: string; status?: string; time?: string; tags?: string[] } = {},
+): ScanCompletedEvent {
   return {
     account: '123456789012',
     region: 'us-east-1',
@@ -40,7 +42,7 @@ function event(over: { repository?: string; status?: string; time?: string } = {
       'scan-status': over.status ?? 'COMPLETE',
       'repository-name': over.repository ?? 'web',
       'image-digest': DIGEST,
-      'image-tags': ['v1'],
+      'image-tags': over.tags ?? ['v1'],
       'finding-severity-counts': {},
     },
   };
@@ -88,7 +90,11 @@ function memoryClaims(calls: string[]) {
 /** The account and Region the fake function runs in, those of {@link event}. */
 const HOME = { accountId: '123456789012', region: 'us-east-1' };
 
-function fakes(scan: ScanResult | Error, stored?: Verdict, options: { imageExists?: boolean } = {}) {
+function fakes(
+  scan: ScanResult | Error,
+  stored?: Verdict,
+  options: { imageExists?: boolean; tagsOnImage?: readonly string[] } = {},
+) {
   const calls: string[] = [];
   const saved: Verdict[] = [];
   let latest = stored;
@@ -136,7 +142,8 @@ function fakes(scan: ScanResult | Error, stored?: Verdict, options: { imageExist
       async untag(_repository: string, _digest: string, tags: readonly string[]) {
         calls.push('untag');
         if (failUntag) throw failUntag;
-        return { removed: [...tags], skipped: [] };
+        const on = options.tagsOnImage ?? tags;
+        return { removed: tags.filter((t) => on.includes(t)), skipped: tags.filter((t) => !on.includes(t)) };
       },
     },
     config: CONFIG,
@@ -144,7 +151,8 @@ function fakes(scan: ScanResult | Error, stored?: Verdict, options: { imageExist
   };
   const judge = judgeScan(deps);
   return {
-    judge: (scanEvent: ScanCompletedEvent, home = HOME) => judge(scanEvent, home),
+    judge: (scanEvent: ScanCompletedEvent, home: typeof HOME & { stage?: string } = HOME) =>
+      judge(scanEvent, home),
     calls,
     saved,
     published,
@@ -169,13 +177,13 @@ const complete = (findings: Finding[]): ScanResult => ({
 });
 
 describe('judgeScan', () => {
-  it('claims the alert, publishes, records it published, then stores', async () => {
+  it('claims the alert, stores, then publishes and records it published', async () => {
     const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
 
     const summary = await f.judge(event());
 
     expect(summary).toMatchObject({ outcome: 'judged', status: 'FAIL', alert: 'new', alertMessageId: 'm1' });
-    expect(f.calls).toEqual(['read', 'latest', 'claim', 'publish', 'published', 'save']);
+    expect(f.calls).toEqual(['read', 'latest', 'claim', 'save', 'publish', 'published']);
     expect(f.saved[0]?.scanCompletedAt).toBe('2026-06-01T11:58:00.000Z');
   });
 
@@ -189,7 +197,7 @@ describe('judgeScan', () => {
     const retry = await f.judge(event({ repository: 'web-prod' }));
     const replay = await f.judge(event({ repository: 'web-prod' }));
 
-    expect(firstAttempt).toEqual(['read', 'latest', 'claim', 'publish', 'release', 'save', 'untag']);
+    expect(firstAttempt).toEqual(['read', 'latest', 'claim', 'save', 'untag', 'publish', 'release']);
     expect(f.latest()?.status).toBe('FAIL');
     expect([retry.alert, replay.alert]).toEqual(['new', 'none']);
     expect(f.published.map((a) => a.kind)).toEqual(['new']);
@@ -304,12 +312,63 @@ describe('judgeScan', () => {
     const pass = await passing.judge(event({ repository: 'web-prod' }));
 
     expect(fail.untagged).toEqual(['latest']);
-    expect(failing.calls).toEqual(['read', 'latest', 'claim', 'publish', 'published', 'save', 'untag']);
+    expect(failing.calls).toEqual(['read', 'latest', 'claim', 'save', 'untag', 'publish', 'published']);
     expect(pass.untagged).toEqual([]);
     expect(passing.calls).not.toContain('untag');
   });
 
-  describe('exactly one alert per change, whatever fails after the publish', () => {
+  it('alerts after the untag: the alert names the removed tag and no longer lists it on the image', async () => {
+    const f = fakes(complete([finding('CVE-1', 'HIGH')]));
+
+    await f.judge(event({ repository: 'web-prod', tags: ['v1', 'latest'] }));
+
+    const [alert] = f.published;
+    expect(alert?.enforcement).toEqual({
+      action: 'untag',
+      tags: ['latest'],
+      removed: ['latest'],
+      skipped: [],
+    });
+    expect(alert?.imageTags).toEqual(['v1']);
+    expect(alert?.subject).toMatch(/: 1 HIGH; removed tag latest$/);
+    expect(alert).toMatchObject({ environment: 'prod' });
+  });
+
+  it('names a tag the untag skipped and why', async () => {
+    const f = fakes(complete([finding('CVE-1', 'HIGH')]), undefined, { tagsOnImage: [] });
+
+    const summary = await f.judge(event({ repository: 'web-prod' }));
+
+    expect(summary.untagSkipped).toEqual(['latest']);
+    expect(f.published[0]?.enforcement?.skipped).toEqual([
+      { tag: 'latest', reason: expect.stringContaining('not on this image') },
+    ]);
+    expect(f.published[0]?.subject).toMatch(/; no tag removed$/);
+  });
+
+  it('names the stage it was given with the account and Region', async () => {
+    const f = fakes(complete([finding('CVE-1', 'CRITICAL')]));
+
+    await f.judge(event(), { ...HOME, stage: 'prod' });
+
+    expect(f.published[0]).toMatchObject({ accountId: '123456789012', region: 'us-east-1', stage: 'prod' });
+  });
+
+  it('lists in a RESOLVED alert the CVEs that no longer block', async () => {
+    const f = fakes(complete([finding('CVE-1', 'CRITICAL'), finding('CVE-2', 'HIGH')]));
+    await f.judge(event({ time: '2026-06-01T11:59:00Z' }));
+    const fixedScan = fakes(complete([]), f.latest());
+
+    await fixedScan.judge(event({ time: '2026-06-02T11:59:00Z' }));
+
+    expect(fixedScan.published[0]).toMatchObject({
+      kind: 'resolved',
+      fixed: { count: 2, ids: ['CVE-1', 'CVE-2'] },
+    });
+    expect(fixedScan.published[0]?.fixed?.details.map((d) => d.severity)).toEqual(['CRITICAL', 'HIGH']);
+  });
+
+  describe('exactly one alert per change, whatever fails after the claim', () => {
     const failing = () => complete([finding('CVE-1', 'HIGH')]);
 
     it('alerts once across three attempts when the untag keeps failing, stores the verdict, and alerts the failure once', async () => {
@@ -326,6 +385,11 @@ describe('judgeScan', () => {
         'could not remove tag latest: ThrottlingException, will retry',
       );
       expect(f.published.map((a) => a.kind)).toEqual(['new', 'enforcement-failed']);
+      expect(f.published[0]?.enforcement).toMatchObject({
+        removed: [],
+        error: 'could not remove tag latest: ThrottlingException, will retry',
+      });
+      expect(f.published[0]?.subject).toMatch(/; could not remove tag latest$/);
       expect(f.published[1]).toMatchObject({
         status: 'FAIL',
         reason: 'could not remove tag latest: ThrottlingException, will retry',
@@ -366,7 +430,7 @@ describe('judgeScan', () => {
       const retry = await f.judge(event());
       const again = await f.judge(event());
 
-      expect(f.calls.slice(0, 5)).toEqual(['read', 'latest', 'claim', 'publish', 'release']);
+      expect(f.calls.slice(0, 6)).toEqual(['read', 'latest', 'claim', 'save', 'publish', 'release']);
       expect([retry.alert, again.alert]).toEqual(['new', 'none']);
       expect(f.published).toHaveLength(1);
     });

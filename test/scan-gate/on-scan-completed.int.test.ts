@@ -37,6 +37,8 @@ import { admin, awsClientConfig, uniqueName } from '../support/sandbox.ts';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../../events/aws/', import.meta.url));
 const ACCOUNT = '123456789012';
+/** This runtime's stage: its alerts name it with the account and Region. */
+const STAGE = uniqueName('scan').slice(0, 20);
 
 interface EmailMessage {
   to: string;
@@ -67,7 +69,7 @@ describe('on-scan-completed on the sandbox', () => {
   const alerts: AlertDocument[] = [];
 
   beforeAll(async () => {
-    runtime = await startFunctionUnderTest('onScanCompleted', 'scan');
+    runtime = await startFunctionUnderTest('onScanCompleted', 'scan', { stage: STAGE });
     store = dynamoVerdicts(doc, runtime.resources.SentinelTable?.ref ?? '');
     const topicArn = runtime.resources.AlertsTopic?.arn ?? runtime.resources.AlertsTopic?.ref ?? '';
 
@@ -200,8 +202,10 @@ describe('on-scan-completed on the sandbox', () => {
     expect(sent[0]?.subject).toBe(
       `[FAIL] ${repositoryName}@${imageDigest.slice(0, 19)}… (v1.2.3): 1 CRITICAL, 1 HIGH`,
     );
+    expect(sent[0]).toMatchObject({ accountId: ACCOUNT, region: 'us-east-1', stage: STAGE });
     expect(mails).toHaveLength(1);
     expect(mails[0]?.subject).toBe(sent[0]?.subject);
+    expect(mails[0]?.message).toContain(`Account:     ${ACCOUNT}, us-east-1, stage ${STAGE}`);
     expect(mails[0]?.message).toContain('Blocking vulnerabilities (2):');
     expect(mails[0]?.message).toContain('CVE-2024-0001');
   });
@@ -391,11 +395,29 @@ describe('on-scan-completed on the sandbox', () => {
         () => alertsFor(repositoryName),
         (a) => a.length > 0,
       );
+      const mails = await eventually(
+        () => emailsFor(repositoryName),
+        (m) => m.length > 0,
+      );
 
       expect(tags).toEqual([quarantineTag(imageDigest)]);
       expect(quarantineTag(imageDigest)).toBe(`sentinel-blocked-${imageDigest.slice(7, 19)}`);
-      expect(sent[0]).toMatchObject({ status: 'FAIL', kind: 'new', imageTags: ['latest'] });
       expect((await store.latest(repositoryName, imageDigest))?.status).toBe('FAIL');
+      // The alert went out after the untag: it names latest as removed, not as still on the image. (Another
+      // stage's runtime on the shared sandbox may have removed it a moment earlier: this one then says so.)
+      expect(sent[0]).toMatchObject({
+        status: 'FAIL',
+        kind: 'new',
+        imageTags: [],
+        enforcement: { action: 'untag', tags: ['latest'] },
+      });
+      const removedHere = sent[0]?.enforcement?.removed.includes('latest') ?? false;
+      const said = removedHere
+        ? 'Enforcement: removed tag latest\n'
+        : 'Enforcement: no tag removed\n             skipped latest: not on this image';
+      expect(mails[0]?.message).toContain(said);
+      expect(mails[0]?.message).not.toMatch(/^Tags: .*latest/m);
+      if (removedHere) expect(sent[0]?.subject).toMatch(/: 1 CRITICAL; removed tag latest$/);
     });
   });
 });

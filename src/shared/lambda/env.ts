@@ -12,6 +12,9 @@ export const awsRegionVariable = z.string().min(1).default('us-east-1');
 /** `SENTINEL_TABLE`: the single table (src/shared/table.ts). */
 export const sentinelTableVariable = z.string().min(1, 'SENTINEL_TABLE must name the DynamoDB table');
 
+/** `SENTINEL_STAGE`: the deployed stage (serverless.yml sets it for every function); alerts name it. */
+export const sentinelStageVariable = z.string().min(1).optional();
+
 /** `IDEMPOTENCY_TABLE`: the Powertools idempotency records (src/shared/lambda/idempotency.ts). */
 export const idempotencyTableVariable = z
   .string()
