@@ -17,6 +17,7 @@ import { type CleanupMessage, cleanupMessageSchema } from '../src/cleanup/events
 import { cleanRepository, failedOutcome, finishRun } from '../src/cleanup/fan-out.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { snsAlerts } from '../src/notifications/index.ts';
+import { systemClock } from '../src/shared/clock.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { functionWhere } from '../src/shared/lambda/function-account.ts';
 import {
@@ -36,7 +37,7 @@ const { logger, metrics } = observability('cleanup-repository');
 const alerts = snsAlerts(new SNSClient({ region: env.AWS_REGION }), env.ALERTS_TOPIC_ARN);
 const ecr = new ECRClient({ region: env.AWS_REGION });
 const doc = documentClient({ region: env.AWS_REGION });
-const records = dynamoCleanupRecords(doc, env.SENTINEL_TABLE);
+const records = dynamoCleanupRecords(doc, env.SENTINEL_TABLE, { now: () => systemClock.now() });
 const remover = ecrImageRemover(ecr);
 const notices = dynamoCleanupNotices(doc, env.SENTINEL_TABLE);
 // Signals arrive in the message: this function reads only its repository (images, its own lifecycle policy).
@@ -77,7 +78,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
         notices,
         alerts,
         where,
-        now: () => new Date(),
+        now: () => systemClock.now(),
       };
       try {
         const result = await cleanRepository(deps, message);

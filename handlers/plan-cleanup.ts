@@ -15,6 +15,7 @@ import { type PlanCleanupEvent, planCleanupEventSchema } from '../src/cleanup/ev
 import { startCleanupRun } from '../src/cleanup/fan-out.ts';
 import type { PlanCleanupDeps } from '../src/cleanup/plan-cleanup.ts';
 import { loadConfig } from '../src/config/load.ts';
+import { systemClock } from '../src/shared/clock.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { functionAccount } from '../src/shared/lambda/function-account.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
@@ -30,7 +31,7 @@ const sqs = new SQSClient({ region: env.AWS_REGION });
 const queue = sqsCleanupQueue(sqs, env.CLEANUP_QUEUE_URL);
 const ecr = new ECRClient({ region: env.AWS_REGION });
 const doc = documentClient({ region: env.AWS_REGION });
-const records = dynamoCleanupRecords(doc, env.SENTINEL_TABLE);
+const records = dynamoCleanupRecords(doc, env.SENTINEL_TABLE, { now: () => systemClock.now() });
 let deps: PlanCleanupDeps | undefined;
 
 /** The planning side: the repositories and the signals (bound on first use: the account is in the ARN). */
@@ -65,7 +66,7 @@ export const handler = middy<PlanCleanupEvent>()
   .use(logFailures(logger, metrics))
   .use(parseEvent(planCleanupEventSchema))
   .handler(async (event, context) => {
-    const now = new Date();
+    const now = systemClock.now();
 
     const started = await startCleanupRun(
       { plan: planning(context.invokedFunctionArn), records, queue },

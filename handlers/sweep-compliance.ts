@@ -10,6 +10,7 @@ import { sqsComplianceQueue } from '../src/compliance/adapters/sqs-compliance-qu
 import { startSweep } from '../src/compliance/check.ts';
 import { sweepComplianceEnvSchema } from '../src/compliance/env.ts';
 import { type SweepEvent, sweepEventSchema } from '../src/compliance/events.ts';
+import { systemClock } from '../src/shared/clock.ts';
 import { parseFunctionEnv } from '../src/shared/lambda/env.ts';
 import { logFailures, observability } from '../src/shared/lambda/observability.ts';
 import { parseEvent } from '../src/shared/lambda/parse-event.ts';
@@ -31,7 +32,7 @@ export const handler = middy<SweepEvent>()
   .use(logFailures(logger))
   .use(parseEvent(sweepEventSchema))
   .handler(async (event) => {
-    const runId = ulid(new Date(), randomBytes(10));
+    const runId = ulid(systemClock.now(), randomBytes(10));
     const started = await startSweep(
       { lister, queue },
       { runId, ...(event.repositories ? { repositories: event.repositories } : {}) },

@@ -1,4 +1,5 @@
 import type { AlertPublisher } from '../notifications/index.ts';
+import { systemClock } from '../shared/clock.ts';
 import {
   type CleanupAlertWhere,
   cleanupNoticeAlert,
@@ -186,7 +187,7 @@ export async function finishRun(
     if (deleteOn !== undefined) {
       await deps.alerts.publish(
         cleanupNoticeAlert(
-          { run: report.run, deleteOn, repositories: announced, at: new Date() },
+          { run: report.run, deleteOn, repositories: announced, at: systemClock.now() },
           deps.where,
         ),
       );

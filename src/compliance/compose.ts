@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertPublisher } from '../notifications/index.ts';
+import { systemClock } from '../shared/clock.ts';
 import { type MetricPoint, repositoryGroupDimension, UNGROUPED } from '../shared/lambda/observability.ts';
 import { dynamoComplianceRecords } from './adapters/dynamodb-compliance-records.ts';
 import { ecrEnforcer } from './adapters/ecr-enforcer.ts';
@@ -44,7 +45,7 @@ export function composeCheck(options: {
     records: dynamoComplianceRecords(options.doc, options.tableName),
     alerts: options.alerts,
     where: options.where,
-    now: () => new Date(),
+    now: () => systemClock.now(),
   };
 }
 

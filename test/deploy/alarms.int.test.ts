@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/cli.ts';
+import { cfnLint } from './cfn-lint.ts';
 import { packagedService } from './packaged.ts';
 
 /**
@@ -12,8 +11,6 @@ import { packagedService } from './packaged.ts';
  * holds failures, found here from the template itself (not from deploy/alarms.cjs, which generates them), each
  * notifying AlertsTopic when it fires and when it clears; and CloudWatch may publish to the encrypted topic.
  */
-
-const run = promisify(execFile);
 
 interface Resource {
   Type: string;
@@ -161,10 +158,7 @@ describe('alarms in the packaged template', () => {
   });
 
   it('passes cfn-lint (no errors)', async () => {
-    const lint = await run('cfn-lint', ['--format', 'parseable', template]).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
+    const lint = await cfnLint(template);
     // cfn-lint's exit code is a bit field: 2 errors, 4 warnings, 8 informational.
     expect(lint.code & 2, lint.stdout).toBe(0);
   }, 120_000);

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cfnLint } from './cfn-lint.ts';
 import { packagedService } from './packaged.ts';
-
-const run = promisify(execFile);
 
 describe('serverless package (offline) and cfn-lint', () => {
   it('packages every function and produces a template cfn-lint finds no errors in', async () => {
@@ -14,10 +11,7 @@ describe('serverless package (offline) and cfn-lint', () => {
     const files = await readdir(out);
     expect(files).toContain('onImagePushed.zip');
     const template = join(out, 'cloudformation-template-update-stack.json');
-    const lint = await run('cfn-lint', ['--format', 'parseable', template]).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    );
+    const lint = await cfnLint(template);
     // cfn-lint's exit code is a bit field: 2 errors, 4 warnings, 8 informational.
     expect(lint.code & 2, lint.stdout).toBe(0);
     const resources = (

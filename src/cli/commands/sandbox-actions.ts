@@ -1,14 +1,29 @@
 /** What `ecr-sentinel sandbox` does (declared in sandbox.ts): the sandbox in the foreground until a signal. */
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
+import { unreadableConfigMessage } from '../../config/load-or-report.ts';
+import { ignoreBrokenPipes, watchParent } from '../../sandbox/lifeline.ts';
 import { MotoUnavailableError } from '../../sandbox/moto/launcher.ts';
 import { ServerlessConfigError } from '../../sandbox/runtime/index.ts';
 import { type Sandbox, SandboxListenError, startSandbox } from '../../sandbox/server.ts';
 import { EXIT, usageError } from '../../shared/cli.ts';
+import { colourEnabled, isTerminal } from '../../shared/cli-terminal.ts';
 import { loadTypeScript } from '../typescript.ts';
-import { exposureWarning, parseHost, parsePort, type SandboxCommandOptions } from './sandbox.ts';
+import {
+  exposureWarning,
+  parseHost,
+  parseLogFormat,
+  parsePort,
+  type SandboxCommandOptions,
+} from './sandbox.ts';
 
-/** `sandbox`: runs until SIGINT or SIGTERM, then stops moto and exits 0. */
+/** How long stopping may take once the parent is gone before the process exits anyway (moto follows it). */
+const ORPHAN_STOP_MS = 10_000;
+
+/**
+ * `sandbox`: runs until SIGINT or SIGTERM (or, with --exit-with-parent, until the process that started it is
+ * gone), then stops moto and exits 0.
+ */
 export async function sandboxCommand(options: SandboxCommandOptions): Promise<void> {
   const port = parsePort(options.port);
   if (typeof port === 'string') return usageError(port);
@@ -17,6 +32,8 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<vo
   if (!/^\d+$/.test(options.scanDelayMs)) {
     return usageError(`--scan-delay-ms must be a whole number of milliseconds, got "${options.scanDelayMs}"`);
   }
+  const logFormat = parseLogFormat(options.logFormat, isTerminal(process.stderr));
+  if (typeof logFormat !== 'string') return usageError(logFormat.error);
 
   // The local Lambda runtime imports handlers/*.ts.
   if (options.runtime) await loadTypeScript();
@@ -36,11 +53,14 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<vo
               stage: options.stage,
               iam: options.iam,
               configFile: resolve(options.config),
+              logFormat,
+              logColor: logFormat === 'pretty' && colourEnabled(process.stderr),
             },
           }
         : {}),
     });
   } catch (error) {
+    if (error instanceof ConfigError && error.unreadable) return usageError(unreadableConfigMessage(error));
     if (
       error instanceof MotoUnavailableError ||
       error instanceof SandboxListenError ||
@@ -55,14 +75,29 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<vo
   const warning = exposureWarning(host, sandbox.port);
   if (warning) process.stderr.write(`${warning}\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  let stopWatching: (() => void) | undefined;
+  let orphaned = false;
+  const reason = await new Promise<string>((resolve) => {
     const onSignal = (received: NodeJS.Signals) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve(received);
+      resolve(`${received} received`);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (options.exitWithParent) {
+      // Nobody reads stdout/stderr once the parent is gone: a failed write must not end us before moto.
+      ignoreBrokenPipes();
+      stopWatching = watchParent({
+        onParentGone: (why) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          orphaned = true;
+          setTimeout(() => process.exit(EXIT.ok), ORPHAN_STOP_MS).unref();
+          resolve(`${why} (--exit-with-parent)`);
+        },
+      });
+    }
     const functions = sandbox.runtime()?.functions ?? [];
     for (const fn of functions)
       process.stderr.write(`sandbox: function ${fn.name} <- ${fn.events.join('; ')}\n`);
@@ -72,9 +107,12 @@ export async function sandboxCommand(options: SandboxCommandOptions): Promise<vo
   const force = () => process.exit(130);
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
-  process.stderr.write(`sandbox: ${signal} received, stopping\n`);
+  stopWatching?.();
+  process.stderr.write(`sandbox: ${reason}, stopping\n`);
   await sandbox.stop();
   process.off('SIGINT', force);
   process.off('SIGTERM', force);
   process.exitCode = EXIT.ok;
+  // Nobody waits for this process: exit now rather than on whatever handle the loop still holds.
+  if (orphaned) process.exit(EXIT.ok);
 }

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../sandbox/defaults.ts';
 import { isLoopbackAddress } from '../../sandbox/edge/guard.ts';
+import { LOG_FORMATS, type LogFormat } from '../../sandbox/runtime/log-format.ts';
 import { CONFIG_FILE, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 const HOSTNAME =
@@ -24,6 +25,17 @@ export function parseHost(value: string): string | { error: string } {
   const host = value.trim().replace(/^\[(.*)\]$/, '$1');
   if (isIP(host) !== 0 || HOSTNAME.test(host)) return host;
   return { error: `--host must be an IP address or host name such as 127.0.0.1 or 0.0.0.0, got "${value}"` };
+}
+
+/**
+ * The function log format: the one asked for, else `pretty` when logs go to a terminal and `json` when they are
+ * piped or redirected (a program reading them gets the lines as the functions printed them); or an error message.
+ */
+export function parseLogFormat(value: string | undefined, terminal: boolean): LogFormat | { error: string } {
+  if (value === undefined) return terminal ? 'pretty' : 'json';
+  const format = value.trim().toLowerCase();
+  if ((LOG_FORMATS as readonly string[]).includes(format)) return format as LogFormat;
+  return { error: `--log-format must be one of ${LOG_FORMATS.join(', ')}, got "${value}"` };
 }
 
 /** The warning printed when the sandbox listens on `host`, or undefined for a loopback address. */
@@ -70,7 +82,13 @@ address exposes the admin API and every service to the network (a warning is pri
 Local Lambda runtime (on unless --no-runtime): the functions of serverless.yml run in-process on the same
 code that is deployed. Their EventBridge rules, schedules, SNS/SQS sources and resources (tables, queues,
 topics) are created in moto for --stage; a failed async invocation is retried twice, then sent to the
-function's onFailure queue. Each invocation's log lines are printed to stderr with the function name.
+function's onFailure queue. Each invocation's log lines are printed to stderr with the function name:
+--log-format pretty (the default on a terminal) prints time, function, level, message and the line's own
+keys, e.g. "07:41:03.120 onScanCompleted INFO  scan event handled status=PASS"; --log-format json (the default
+when stderr is piped or redirected) prints each line as the function printed it (Powertools' JSON), after
+"[functionName] ". NO_COLOR turns the pretty format's colours off.
+The sandbox clock (POST clock) is the functions' clock too: inside an invocation, the time the handlers read
+is the sandbox's, so e.g. a CVE exception's expiry is tested by moving the clock.
 IAM (on unless --no-iam): each function runs with credentials of its own, and every call it makes is held to
 its execution role from serverless.yml (action and resource ARN, Allow/Deny, wildcards, conditions): a call
 the role does not allow is refused with AccessDeniedException as AWS would, and listed at iam/denials.
@@ -86,7 +104,10 @@ Environment:
   ECR_SENTINEL_PYTHON   Python interpreter that has moto (default python3)
 
 Prints "sandbox ready on http://HOST:PORT" on stdout once it accepts requests; logs go to stderr.
-Runs until SIGINT (Ctrl-C) or SIGTERM, then stops moto and exits 0.
+Runs until SIGINT (Ctrl-C) or SIGTERM, then stops moto and exits 0. With --exit-with-parent it also stops
+(and stops moto) when the process that started it is gone, however it ended (kill -9 included): when its
+stdin, if a pipe (Node's spawn default; it reaches through npx and shells), reaches end of file, or when its
+parent process changes. For programs that start a sandbox for themselves; a terminal doesn't need it.
 Exit codes: 0 stopped cleanly, 2 bad option, port in use, or Python/moto missing.`;
 
 /** The options of `sandbox`, as commander parses them. */
@@ -101,6 +122,8 @@ export interface SandboxCommandOptions {
   stage: string;
   scanDelayMs: string;
   verbose?: boolean;
+  logFormat?: string;
+  exitWithParent?: boolean;
 }
 
 /** `ecr-sentinel sandbox [--host 127.0.0.1] [--port 4566] [--state-dir DIR] [--verbose]`. */
@@ -113,6 +136,14 @@ export function registerSandboxCommand(program: Command): void {
     .option('--state-dir <dir>', 'load and save ECR state in this directory (moto state stays in memory)')
     .option('--scan-delay-ms <ms>', 'milliseconds an image scan takes to complete', '1000')
     .option('--verbose', 'log every request (service action status ms) to stderr')
+    .option(
+      '--log-format <format>',
+      "functions' logs: pretty (time, function, level, message, keys) or json (as printed); default pretty on a terminal, else json",
+    )
+    .option(
+      '--exit-with-parent',
+      'stop (and stop moto) when the process that started it dies or closes its stdin pipe',
+    )
     .option('--no-runtime', "don't run serverless.yml's functions (the local Lambda runtime)")
     .option('--no-iam', "don't hold the functions' calls to their execution roles")
     .option('--serverless-file <file>', 'serverless.yml whose functions the runtime runs', SERVERLESS_FILE)

@@ -21,6 +21,7 @@ import { FunctionPrincipals } from './iam.ts';
 import { WorkTracker } from './idle.ts';
 import { type FunctionStats, type InvocationRecord, Invocations } from './invocations.ts';
 import { Invoker } from './invoker.ts';
+import { formatFunctionLine, type LogFormat } from './log-format.ts';
 import { QueuePoller } from './polling.ts';
 import { type Clients, provisionResources } from './provision.ts';
 import { Scheduler } from './scheduler.ts';
@@ -46,10 +47,20 @@ export interface LambdaRuntimeOptions {
   stage?: string;
   region?: string;
   accountId?: string;
-  /** The sandbox clock (schedules). */
+  /**
+   * The sandbox clock: schedules fire by it, and the handlers read it through `systemClock`
+   * (src/shared/clock.ts) inside their invocations. Default: the wall clock.
+   */
   now?: () => Date;
   /** Default stderr; each invocation's lines are prefixed with the function name. */
   log?: (line: string) => void;
+  /**
+   * How the lines a function prints are logged: `json` (default) as printed, after `[functionName] `; `pretty`
+   * as time, function, level, message and the line's own keys (log-format.ts).
+   */
+  logFormat?: LogFormat;
+  /** ANSI colours in `pretty` logs (default false). */
+  logColor?: boolean;
   /** Debug lines (skipped resources…); default: dropped. */
   debug?: (line: string) => void;
   /** Long-poll wait (default 1). */
@@ -219,6 +230,12 @@ export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise
     accountId,
     log,
     credentialsOf: (fn) => principals.of(fn),
+    ...(options.now ? { now: options.now } : {}),
+    formatLine: (name, line) =>
+      formatFunctionLine(name, line, {
+        format: options.logFormat ?? 'json',
+        color: options.logColor === true,
+      }),
   });
 
   let stopped = false;

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { Context } from 'aws-lambda';
+import { installTimeSource } from '../../shared/clock.ts';
 import type { FunctionModel } from './config.ts';
 
 export interface InvocationError {
@@ -34,10 +35,13 @@ type Handler = (
 ) => unknown;
 
 interface LogScope {
-  prefix: string;
+  /** A line the function printed, as the runtime's log prints it (with the function name). */
+  line: (text: string) => string;
   sink: (line: string) => void;
   /** The invoked function's environment: what `process.env` reads inside the invocation (see envOverlay). */
   env?: Record<string, string>;
+  /** The runtime's clock: what `systemClock` (src/shared/clock.ts) answers inside the invocation. */
+  now?: () => Date;
 }
 
 const scope = new AsyncLocalStorage<LogScope>();
@@ -49,7 +53,7 @@ function emit(text: string): void {
   if (!current) return;
   const lines = text.replace(/\n$/, '').split('\n');
   scope.exit(() => {
-    for (const line of lines) current.sink(`${current.prefix} ${line}`);
+    for (const line of lines) current.sink(current.line(line));
   });
 }
 
@@ -95,6 +99,27 @@ function uninstallCapture(): void {
   if (captureUsers === 0) {
     restoreCapture?.();
     restoreCapture = undefined;
+  }
+}
+
+let clockUsers = 0;
+let uninstallClock: (() => void) | undefined;
+
+/**
+ * Make `systemClock.now()` answer, inside an invocation, with the clock of the runtime that invoked it (the
+ * sandbox clock), and with the wall clock everywhere else in the process.
+ */
+function installClock(): void {
+  clockUsers++;
+  if (clockUsers > 1) return;
+  uninstallClock = installTimeSource(() => scope.getStore()?.now?.());
+}
+
+function releaseClock(): void {
+  clockUsers = Math.max(0, clockUsers - 1);
+  if (clockUsers === 0) {
+    uninstallClock?.();
+    uninstallClock = undefined;
   }
 }
 
@@ -192,6 +217,10 @@ export interface InvokerOptions {
   log: (line: string) => void;
   /** The function's own credentials (the sandbox knows its role by them); default: the process's. */
   credentialsOf?: (fn: FunctionModel) => FunctionCredentials | undefined;
+  /** The time the functions see through `systemClock` (the sandbox clock); default: the wall clock. */
+  now?: () => Date;
+  /** How a line a function printed is logged (default `[functionName] line`; see log-format.ts). */
+  formatLine?: (functionName: string, line: string) => string;
 }
 
 export class Invoker {
@@ -217,6 +246,7 @@ export class Invoker {
     if (!this.capturing) {
       installCapture();
       installEnvOverlay();
+      installClock();
       this.capturing = true;
     }
   }
@@ -233,6 +263,7 @@ export class Invoker {
     if (this.capturing) {
       uninstallCapture();
       uninstallEnvOverlay();
+      releaseClock();
       this.capturing = false;
     }
   }
@@ -389,9 +420,10 @@ export class Invoker {
     requestId: string = randomUUID(),
   ): Promise<InvocationResult> {
     const { log } = this.options;
-    const prefix = `[${fn.key}]`;
+    const format = this.options.formatLine ?? ((name: string, text: string) => `[${name}] ${text}`);
+    const line = (text: string) => format(fn.key, text);
     const started = performance.now();
-    log(`${prefix} START RequestId: ${requestId} Version: $LATEST`);
+    log(line(`START RequestId: ${requestId} Version: $LATEST`));
     let outcome: InvocationResult;
     let timer: NodeJS.Timeout | undefined;
     const container = this.acquire(fn);
@@ -403,7 +435,9 @@ export class Invoker {
       const timeoutMs = fn.timeoutSeconds * 1000;
       const deadline = Date.now() + timeoutMs;
       const context = this.context(fn, requestId, deadline);
-      const run = scope.run({ prefix, sink: log, env: this.environmentOf(fn) }, () => {
+      const invocationScope: LogScope = { line, sink: log, env: this.environmentOf(fn) };
+      if (this.options.now) invocationScope.now = this.options.now;
+      const run = scope.run(invocationScope, () => {
         if (handler.length >= 3) {
           return new Promise<unknown>((resolve, reject) => {
             const maybe = handler(event, context, (error, result) =>
@@ -427,17 +461,17 @@ export class Invoker {
       outcome = { ok: true, result: await Promise.race([run, timeout]) };
     } catch (error) {
       outcome = { ok: false, error: toInvocationError(error) };
-      log(
-        `${prefix} ERROR RequestId: ${requestId} ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
-      );
+      log(line(`ERROR RequestId: ${requestId} ${outcome.error.errorType}: ${outcome.error.errorMessage}`));
     } finally {
       if (timer) clearTimeout(timer);
       container.release(timedOut);
     }
     const duration = performance.now() - started;
-    log(`${prefix} END RequestId: ${requestId}`);
+    log(line(`END RequestId: ${requestId}`));
     log(
-      `${prefix} REPORT RequestId: ${requestId} Duration: ${duration.toFixed(2)} ms Memory Size: ${fn.memorySize} MB${outcome.ok ? '' : ' Status: error'}`,
+      line(
+        `REPORT RequestId: ${requestId} Duration: ${duration.toFixed(2)} ms Memory Size: ${fn.memorySize} MB${outcome.ok ? '' : ' Status: error'}`,
+      ),
     );
     return outcome;
   }
