@@ -3,6 +3,7 @@
  * counters) and the ECR emulator. The edge owns HTTP and time; the emulator owns ECR state and behaviour.
  */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../shared/clock.ts';
 
 /** One entry for EventBridge PutEvents on the default bus, shaped like the SDK's PutEventsRequestEntry. */
@@ -66,6 +67,22 @@ export interface EcrEmulatorOptions {
   scanDelayMs: number;
 }
 
+/** One request of the registry API (`/v2/…`) as the edge received it. */
+export interface RegistryApiRequest {
+  method: string;
+  /** The path, e.g. `/v2/team/app/manifests/latest` (still percent-encoded). */
+  path: string;
+  /** The query string without `?`. */
+  query: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /**
+   * IAM at the edge: the denial message when `principalArn` may not do `action` (`ecr:PutImage`, …) on
+   * `resource` in `region`, else undefined. Absent: nothing is checked.
+   */
+  authorize?: (principalArn: string, action: string, resource: string, region: string) => string | undefined;
+}
+
 /** The result of serving one ECR wire request (AWS JSON 1.1). */
 export interface WireResponse {
   status: number;
@@ -81,6 +98,12 @@ export interface EcrEmulator {
    * Never throws: errors become `{"__type": "...Exception", "message": ...}` responses.
    */
   serve(action: string, rawBody: string, caller?: EcrCaller): Promise<WireResponse>;
+  /**
+   * Serve one request of the registry API (`/v2/…`, the OCI Distribution API with ECR's Basic auth; see
+   * src/sandbox/oci/). Never throws: errors become `{"errors":[{code,message,detail}]}` answers. Absent on
+   * emulators that have no registry API (tests' stand-ins).
+   */
+  registryApi?(request: RegistryApiRequest): Promise<WireResponse>;
   /** Bytes of a blob stored in a repository of `registry` (default the sandbox's), for download URLs. */
   readBlob(repositoryName: string, digest: string, registry?: RegistryRef): Buffer | undefined;
   /** Validate and store a findings catalogue entry of `registry`; throws an Error naming the bad field. */

@@ -7,15 +7,18 @@ import { resolve as resolvePath } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { CloudFormationEcrSync } from './cloudformation-ecr.ts';
 import type { EcrEmulator, EcrEmulatorOptions, EventEntry, RegistryRef } from './contracts.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './defaults.ts';
 import { createEcrEmulator } from './ecr/index.ts';
-import { AccountDirectory } from './edge/accounts.ts';
+import { AccountDirectory, credentialScope } from './edge/accounts.ts';
 import { createAdminHandler } from './edge/admin.ts';
 import { SandboxClock } from './edge/clock.ts';
 import { RequestCounters } from './edge/counters.ts';
 import { FaultRegistry } from './edge/faults.ts';
+import { refusal } from './edge/guard.ts';
 import { IamEnforcer } from './edge/iam.ts';
+import { isEcrTarget, serviceFromAuthorization } from './edge/identify.ts';
 import { listenEdge } from './edge/listener.ts';
 import { MotoProxy } from './edge/proxy.ts';
 import { createEdgeRouter } from './edge/router.ts';
@@ -23,6 +26,7 @@ import { AccountEventClients, EventForwarder } from './events.ts';
 import { InspectorCoverage } from './inspector/coverage.ts';
 import { type MotoServer, startMoto } from './moto/launcher.ts';
 import { type LambdaRuntime, startLambdaRuntime } from './runtime/index.ts';
+import type { LogFormat } from './runtime/log-format.ts';
 import { Outbox } from './taps/outbox.ts';
 import { type SlackPost, seedSlackWebhook } from './taps/slack.ts';
 import { type EmailDelivery, SnsEmailTap } from './taps/sns-email.ts';
@@ -30,6 +34,7 @@ import { type EmailDelivery, SnsEmailTap } from './taps/sns-email.ts';
 export { isLoopbackAddress } from './edge/guard.ts';
 export { SandboxListenError } from './edge/listener.ts';
 export { MotoUnavailableError } from './moto/launcher.ts';
+export { LOG_FORMATS, type LogFormat } from './runtime/log-format.ts';
 
 export { DEFAULT_HOST, DEFAULT_PORT };
 export const SANDBOX_ACCOUNT_ID = '123456789012';
@@ -63,6 +68,12 @@ export interface SandboxOptions {
     retryDelaysMs?: number[];
     /** Hold each function's calls to its execution role (default true; see LambdaRuntimeOptions.iam). */
     iam?: boolean;
+    /** Run only these functions (keys under `functions:`); default all. */
+    functions?: readonly string[];
+    /** How the functions' log lines are printed (default `json`: as printed; see runtime/log-format.ts). */
+    logFormat?: LogFormat;
+    /** ANSI colours in `pretty` function logs (default false). */
+    logColor?: boolean;
     /**
      * The sentinel.config.yml the functions are deployed with: serverless.yml is resolved with
      * SENTINEL_CONFIG set to it (email subscriptions, the Slack parameter), the functions get it as
@@ -167,6 +178,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       ...(options.runtime.retryDelaysMs ? { retryDelaysMs: options.runtime.retryDelaysMs } : {}),
       ...(options.runtime.iam === undefined ? {} : { iam: options.runtime.iam }),
+      ...(options.runtime.functions ? { functions: options.runtime.functions } : {}),
+      ...(options.runtime.logFormat ? { logFormat: options.runtime.logFormat } : {}),
+      ...(options.runtime.logColor ? { logColor: true } : {}),
       ...(configFile
         ? { variables: { SENTINEL_CONFIG: configFile }, functionEnvironment: { SENTINEL_CONFIG: configFile } }
         : {}),
@@ -183,6 +197,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     runtime = undefined;
     await events.discard();
     emulator.reset();
+    cloudFormationSync.clear();
     const response = await fetch(`${moto.url}/moto-api/reset`, { method: 'POST' });
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
@@ -246,22 +261,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   });
 
-  edge.serve(
-    createEdgeRouter({
-      admin,
-      accounts,
-      counters,
-      faults,
-      iam,
-      emulator,
-      coverage,
-      proxy,
-      emailTap,
-      host,
-      log,
-      verbose,
-    }),
-  );
+  const cloudFormationSync = new CloudFormationEcrSync({ motoUrl: () => moto.url, emulator, log });
+  const router = createEdgeRouter({
+    admin,
+    accounts,
+    counters,
+    faults,
+    iam,
+    emulator,
+    coverage,
+    proxy,
+    emailTap,
+    host,
+    log,
+    verbose,
+  });
+  edge.serve(async (req, res) => {
+    const allowed = refusal(req.headers, host) === undefined;
+    // moto's own reset (`POST /moto-api/reset`, which its users and test suites call) empties the ECR emulator
+    // too, before it reaches moto, so no request that follows its answer sees the old ECR state. The admin
+    // API's reset stays the one that also re-provisions the local Lambda runtime.
+    if (allowed && req.method === 'POST' && (req.url ?? '').split('?')[0] === '/moto-api/reset') {
+      emulator.reset();
+      cloudFormationSync.clear();
+    }
+    const target = req.headers['x-amz-target'];
+    if (allowed && isEcrTarget(Array.isArray(target) ? target[0] : target)) {
+      await cloudFormationSync.before(accounts.callerOf(req.headers));
+    }
+    await router(req, res);
+    // moto has acted on a CloudFormation request once its answer starts: the registry's next ECR request
+    // first copies the repositories its stacks now hold (cloudformation-ecr.ts).
+    const authorization = req.headers.authorization;
+    if (
+      allowed &&
+      serviceFromAuthorization(Array.isArray(authorization) ? authorization[0] : authorization) ===
+        'cloudformation'
+    ) {
+      cloudFormationSync.stackChanged(
+        credentialScope(req.headers)?.accessKeyId ?? 'testing',
+        accounts.callerOf(req.headers),
+      );
+    }
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

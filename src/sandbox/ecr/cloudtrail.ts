@@ -38,6 +38,13 @@ export const CLOUDTRAIL_ACTIONS: ReadonlySet<string> = new Set([
   'DeleteRepositoryCreationTemplate',
   'TagResource',
   'UntagResource',
+  'CreatePullThroughCacheRule',
+  'UpdatePullThroughCacheRule',
+  'DeletePullThroughCacheRule',
+  'PutSigningConfiguration',
+  'DeleteSigningConfiguration',
+  'RegisterPullTimeUpdateExclusion',
+  'DeregisterPullTimeUpdateExclusion',
 ]);
 
 /** Response members that are timestamps in ECR's API (epoch seconds on the wire). */

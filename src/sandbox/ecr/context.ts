@@ -1,11 +1,13 @@
-import type { EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
+import type { EcrCaller, EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
 import { settleRestores } from './archive.ts';
 import { EcrError } from './errors.ts';
 import type { ImageRecord, RegistryState, RepositoryRecord } from './state.ts';
 import { type ImageId, type Input, registryIdOf, repositoryNameOf, validateImageId } from './validation.ts';
 
-/** An operation: decoded request in, wire-shaped response out (or an {@link EcrError}). */
-export type Operation = (input: Input) => unknown;
+/**
+ * An operation: decoded request (and who sent it) in, wire-shaped response out (or an {@link EcrError}).
+ */
+export type Operation = (input: Input, caller?: EcrCaller) => unknown;
 
 /** A family's dispatch table: X-Amz-Target action name → operation. */
 export type Operations = Record<string, Operation>;

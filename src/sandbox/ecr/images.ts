@@ -10,22 +10,14 @@ import type {
   ListImagesResponse,
   PutImageResponse,
 } from '@aws-sdk/client-ecr';
-import { sha256Digest } from '../../shared/ecr/digest.ts';
-import type { EventEntry } from '../contracts.ts';
-import {
-  type ImageStatusFilter,
-  imageStatusFilterOf,
-  isPullable,
-  matchesImageStatus,
-  restoreImage,
-} from './archive.ts';
+import type { EcrCaller, EventEntry } from '../contracts.ts';
+import { type ImageStatusFilter, imageStatusFilterOf, isPullable, matchesImageStatus } from './archive.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';
-import { EcrError, invalidParameter } from './errors.ts';
+import { invalidParameter } from './errors.ts';
 import { imageActionEvent } from './events.ts';
-import { parseManifest } from './manifest.ts';
-import { isTagImmutable } from './mutability.ts';
 import { decodeToken, encodeToken, lowerBound } from './pagination.ts';
+import { recordsPullTime } from './pull-time-exclusions.ts';
 import {
   matchesReferrersFilter,
   REFERRERS_DEFAULT_RESULTS,
@@ -38,11 +30,14 @@ import {
 import { enhancedSeverityCounts, severityCounts } from './scanner.ts';
 import type { Scans } from './scanning.ts';
 import type { ImageRecord, RepositoryRecord } from './state.ts';
+import { storeManifest } from './store-manifest.ts';
 import {
   enumOf,
   type ImageId,
+  INVALID_DIGEST_REASON,
   type Input,
   imageIdOf,
+  isApiDigest,
   isImageTag,
   maxResultsOf,
   optionalArray,
@@ -64,7 +59,7 @@ type TagStatus = (typeof TAG_STATUSES)[number];
 export function imageOperations(ecr: EcrContext, scans: Scans): Operations {
   return {
     PutImage: (i) => putImage(ecr, scans, i),
-    BatchGetImage: (i) => batchGetImage(ecr, i),
+    BatchGetImage: (i, caller) => batchGetImage(ecr, i, caller),
     DescribeImages: (i) => describeImages(ecr, i),
     ListImages: (i) => listImages(ecr, i),
     ListImageReferrers: (i) => listImageReferrers(ecr, i),
@@ -82,8 +77,8 @@ function lookupForBatch(repo: RepositoryRecord, id: ImageId): ImageRecord | Wire
   if (id.imageDigest === undefined && id.imageTag === undefined) {
     return failure('MissingDigestAndTag', 'Invalid request: Both digest and tag cannot be null');
   }
-  if (id.imageDigest !== undefined && !isDigest(id.imageDigest)) {
-    return failure('InvalidImageDigest', 'Invalid image digest');
+  if (id.imageDigest !== undefined && !isApiDigest(id.imageDigest)) {
+    return failure('InvalidImageDigest', INVALID_DIGEST_REASON);
   }
   if (id.imageTag !== undefined && !isImageTag(id.imageTag))
     return failure('InvalidImageTag', 'Invalid image tag');
@@ -129,88 +124,13 @@ function putImage(ecr: EcrContext, scans: Scans, input: Input): Wire<PutImageRes
     );
   }
   const declaredMediaType = optionalString(input, 'imageManifestMediaType');
-  // The digest is over the exact bytes received: the manifest is never re-serialised.
-  const digest = sha256Digest(manifest);
-  if (givenDigest !== undefined && givenDigest !== digest) {
-    throw new EcrError(
-      'ImageDigestDoesNotMatchException',
-      `The specified image digest '${givenDigest}' does not match the digest '${digest}' calculated for the manifest`,
-    );
-  }
-  const parsed = parseManifest(manifest, declaredMediaType);
-
-  const existing = repo.images.get(digest);
-  // Pushing an archived image again restores it (archive guide), so it is no ImageAlreadyExistsException.
-  const restoring = existing?.imageStatus === 'ARCHIVED';
-  if (existing && !restoring && (tag === undefined || existing.tags.includes(tag))) {
-    throw new EcrError(
-      'ImageAlreadyExistsException',
-      `Image with digest '${digest}' and tag '${tag ?? 'null'}' already exists in the repository with name '${repo.name}' in registry with id '${ecr.accountId}'`,
-    );
-  }
-  const holderDigest = tag === undefined ? undefined : repo.tagIndex.get(tag);
-  if (
-    tag !== undefined &&
-    holderDigest !== undefined &&
-    holderDigest !== digest &&
-    isTagImmutable(repo, tag)
-  ) {
-    throw new EcrError(
-      'ImageTagAlreadyExistsException',
-      `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
-    );
-  }
-
-  if (existing && restoring) restoreImage(ecr, repo, existing);
-  let image = existing;
-  if (!image) {
-    const missing = parsed.blobs.filter((blob) => !repo.blobs.has(blob.digest)).map((blob) => blob.digest);
-    if (missing.length > 0) {
-      throw new EcrError(
-        'LayersNotFoundException',
-        `Layers with digests '[${missing.join(', ')}]' required for pushing image into repository with name '${repo.name}' in the registry with id '${ecr.accountId}' do not exist`,
-      );
-    }
-    let size = parsed.layerBytes;
-    if (parsed.kind === 'index') {
-      const missingChildren = parsed.children.filter((child) => !repo.images.has(child));
-      if (missingChildren.length > 0) {
-        throw new EcrError(
-          'ReferencedImagesNotFoundException',
-          `Manifest list references images that do not exist in the repository with name '${repo.name}': [${missingChildren.join(', ')}]`,
-        );
-      }
-      // The SDK model: "If the image is a manifest list, this will be the max size of all manifests in the list."
-      size = parsed.children.reduce((max, child) => Math.max(max, repo.images.get(child)?.size ?? 0), 0);
-    }
-    image = ecr.state.insertImage(repo, {
-      digest,
-      manifest,
-      mediaType: parsed.mediaType,
-      ...(parsed.artifactMediaType !== undefined ? { artifactMediaType: parsed.artifactMediaType } : {}),
-      ...(parsed.subject !== undefined ? { subject: parsed.subject } : {}),
-      children: parsed.children,
-      blobs: parsed.blobs.map((blob) => blob.digest),
-      size,
-      tags: [],
-      pushedAt: ecr.nowMs(),
-      storageClass: 'STANDARD',
-      imageStatus: 'ACTIVE',
-    });
-  }
-  if (tag !== undefined && !image.tags.includes(tag)) {
-    // A moved tag leaves its previous image untagged, not deleted: that is where untagged images come from.
-    const holder = holderDigest === undefined ? undefined : repo.images.get(holderDigest);
-    if (holder && holder !== image) holder.tags = holder.tags.filter((t) => t !== tag);
-    image.tags.push(tag);
-    repo.tagIndex.set(tag, digest);
-  }
-  ecr.emit([imageActionEvent('PUSH', repo.name, digest, tag, ecr.options.clock.now())]);
-  if (!existing && parsed.kind === 'manifest') {
-    const scanType = scans.scanOnPushType(repo);
-    if (scanType) scans.startScan(repo, image, scanType);
-  }
-  const imageId: ImageIdentifier = { imageDigest: digest };
+  const { image } = storeManifest(ecr, scans, repo, {
+    manifest,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(givenDigest !== undefined ? { digest: givenDigest } : {}),
+    ...(declaredMediaType !== undefined ? { mediaType: declaredMediaType } : {}),
+  });
+  const imageId: ImageIdentifier = { imageDigest: image.digest };
   if (tag !== undefined) imageId.imageTag = tag;
   return {
     image: {
@@ -218,12 +138,12 @@ function putImage(ecr: EcrContext, scans: Scans, input: Input): Wire<PutImageRes
       repositoryName: repo.name,
       imageId,
       imageManifest: manifest,
-      imageManifestMediaType: parsed.mediaType,
+      imageManifestMediaType: image.mediaType,
     },
   };
 }
 
-function batchGetImage(ecr: EcrContext, input: Input): Wire<BatchGetImageResponse> {
+function batchGetImage(ecr: EcrContext, input: Input, caller?: EcrCaller): Wire<BatchGetImageResponse> {
   const repo = ecr.repoOf(input);
   const ids = imageIdsOf(input, 1, 100);
   const accepted = optionalArray(input, 'acceptedMediaTypes');
@@ -254,7 +174,8 @@ function batchGetImage(ecr: EcrContext, input: Input): Wire<BatchGetImageRespons
       });
       continue;
     }
-    found.lastPulledAt = now;
+    // RegisterPullTimeUpdateExclusion's principals pull without refreshing the pull time.
+    if (recordsPullTime(ecr, caller)) found.lastPulledAt = now;
     images.push({
       registryId: ecr.accountId,
       repositoryName: repo.name,

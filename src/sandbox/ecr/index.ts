@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EcrCaller, EcrEmulator, EcrEmulatorOptions, RegistryRef, WireResponse } from '../contracts.ts';
+import { createRegistryApi } from '../oci/handler.ts';
 import { checkCrossAccount, targetAccountOf } from './access.ts';
 import { EcrError } from './errors.ts';
 import { Registries } from './registries.ts';
@@ -33,6 +34,13 @@ const READ_ONLY = new Set([
   'ListTagsForResource',
   'InitiateLayerUpload',
   'UploadLayerPart',
+  'GetAccountSetting',
+  'DescribePullThroughCacheRules',
+  'ValidatePullThroughCacheRule',
+  'GetSigningConfiguration',
+  'DescribeImageSigningStatus',
+  'ListPullTimeUpdateExclusions',
+  'DescribeImageReplicationStatus',
 ]);
 
 function respond(
@@ -136,7 +144,9 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
           checkCrossAccount(action, request, caller, account, (name) => registry?.state.repos.get(name));
         }
         registry ??= registries.get(account, caller.region);
-        const output = (registry.operations[action] as (input: Record<string, unknown>) => unknown)(request);
+        const output = (
+          registry.operations[action] as (input: Record<string, unknown>, caller: EcrCaller) => unknown
+        )(request, caller);
         if (!READ_ONLY.has(action)) changed();
         // CloudTrail names the call by the request id its caller got back.
         const requestId = randomUUID();
@@ -157,6 +167,7 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
         );
       }
     },
+    registryApi: createRegistryApi({ registries }),
     readBlob: (repositoryName, digest, registry) =>
       (registry === undefined
         ? home

@@ -8,7 +8,8 @@ import type {
   UploadLayerPartResponse,
 } from '@aws-sdk/client-ecr';
 import { sha256Digest } from '../../shared/ecr/digest.ts';
-import { blobUrl } from '../contracts.ts';
+import { blobUrl, type EcrCaller } from '../contracts.ts';
+import { issueToken, TOKEN_LIFETIME_MS } from '../oci/token.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';
 import { EcrError, invalidParameter } from './errors.ts';
@@ -31,7 +32,7 @@ export function layerOperations(ecr: EcrContext): Operations {
     UploadLayerPart: (i) => uploadLayerPart(ecr, i),
     CompleteLayerUpload: (i) => completeLayerUpload(ecr, i),
     GetDownloadUrlForLayer: (i) => getDownloadUrlForLayer(ecr, i),
-    GetAuthorizationToken: () => getAuthorizationToken(ecr),
+    GetAuthorizationToken: (_i, caller) => getAuthorizationToken(ecr, caller),
   };
 }
 
@@ -228,18 +229,24 @@ function onlyUnpullable(repo: RepositoryRecord, digest: string): boolean {
   return uses > 0 && (repo.unpullableBlobs.get(digest) ?? 0) >= uses;
 }
 
-function getAuthorizationToken(ecr: EcrContext): Wire<GetAuthorizationTokenResponse> {
-  const now = ecr.nowMs();
-  const token = Buffer.from(
-    JSON.stringify({ sandbox: true, account: ecr.accountId, issuedAt: now }),
-    'utf8',
-  ).toString('base64');
+/**
+ * base64 `AWS:<token>`, valid 12 hours on the sandbox clock: the password the registry API (`/v2/`, oci/)
+ * accepts, naming the principal that asked (IAM on `/v2/` is checked for it) and this registry's account and
+ * Region. The token is verifiable without being stored (oci/token.ts).
+ */
+function getAuthorizationToken(ecr: EcrContext, caller?: EcrCaller): Wire<GetAuthorizationTokenResponse> {
+  const expiresAt = ecr.nowMs() + TOKEN_LIFETIME_MS;
+  const token = issueToken({
+    accountId: ecr.accountId,
+    region: ecr.options.region,
+    principalArn: caller?.principalArn ?? `arn:aws:iam::${ecr.accountId}:root`,
+    expiresAt,
+  });
   return {
     authorizationData: [
       {
         authorizationToken: Buffer.from(`AWS:${token}`, 'utf8').toString('base64'),
-        // ECR tokens are valid for 12 hours.
-        expiresAt: seconds(now + 12 * 60 * 60 * 1000),
+        expiresAt: seconds(expiresAt),
         proxyEndpoint: ecr.options.publicUrl(),
       },
     ],

@@ -16,6 +16,7 @@ import type { EcrContext, Operations } from './context.ts';
 import { EcrError, invalidParameter, parseJsonParameter } from './errors.ts';
 import { lifecycleOf, validateLifecyclePolicy } from './lifecycle.ts';
 import { mutabilityOf } from './mutability.ts';
+import { replicationRulesOf } from './replication.ts';
 import type { RepositoryRecord, ScanningRule } from './state.ts';
 import {
   enumOf,
@@ -23,7 +24,6 @@ import {
   optionalArray,
   optionalBoolean,
   optionalObject,
-  REGISTRY_ID_PATTERN,
   REPOSITORY_FILTER_PATTERN,
   requiredString,
   wildcardFilters,
@@ -99,19 +99,109 @@ function setRepositoryPolicy(ecr: EcrContext, input: Input): Wire<SetRepositoryP
   return { registryId: ecr.accountId, repositoryName: repo.name, policyText: text };
 }
 
+/** RepositoryPolicyText and RegistryPolicyText: at most 10,240 characters (the API model). */
+export const MAX_POLICY_LENGTH = 10_240;
+const POLICY_VERSIONS = new Set(['2012-10-17', '2008-10-17']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
+const PRINCIPAL_KEYS = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A non-empty string, or a non-empty list of non-empty strings (Action, Resource, a principal's values). */
+function isStringOrList(value: unknown): boolean {
+  if (typeof value === 'string') return value.length > 0;
+  return (
+    Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '')
+  );
+}
+
+function isPrincipal(value: unknown): boolean {
+  if (value === '*') return true;
+  if (!isRecord(value) || Object.keys(value).length === 0) return false;
+  return Object.entries(value).every(([key, names]) => PRINCIPAL_KEYS.has(key) && isStringOrList(names));
+}
+
 /**
- * Check policy text the way SetRepositoryPolicy does (PutRegistryPolicy and creation templates too): a JSON
- * object with a `Statement`; the statements themselves are judged when the policy is evaluated (access.ts).
+ * What is wrong with one statement of a resource policy (undefined when nothing is), by the IAM policy grammar
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html): `Effect` Allow or Deny;
+ * exactly one of `Action`/`NotAction`; a resource policy names whom it is about, so exactly one of
+ * `Principal`/`NotPrincipal`; at most one of `Resource`/`NotResource`; `Condition` an object of operators; no
+ * other key.
+ */
+function statementProblem(statement: unknown): string | undefined {
+  if (!isRecord(statement)) return 'a statement is not an object';
+  const unknown = Object.keys(statement).filter((key) => !STATEMENT_KEYS.has(key));
+  if (unknown.length > 0) return `unknown statement keys ${unknown.join(', ')}`;
+  if (statement.Sid !== undefined && typeof statement.Sid !== 'string') return 'Sid is not a string';
+  if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') return 'Effect must be Allow or Deny';
+  const has = (key: string) => statement[key] !== undefined;
+  if (has('Principal') === has('NotPrincipal'))
+    return 'exactly one of Principal and NotPrincipal is required';
+  if (!isPrincipal(statement.Principal ?? statement.NotPrincipal)) return 'the principal is malformed';
+  if (has('Action') === has('NotAction')) return 'exactly one of Action and NotAction is required';
+  if (!isStringOrList(statement.Action ?? statement.NotAction)) return 'the action list is malformed';
+  if (has('Resource') && has('NotResource')) return 'Resource and NotResource are exclusive';
+  const resource = statement.Resource ?? statement.NotResource;
+  if (resource !== undefined && !isStringOrList(resource)) return 'the resource list is malformed';
+  if (has('Condition')) {
+    const condition = statement.Condition;
+    if (!isRecord(condition) || !Object.values(condition).every(isRecord))
+      return 'the condition is malformed';
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a resource policy document (undefined when nothing is): a JSON object with an optional
+ * known `Version`, and a `Statement` (one statement or a list) of well-formed statements.
+ */
+export function policyDocumentProblem(policy: unknown): string | undefined {
+  if (!isRecord(policy)) return 'the policy is not a JSON object';
+  const unknown = Object.keys(policy).filter(
+    (key) => key !== 'Version' && key !== 'Statement' && key !== 'Id',
+  );
+  if (unknown.length > 0) return `unknown policy keys ${unknown.join(', ')}`;
+  if (policy.Version !== undefined && !POLICY_VERSIONS.has(policy.Version as string))
+    return 'unknown Version';
+  // An empty list is let through (a policy that allows nothing), as the sandbox always has: AWS's answer to one
+  // is not documented.
+  if (policy.Statement === undefined) return 'Statement is required';
+  const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+  for (const statement of statements) {
+    const problem = statementProblem(statement);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Check policy text the way SetRepositoryPolicy does (PutRegistryPolicy and creation templates too): at most
+ * 10,240 characters, JSON, and the statement grammar of {@link policyDocumentProblem}. ECR names no reason: any
+ * grammar fault is the one message "Invalid <kind> policy provided".
  * @throws EcrError InvalidParameterException "Invalid parameter at 'PolicyText' … 'Invalid <kind> policy provided'"
  * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html
  */
 export function validatePolicyDocument(text: string, kind: 'repository' | 'registry'): void {
+  if (text.length > MAX_POLICY_LENGTH) {
+    throw invalidParameter(
+      `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_POLICY_LENGTH}'`,
+    );
+  }
   const message = `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${kind} policy provided'`;
   const policy = parseJsonParameter(text, message);
-  const statement = (policy as { Statement?: unknown } | null)?.Statement;
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy) || statement === undefined) {
-    throw invalidParameter(message);
-  }
+  if (policyDocumentProblem(policy) !== undefined) throw invalidParameter(message);
 }
 
 function policyOf(ecr: EcrContext, repo: RepositoryRecord): string {
@@ -231,47 +321,14 @@ function getRegistryScanningConfiguration(ecr: EcrContext): Wire<GetRegistryScan
   };
 }
 
+/** Validated by replication.ts (which also acts on pushes); DescribeRegistry answers the stored rules. */
 function putReplicationConfiguration(
   ecr: EcrContext,
   input: Input,
 ): Wire<PutReplicationConfigurationResponse> {
-  const config = optionalObject(input, 'replicationConfiguration');
-  const rules = config ? optionalArray(config, 'rules') : undefined;
-  if (!config || rules === undefined) {
-    throw invalidParameter(
-      "Invalid parameter at 'replicationConfiguration.rules' failed to satisfy constraint: 'must not be null'",
-    );
-  }
-  if (rules.length > 10)
-    throw invalidParameter(
-      "Invalid parameter at 'replicationConfiguration.rules' failed to satisfy constraint: 'Member must have length less than or equal to 10'",
-    );
-  rules.forEach((rule, index) => {
-    const destinations = (rule as Input | null)?.destinations;
-    if (!Array.isArray(destinations) || destinations.length < 1 || destinations.length > 100) {
-      throw invalidParameter(
-        `Invalid parameter at 'replicationConfiguration.rules[${index}].destinations' failed to satisfy constraint: 'Member must have length between 1 and 100'`,
-      );
-    }
-    destinations.forEach((destination, d) => {
-      const raw = (destination ?? {}) as Input;
-      if (
-        typeof raw.region !== 'string' ||
-        typeof raw.registryId !== 'string' ||
-        !REGISTRY_ID_PATTERN.test(raw.registryId)
-      ) {
-        throw invalidParameter(
-          `Invalid parameter at 'replicationConfiguration.rules[${index}].destinations[${d}]' failed to satisfy constraint: 'region and a 12-digit registryId are required'`,
-        );
-      }
-    });
-  });
+  const rules = replicationRulesOf(ecr, input);
   ecr.state.settings.replicationRules = rules;
-  return {
-    replicationConfiguration: {
-      rules,
-    } as Wire<PutReplicationConfigurationResponse>['replicationConfiguration'],
-  };
+  return { replicationConfiguration: { rules } };
 }
 
 function describeRegistry(ecr: EcrContext): Wire<DescribeRegistryResponse> {

@@ -1,5 +1,6 @@
 import type { EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
 import type { Operations } from './context.ts';
+import { linkPeers } from './replication.ts';
 import { EcrService } from './service.ts';
 import { RegistryState } from './state.ts';
 
@@ -18,6 +19,8 @@ export class Registry implements RegistryRef {
     options: EcrEmulatorOptions,
     changed: () => void,
     home: boolean,
+    /** The emulator's registry of an account and Region (created on first use): where replication copies to. */
+    peer: (accountId: string, region: string) => Registry,
   ) {
     const ref: RegistryRef = { accountId, region };
     const own: EcrEmulatorOptions = {
@@ -29,6 +32,7 @@ export class Registry implements RegistryRef {
     };
     this.service = new EcrService(own, this.state, changed, home ? undefined : ref);
     this.operations = this.service.operations();
+    linkPeers(this.service.ecr, (a, r) => peer(a, r).service.ecr);
   }
 }
 
@@ -44,7 +48,9 @@ export class Registries {
     private readonly options: EcrEmulatorOptions,
     private readonly changed: () => void,
   ) {
-    this.home = new Registry(options.accountId, options.region, options, changed, true);
+    this.home = new Registry(options.accountId, options.region, options, changed, true, (a, r) =>
+      this.get(a, r),
+    );
   }
 
   /** The registry of `accountId` in `region`, if it was ever used. */
@@ -57,7 +63,9 @@ export class Registries {
   get(accountId: string, region: string): Registry {
     const found = this.find(accountId, region);
     if (found) return found;
-    const registry = new Registry(accountId, region, this.options, this.changed, false);
+    const registry = new Registry(accountId, region, this.options, this.changed, false, (a, r) =>
+      this.get(a, r),
+    );
     this.others.set(`${accountId}/${region}`, registry);
     return registry;
   }

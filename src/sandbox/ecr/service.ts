@@ -1,4 +1,5 @@
 import type { EcrCaller, EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
+import { accountSettingOperations } from './account-settings.ts';
 import { archiveOperations } from './archive.ts';
 import { CLOUDTRAIL_ACTIONS, cloudTrailEvent } from './cloudtrail.ts';
 import { EcrContext, type Operations } from './context.ts';
@@ -8,9 +9,13 @@ import { layerOperations, readBlob } from './layers.ts';
 import { LifecyclePreviews } from './lifecycle-preview.ts';
 import { type LifecycleRunOutcome, runLifecyclePolicy } from './lifecycle-run.ts';
 import { policyOperations } from './policies.ts';
+import { pullThroughOperations, withPullThrough } from './pull-through.ts';
+import { pullTimeExclusionOperations } from './pull-time-exclusions.ts';
 import { registrySettingsOperations } from './registry-settings.ts';
+import { replicationOperations } from './replication.ts';
 import { repositoryOperations } from './repositories.ts';
 import { Scans } from './scanning.ts';
+import { signingOperations } from './signing.ts';
 import type { RegistryState } from './state.ts';
 
 /**
@@ -18,8 +23,9 @@ import type { RegistryState } from './state.ts';
  * policies and settings, scanning), merged here into the one dispatch table the emulator serves.
  */
 export class EcrService {
-  private readonly ecr: EcrContext;
-  private readonly scans: Scans;
+  /** The registry's context and scans, for the registry API (oci/), which stores through the same code. */
+  readonly ecr: EcrContext;
+  readonly scans: Scans;
   private readonly previews: LifecyclePreviews;
 
   constructor(
@@ -46,6 +52,11 @@ export class EcrService {
       this.scans.operations(),
       archiveOperations(this.ecr),
       this.previews.operations(),
+      accountSettingOperations(this.ecr),
+      replicationOperations(this.ecr),
+      pullThroughOperations(this.ecr),
+      signingOperations(this.ecr),
+      pullTimeExclusionOperations(this.ecr),
     ]) {
       for (const [action, operation] of Object.entries(family)) {
         // Two families claiming one action would make the winner depend on merge order.
@@ -53,7 +64,8 @@ export class EcrService {
         merged[action] = operation;
       }
     }
-    return merged;
+    // Names under a pull through cache rule answer pulls as ECR does when the upstream can't be reached.
+    return withPullThrough(this.ecr, merged);
   }
 
   /**

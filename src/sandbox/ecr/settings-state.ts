@@ -43,6 +43,8 @@ export interface RegistrySettings {
   registryPolicyText?: string;
   /** Absent in state saved before templates were modelled. */
   creationTemplates?: CreationTemplateRecord[];
+  /** PutAccountSetting's values by name (account-settings.ts); absent until one is put. */
+  accountSettings?: Record<string, string>;
 }
 
 export function defaultRegistrySettings(): RegistrySettings {

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReplicationStatus } from '@aws-sdk/client-ecr';
 import type { FindingsCatalogueEntry } from '../contracts.ts';
 import { lowerBound } from './pagination.ts';
 import { defaultRegistrySettings, type ExclusionFilter, type RegistrySettings } from './settings-state.ts';
@@ -64,6 +65,13 @@ export interface ImageRecord {
   lastArchivedAt?: number;
   /** When the image last became (or, while ACTIVATING, becomes) active again after a restore. */
   lastActivatedAt?: number;
+  /** Per replication destination, the outcome of the image's last push (replication.ts). */
+  replication?: Array<{
+    region: string;
+    registryId: string;
+    status: ReplicationStatus;
+    failureCode?: string;
+  }>;
   deleted?: boolean;
 }
 

@@ -115,6 +115,21 @@ export function registryIdOf(input: Input, accountId: string): string {
   return value;
 }
 
+/**
+ * A digest an API request names (ImageIdentifier.imageDigest): `algorithm:hex`, as ECR checks it. Stricter than
+ * {@link isDigest}, which stays lenient for the digests of AWS's own event samples.
+ */
+// ECR's message writes the algorithm's class `[a-zA-Z0-9-_+.]`, where `9-_` would be a range: the intent is below.
+export const API_DIGEST_PATTERN = /^[a-zA-Z0-9_+.-]+:[a-fA-F0-9]+$/;
+
+export function isApiDigest(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 200 && API_DIGEST_PATTERN.test(value);
+}
+
+/** The failureReason of a batch item whose digest is malformed (failureCode InvalidImageDigest). */
+export const INVALID_DIGEST_REASON =
+  "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'";
+
 /** An `ImageIdentifier` as given; at least one of digest or tag. */
 export interface ImageId {
   imageDigest?: string;

@@ -200,13 +200,36 @@ export class IamEnforcer {
     return undefined;
   }
 
-  private deny(
-    identity: RequestIdentity,
-    headers: IncomingHttpHeaders,
-    principal: Principal,
-    request: AuthorizationRequest,
-    message: string,
-  ): SimpleResponse {
+  /**
+   * IAM for the registry API (`/v2/`, whose requests carry a token, not a signature): the denial message when
+   * `principalArn` is a registered function's and its role does not allow `action` on `resource`, recorded like
+   * any denial; undefined when allowed or when the principal is not a registered one (an administrator).
+   */
+  authorizePrincipal(
+    principalArn: string,
+    action: string,
+    resource: string,
+    region: string,
+  ): string | undefined {
+    const principal = [...this.principals.values()].find((p) => p.principalArn === principalArn);
+    if (!principal) return undefined;
+    const request: AuthorizationRequest = {
+      action,
+      resource,
+      context: {
+        'aws:PrincipalArn': roleArnOf(principal.principalArn),
+        'aws:PrincipalAccount': principal.accountId,
+        'aws:RequestedRegion': region,
+      },
+    };
+    const decision = evaluate(principal.statements, request);
+    if (decision.effect === 'allow') return undefined;
+    const message = denialMessage(principal.principalArn, request, decision);
+    this.record(principal, request, message);
+    return message;
+  }
+
+  private record(principal: Principal, request: AuthorizationRequest, message: string): void {
     this.denials.push({
       at: this.options.now().toISOString(),
       function: principal.function,
@@ -217,6 +240,16 @@ export class IamEnforcer {
     });
     if (this.denials.length > DENIALS_KEPT) this.denials.splice(0, this.denials.length - DENIALS_KEPT);
     this.options.log(`iam: denied ${principal.function}: ${request.action} on ${request.resource}`);
+  }
+
+  private deny(
+    identity: RequestIdentity,
+    headers: IncomingHttpHeaders,
+    principal: Principal,
+    request: AuthorizationRequest,
+    message: string,
+  ): SimpleResponse {
+    this.record(principal, request, message);
     const { code, status } = DENIED[identity.service] ?? DENIED_DEFAULT;
     const contentType = headers['content-type'];
     return faultResponse(

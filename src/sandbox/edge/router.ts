@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EcrEmulator } from '../contracts.ts';
 import { type InspectorCoverage, LIST_COVERAGE_PATH } from '../inspector/coverage.ts';
+import { serveRegistryApi } from '../oci/http.ts';
+import { isRegistryApiPath } from '../oci/paths.ts';
 import { changesSubscriptions, isPublish, type SnsEmailTap } from '../taps/sns-email.ts';
 import { type AccountDirectory, assumedRoleOf, isAssumeRole } from './accounts.ts';
 import type { AdminHandler } from './admin.ts';
@@ -75,6 +77,21 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
         );
       }
     };
+
+    // The registry API (docker/podman/skopeo push and pull): its own Basic auth, served by the emulator. A signed
+    // AWS call on a /v2/ path (API Gateway v2's REST routes) names its service and still goes to moto.
+    if (emulator.registryApi && identity.service === 'unknown' && isRegistryApiPath(path)) {
+      await serveRegistryApi(
+        emulator.registryApi,
+        req,
+        res,
+        url,
+        body,
+        (principal, action, resource, region) => iam.authorizePrincipal(principal, action, resource, region),
+      );
+      done();
+      return;
+    }
 
     // AWS authorises a call before it can be throttled or fail inside the service.
     const denied = iam.check(identity, req.headers, url, body);

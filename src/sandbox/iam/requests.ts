@@ -43,7 +43,8 @@ function ecrRepositoryArn(scope: Scope, name: string): string {
 
 /**
  * ECR actions without a resource type in the Service Authorization Reference (registry-wide settings, pull
- * through cache, repository creation templates, account settings): authorised on `*` whatever the body says.
+ * through cache, repository creation templates, account settings, signing configuration, pull time update
+ * exclusions): authorised on `*` whatever the body says.
  */
 const ECR_ACTIONS_ON_ANY_RESOURCE = new Set([
   'GetAuthorizationToken',
@@ -65,6 +66,12 @@ const ECR_ACTIONS_ON_ANY_RESOURCE = new Set([
   'UpdateRepositoryCreationTemplate',
   'GetAccountSetting',
   'PutAccountSetting',
+  'PutSigningConfiguration',
+  'GetSigningConfiguration',
+  'DeleteSigningConfiguration',
+  'RegisterPullTimeUpdateExclusion',
+  'DeregisterPullTimeUpdateExclusion',
+  'ListPullTimeUpdateExclusions',
 ]);
 
 /** ECR actions whose resources are not the single `repositoryName` of the body. */
