@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
 import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
-import { withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
+import { helpAfter, withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
 import { APPLY_HELP, PLAN_HELP } from './cli-help.ts';
 
 /** The options of `cleanup plan`, as commander parses them. */
@@ -41,7 +41,7 @@ export function registerCleanupCommands(program: Command): void {
         'Show what a cleanup would delete and keep (and why), with bytes and dollars; changes nothing',
       ),
   )
-    .addHelpText('after', PLAN_HELP)
+    .addHelpText('after', helpAfter(PLAN_HELP))
     .action(async (options: PlanOptions) => (await import('./cli-actions.ts')).planCommand(options));
 
   withCommon(
@@ -52,7 +52,7 @@ export function registerCleanupCommands(program: Command): void {
       )
       .option('-y, --yes', 'do not ask for confirmation'),
   )
-    .addHelpText('after', APPLY_HELP)
+    .addHelpText('after', helpAfter(APPLY_HELP))
     .action(async (options: ApplyOptions) => (await import('./cli-actions.ts')).applyCommand(options));
 }
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
 import type { AwsCommandOptions } from '../shared/cli.ts';
-import { withAwsOptions, withConfigOption } from '../shared/cli-options.ts';
+import { helpAfter, withAwsOptions, withConfigOption } from '../shared/cli-options.ts';
 import { AUDIT_HELP, REPO_ENSURE_HELP } from './cli-help.ts';
 
 /** The options of `audit`, as commander parses them. */
@@ -49,7 +49,7 @@ export function registerComplianceCommands(program: Command): void {
     );
   withAwsOptions(audit)
     .option('--json', 'print the audit report (and with --enforce the actions and their outcome) as JSON')
-    .addHelpText('after', AUDIT_HELP)
+    .addHelpText('after', helpAfter(AUDIT_HELP))
     .action(async (options: AuditOptions) => (await import('./cli-actions.ts')).auditCommand(options));
 
   const repo = program.command('repo').description('Repositories held at their desired state');
@@ -62,7 +62,7 @@ export function registerComplianceCommands(program: Command): void {
     );
   withAwsOptions(withConfigOption(ensure, 'the desired state: compliance', DEFAULT_CONFIG_PATH))
     .option('--json', 'print what was done and the resulting checks as JSON')
-    .addHelpText('after', REPO_ENSURE_HELP)
+    .addHelpText('after', helpAfter(REPO_ENSURE_HELP))
     .action(async (name: string, options: RepoEnsureOptions) =>
       (await import('./cli-actions.ts')).repoEnsureCommand(name, options),
     );

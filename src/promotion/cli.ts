@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
 import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
-import { withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
+import { helpAfter, withAwsOptions, withConfigOption, withTableOptions } from '../shared/cli-options.ts';
 import {
   APPROVE_HELP,
   LIMIT_DEFAULT,
@@ -64,7 +64,7 @@ export function registerPromotionCommands(program: Command): void {
         'when it waits for approval: keep waiting (up to SECONDS) until it is approved and copied, or ends',
       ),
   )
-    .addHelpText('after', PROMOTE_HELP)
+    .addHelpText('after', helpAfter(PROMOTE_HELP))
     .action(async (app: string, version: string, env: string, options: PromoteOptions) =>
       (await import('./cli-actions.ts')).promoteCommand(app, version, env, options),
     );
@@ -76,7 +76,7 @@ export function registerPromotionCommands(program: Command): void {
       .argument('<id>', 'promotion id (26 characters, printed by promote and promotions)')
       .requiredOption('--by <name>', 'who approves (recorded; must differ from the requester)'),
   )
-    .addHelpText('after', APPROVE_HELP)
+    .addHelpText('after', helpAfter(APPROVE_HELP))
     .action(async (id: string, options: DecisionOptions) =>
       (await import('./cli-actions.ts')).approveCommand(id, options),
     );
@@ -89,7 +89,7 @@ export function registerPromotionCommands(program: Command): void {
       .requiredOption('--by <name>', 'who rejects (recorded)')
       .requiredOption('--reason <text>', 'why (recorded and announced)'),
   )
-    .addHelpText('after', REJECT_HELP)
+    .addHelpText('after', helpAfter(REJECT_HELP))
     .action(async (id: string, options: DecisionOptions) =>
       (await import('./cli-actions.ts')).rejectCommand(id, options),
     );
@@ -103,7 +103,7 @@ export function registerPromotionCommands(program: Command): void {
       .option('--env <env>', 'only promotions into this environment')
       .option('--limit <n>', `at most this many (1–${LIMIT_MAX})`, String(LIMIT_DEFAULT)),
   )
-    .addHelpText('after', LIST_HELP)
+    .addHelpText('after', helpAfter(LIST_HELP))
     .action(async (options: ListOptions) => (await import('./cli-actions.ts')).promotionsCommand(options));
 
   withCommon(
@@ -112,7 +112,7 @@ export function registerPromotionCommands(program: Command): void {
       .description("What runs where: an application's version in each environment")
       .argument('<app>', 'application'),
   )
-    .addHelpText('after', STATUS_HELP)
+    .addHelpText('after', helpAfter(STATUS_HELP))
     .action(async (app: string, options: CommonOptions) =>
       (await import('./cli-actions.ts')).statusCommand(app, options),
     );

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
 import type { AwsCommandOptions, TableCommandOptions } from '../shared/cli.ts';
 import {
   AWS_ACCESS_HELP,
+  helpAfter,
   withAwsOptions,
   withConfigOption,
   withTableOptions,
@@ -56,6 +57,6 @@ export function registerReportCommand(program: Command): void {
   withConfigOption(report, 'compliance checks, CVE exceptions, groups', DEFAULT_CONFIG_PATH);
   withAwsOptions(withTableOptions(report))
     .option('--json', 'print where the report was written and its counts as JSON')
-    .addHelpText('after', HELP)
+    .addHelpText('after', helpAfter(HELP))
     .action(async (options: ReportOptions) => (await import('./cli-actions.ts')).reportCommand(options));
 }

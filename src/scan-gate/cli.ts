@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/default-path.ts';
-import { AWS_ACCESS_HELP, awsOption, tableOption } from '../shared/cli-options.ts';
+import { AWS_ACCESS_HELP, awsOption, helpAfter, tableOption } from '../shared/cli-options.ts';
 import { GATE_FORMATS, THRESHOLD_SEVERITIES } from './domain/ci-gate.ts';
 
 /** The options of `scan-gate`, as commander parses them. */
@@ -76,6 +76,6 @@ export function registerScanGateCommand(program: Command): void {
     .addOption(awsOption('endpointUrl'))
     .option('--format <format>', `output: ${GATE_FORMATS.join('|')} (default text)`)
     .option('--json', 'print the result as JSON (same as --format json)')
-    .addHelpText('after', HELP)
+    .addHelpText('after', helpAfter(HELP))
     .action(async (options: ScanGateOptions) => (await import('./cli-actions.ts')).scanGateCommand(options));
 }

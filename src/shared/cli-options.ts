@@ -72,3 +72,40 @@ export function withTableOptions(command: Command): Command {
 export function withConfigOption(command: Command, what: string, defaultPath: string): Command {
   return command.option('-c, --config <file>', `configuration file (${what})`, defaultPath);
 }
+
+/**
+ * The text after a command's help (`addHelpText('after', helpAfter(TEXT))`), reflowed when it is printed to the
+ * width commander wraps the options to (the terminal's, else 80): help is wrapped by the terminal, not by hand.
+ */
+export function helpAfter(text: string): () => string {
+  return () => reflow(text, (process.stdout.isTTY ? process.stdout.columns : undefined) || 80);
+}
+
+/**
+ * `text` with each run of unindented lines joined into one paragraph and wrapped at `width` columns (a word
+ * longer than that stays whole); blank and indented lines (examples, lists, tables) are kept as written.
+ */
+export function reflow(text: string, width: number): string {
+  const out: string[] = [];
+  let prose: string[] = [];
+  const flush = () => {
+    if (prose.length === 0) return;
+    let line = '';
+    for (const word of prose.join(' ').split(/ +/)) {
+      if (line !== '' && line.length + 1 + word.length > width) {
+        out.push(line);
+        line = word;
+      } else line = line === '' ? word : `${line} ${word}`;
+    }
+    out.push(line);
+    prose = [];
+  };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '' || /^\s/.test(line)) {
+      flush();
+      out.push(line);
+    } else prose.push(line.trim());
+  }
+  flush();
+  return out.join('\n');
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/main.ts';
-import { AWS_OPTIONS, TABLE_OPTIONS } from '../../src/shared/cli-options.ts';
+import { AWS_OPTIONS, reflow, TABLE_OPTIONS } from '../../src/shared/cli-options.ts';
 import { PROJECT_ROOT } from '../../src/shared/project-root.ts';
 
 /** Every command that runs something (no subcommands), by its full name, e.g. `cleanup plan`. */
@@ -123,5 +123,27 @@ describe('ecr-sentinel program', () => {
       write.mockRestore();
     }
     expect(err).toMatch(/^ecr-sentinel: unknown option '--bogus'\n/);
+  });
+
+  it('wraps every command’s help to the width commander uses (80 when piped), not by hand', () => {
+    for (const [name, command] of leaves(buildProgram())) {
+      let out = '';
+      command.configureOutput({ writeOut: (text) => (out += text) });
+      command.outputHelp();
+      // Indented lines (examples, lists) are kept as written; prose is the help's to wrap.
+      const long = out.split('\n').filter((line) => !/^\s/.test(line) && line.length > 80);
+      expect(long, name).toEqual([]);
+    }
+  });
+});
+
+describe('reflow', () => {
+  it('joins each run of unindented lines and wraps it at the width; blank and indented lines stay as written', () => {
+    const text =
+      'Exit codes: 0 pass,\n1 fail.\n\nExamples:\n  ecr-sentinel audit --json\nA verylongword here';
+
+    expect(reflow(text, 12)).toBe(
+      'Exit codes:\n0 pass, 1\nfail.\n\nExamples:\n  ecr-sentinel audit --json\nA\nverylongword\nhere',
+    );
   });
 });

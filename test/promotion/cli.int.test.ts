@@ -85,7 +85,7 @@ describe('ecr-sentinel promote', () => {
     expect(result.stdout).toMatch(/Usage: ecr-sentinel promote \[options\] <app> <version> <env>/);
     expect(result.stdout).toMatch(/requiresApproval/);
     expect(result.stdout).toMatch(/Exit codes: 0 completed or pending approval, 1 refused/);
-    expect(result.stdout).toMatch(/--endpoint-url \(or AWS_ENDPOINT_URL\) for the local/);
+    expect(result.stdout).toMatch(/--endpoint-url\s+\(or\s+AWS_ENDPOINT_URL\)\s+for\s+the\s+local/);
     expect(result.stdout).toMatch(/Examples:/);
   });
 

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../sandbox/defaults.ts';
 import { isLoopbackAddress } from '../../sandbox/edge/guard.ts';
 import { LOG_FORMATS, type LogFormat } from '../../sandbox/runtime/log-format.ts';
+import { helpAfter } from '../../shared/cli-options.ts';
 import { CONFIG_FILE, SERVERLESS_FILE } from '../../shared/project-root.ts';
 
 const HOSTNAME =
@@ -157,7 +158,7 @@ export function registerSandboxCommand(program: Command): void {
       'sentinel.config.yml the functions run with (email subscriptions, Slack webhook parameter)',
       CONFIG_FILE,
     )
-    .addHelpText('after', HELP)
+    .addHelpText('after', helpAfter(HELP))
     .action(async (options: SandboxCommandOptions) =>
       (await import('./sandbox-actions.ts')).sandboxCommand(options),
     );
