@@ -27,7 +27,7 @@ import {
   section,
   sectionWithFields,
 } from './slack-blocks.ts';
-import { displayTag, humanBytes, shortDigest, truncateEnd, usd } from './text.ts';
+import { displayTag, humanBytes, readableTime, shortDigest, truncateEnd, usd } from './text.ts';
 import { whereMrkdwn } from './where.ts';
 
 /**
@@ -50,11 +50,14 @@ function listSection(title: string, lines: readonly string[], total: number): Sl
 }
 
 function runField(run: CleanupAlertRun): { type: 'mrkdwn'; text: string } {
-  return field('Run', `\`${md(run.runId, 100)}\`\n${md(run.trigger, 40)} · started ${md(run.startedAt, 40)}`);
+  return field(
+    'Run',
+    `\`${md(run.runId, 100)}\`\n${md(run.trigger, 40)} · started ${md(readableTime(run.startedAt), 40)}`,
+  );
 }
 
 function footer(alert: CleanupAlert): SlackBlock {
-  return context(`${whereMrkdwn(alert)} · ${md(alert.kind, 20)} ${md(alert.occurredAt, 40)}`);
+  return context(`${whereMrkdwn(alert)} · ${md(alert.kind, 20)} ${md(readableTime(alert.occurredAt), 40)}`);
 }
 
 function reasonLines(list: readonly CleanupRepositoryReason[]): string[] {

@@ -12,7 +12,7 @@ import {
   type SlackMessage,
   section,
 } from './slack-blocks.ts';
-import { truncateEnd } from './text.ts';
+import { readableTime, truncateEnd } from './text.ts';
 import { whereMrkdwn } from './where.ts';
 
 /**
@@ -63,7 +63,7 @@ export function slackComplianceMessage(alert: ComplianceAlert): SlackMessage {
   }
   blocks.push(
     context(
-      `${whereMrkdwn(alert)} · ${md(complianceTriggerText(alert.trigger), 300)} · ${md(alert.occurredAt, 40)}`,
+      `${whereMrkdwn(alert)} · ${md(complianceTriggerText(alert.trigger), 300)} · ${md(readableTime(alert.occurredAt), 40)}`,
     ),
   );
   const button = consoleButton(alert.consoleUrl, 'Open in the console');

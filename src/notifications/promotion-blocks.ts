@@ -86,7 +86,7 @@ export function slackPromotionMessage(alert: PromotionAlert): SlackMessage {
   if (alert.approvedBy) fields.push(field('Approved by', md(alert.approvedBy, 200)));
   if (alert.rejectedBy) fields.push(field('Rejected by', md(alert.rejectedBy, 200)));
   if (alert.expiresAt && alert.event === 'pending-approval') {
-    fields.push(field('Expires', md(alert.expiresAt, 100)));
+    fields.push(field('Expires', md(readableTime(alert.expiresAt), 100)));
   }
   if (alert.copy) fields.push(field('Copied', md(copySummaryText(alert.copy), 500)));
 
@@ -114,7 +114,7 @@ export function slackPromotionMessage(alert: PromotionAlert): SlackMessage {
   if (commands) blocks.push(commandsBlock(commands, alert.requestedBy));
 
   const scan = gate.scannedRepository
-    ? ` · scan of ${md(gate.scannedRepository, 256)}${gate.scanCompletedAt ? ` at ${md(gate.scanCompletedAt, 40)}` : ''}`
+    ? ` · scan of ${md(gate.scannedRepository, 256)}${gate.scanCompletedAt ? ` at ${md(readableTime(gate.scanCompletedAt), 40)}` : ''}`
     : '';
   blocks.push(
     context(

@@ -94,7 +94,7 @@ describe('Slack message of a cleanup summary', () => {
       '*Images*\n50 deleted of 52 expiring',
       '*Reclaimed*\n3.3 GiB · $0.33/month',
       '*Not deleted*\n2 images',
-      `*Run*\n\`${RUN_ID}\`\nschedule · started 2026-11-27T02:00:00.000Z`,
+      `*Run*\n\`${RUN_ID}\`\nschedule · started 2026-11-27 02:00 UTC`,
     ]);
     expect(sectionText(message, '*Top repositories by bytes*')).toBe(
       '*Top repositories by bytes*\n• `orders-api` — 3.0 GiB · $0.30/month · 40 images deleted\n' +

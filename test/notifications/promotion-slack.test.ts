@@ -106,7 +106,7 @@ describe('Slack message of a promotion', () => {
           `*To reject:*\n\`\`\`npx ecr-sentinel reject ${PROMOTION_ID} --by &lt;you&gt; --reason &lt;text&gt;\`\`\``,
       },
     });
-    expect(textOf(message.blocks)).toContain('*Expires*\\n2026-11-30T20:00:00.000Z');
+    expect(textOf(message.blocks)).toContain('*Expires*\\n2026-11-30 20:00 UTC');
   });
 
   it('shows what a completed promotion copied', () => {

@@ -57,6 +57,12 @@ describe('where an alert comes from', () => {
     },
   );
 
+  it.each(ALERTS)('a %s alert’s Slack post shows times as people read them, not raw ISO', (_t, alert) => {
+    const text = slackTexts(slackMessageFor(delivered(alert).document)).join('\n');
+
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  });
+
   it('leaves the stage out when the producer does not know it, and escapes and bounds hostile values', () => {
     expect(whereEmailLine({ accountId: '123456789012', region: 'eu-west-1' })).toBe(
       'Account:      123456789012, eu-west-1',
