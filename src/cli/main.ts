@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerCleanupCommands } from '../cleanup/cli.ts';
 import { registerComplianceCommands } from '../compliance/cli.ts';
@@ -8,7 +6,7 @@ import { registerReportCommand } from '../report/cli.ts';
 import { registerScanGateCommand } from '../scan-gate/cli.ts';
 import { EXIT, writeJson } from '../shared/cli.ts';
 import { ansiStyles, colourEnabled } from '../shared/cli-terminal.ts';
-import { PROJECT_ROOT } from '../shared/project-root.ts';
+import { packageVersion } from '../shared/project-root.ts';
 import { registerConfigCommand } from './commands/config.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerInvokeCommand } from './commands/invoke.ts';
@@ -47,12 +45,6 @@ export function buildProgram(): Command {
   registerInvokeCommand(program);
   registerDemoCommand(program);
   return program;
-}
-
-/** The version package.json says (one home: npm publishes that one). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /**

@@ -1,7 +1,6 @@
 /** What `ecr-sentinel scan-gate` does (declared in cli.ts): the CI gate on an image's scan. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +17,7 @@ import {
 import { systemClock } from '../shared/clock.ts';
 import { ecrImageLookup } from '../shared/ecr/image-lookup.ts';
 import { IMAGE_DIGEST_EXPECTED, IMAGE_DIGEST_PATTERN, REPOSITORY_NAME_PATTERN } from '../shared/ecr/names.ts';
-import { PROJECT_ROOT } from '../shared/project-root.ts';
+import { packageVersion } from '../shared/project-root.ts';
 import { dynamoVerdicts } from './adapters/dynamodb-verdicts.ts';
 import { ecrFindingsReader } from './adapters/ecr-findings-reader.ts';
 import { ecrScanCoverage } from './adapters/ecr-scan-coverage.ts';
@@ -172,17 +171,12 @@ async function sarifOf(result: GateImageResult, ecr: ECRClient, region: string):
     report: result,
     findings: details.findings,
     cvss: details.cvss,
-    toolVersion: toolVersion(),
+    toolVersion: packageVersion(),
     // The image URI as docker pulls it, when the registry's account is known.
     artifactUri: details.registryId
       ? `${details.registryId}.dkr.ecr.${region}.amazonaws.com/${image}`
       : image,
   });
-}
-
-function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 /**
