@@ -70,8 +70,8 @@ export function imageColumns(
   const n = images.length;
   const columns = {
     n,
-    digests: new Array<string>(n),
-    tags: new Array<readonly string[]>(n),
+    digests: scratch.list<string>(n),
+    tags: scratch.list<readonly string[]>(n),
     tagged: scratch.u8(n),
     push: scratch.f64(n),
     archived: scratch.u8(n),
@@ -167,14 +167,37 @@ function fillColumns(
 /**
  * The position of each of `wanted` that is among `digests`, in one pass: a small map looked up 100,000 times costs
  * far less than a map of 100,000 digests built. Digests are unique within a repository's listing.
+ *
+ * Most listed digests are not wanted, so each first meets a 64-Kibit filter of the wanted digests' last
+ * characters (8 KiB, in the processor's nearest cache): reading four characters costs less than a lookup in a
+ * map of thousands, which would mostly miss.
  */
 export function positionsIn(digests: readonly string[], wanted: Iterable<string>): Map<string, number> {
   const found = new Map<string, number>();
   for (const digest of wanted) found.set(digest, -1);
   if (found.size === 0) return found;
+  const filter = new Int32Array(FILTER_BITS / 32);
+  for (const digest of found.keys()) {
+    const h = tailHash(digest);
+    filter[h >>> 5] = (filter[h >>> 5] as number) | (1 << (h & 31));
+  }
   for (let i = 0; i < digests.length; i++) {
-    if (found.get(digests[i] as string) === -1) found.set(digests[i] as string, i);
+    const digest = digests[i] as string;
+    const h = tailHash(digest);
+    if (((filter[h >>> 5] as number) & (1 << (h & 31))) === 0) continue;
+    if (found.get(digest) === -1) found.set(digest, i);
   }
   for (const [digest, i] of found) if (i === -1) found.delete(digest);
   return found;
+}
+
+const FILTER_BITS = 1 << 16;
+
+/** 16 bits from a string's last four characters (a digest's last hex digits), or its length when shorter. */
+function tailHash(s: string): number {
+  const n = s.length;
+  if (n < 4) return n;
+  const h =
+    s.charCodeAt(n - 1) * 29_791 + s.charCodeAt(n - 2) * 961 + s.charCodeAt(n - 3) * 31 + s.charCodeAt(n - 4);
+  return h & (FILTER_BITS - 1);
 }

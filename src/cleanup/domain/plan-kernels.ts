@@ -134,21 +134,20 @@ export interface Outcome {
 /** The planned images at `positions`, in that order, and their bytes. */
 export function plannedAt(o: Outcome, positions: Int32Array): { list: PlannedImages; bytes: number } {
   const count = positions.length;
-  const images: RepositoryImage[] = new Array(count);
   // Returned with the plan: not scratch.
+  const at = Int32Array.from(positions);
   const kinds = new Uint8Array(count);
   const rules = new Int32Array(count);
   const notes = new Map<number, string>();
   let bytes = 0;
   for (let k = 0; k < count; k++) {
     const i = positions[k] as number;
-    images[k] = o.images[i] as RepositoryImage;
     kinds[k] = o.takenType[i] as number;
     rules[k] = o.takenRule[i] as number;
     if (o.noted[i] === 1) notes.set(k, o.notes.get(i) as string);
     bytes += o.sizes[i] as number;
   }
-  return { list: new PlannedImages(images, kinds, rules, notes), bytes };
+  return { list: new PlannedImages(o.images, at, kinds, rules, notes), bytes };
 }
 
 /** Flags (1) the taken positions that expire. */
