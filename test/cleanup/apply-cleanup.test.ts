@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { applyRepositoryPlan } from '../../src/cleanup/apply-cleanup.ts';
-import { type PlannedImage, PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import {
+  type PlannedImage,
+  PlannedImages,
+  ProtectedImages,
+  type RepositoryPlan,
+} from '../../src/cleanup/domain/plan.ts';
 import type { ImageRemover, RemovedImageRecord } from '../../src/cleanup/ports.ts';
 
 const AT = new Date('2026-11-27T12:00:00Z');
@@ -15,7 +20,7 @@ const PLAN: RepositoryPlan = {
   imageCount: 6,
   expiring: PlannedImages.of(['a', 'b', 'c'].map((d) => planned(d))),
   transitioning: PlannedImages.of([planned('t', 'TRANSITION')]),
-  protected: [],
+  protected: ProtectedImages.EMPTY,
   keptCount: 2,
   bytesReclaimed: 300,
   bytesTransitioned: 100,

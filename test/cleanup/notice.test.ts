@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dayAfter, noticeDecision } from '../../src/cleanup/domain/notice.ts';
-import { type PlannedImage, PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import {
+  type PlannedImage,
+  PlannedImages,
+  ProtectedImages,
+  type RepositoryPlan,
+} from '../../src/cleanup/domain/plan.ts';
 
 const NOW = new Date('2026-11-27T23:30:00Z');
 const planned = (digest: string): PlannedImage => ({
@@ -14,7 +19,7 @@ const plan = (digests: string[]): RepositoryPlan => ({
   imageCount: 10,
   expiring: PlannedImages.of(digests.map(planned)),
   transitioning: PlannedImages.EMPTY,
-  protected: [],
+  protected: ProtectedImages.EMPTY,
   keptCount: 10 - digests.length,
   bytesReclaimed: digests.length,
   bytesTransitioned: 0,

@@ -5,7 +5,7 @@ import {
   cleanupSummaryAlert,
 } from '../../src/cleanup/alert.ts';
 import type { RepositoryImage } from '../../src/cleanup/domain/images.ts';
-import { PlannedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
+import { PlannedImages, ProtectedImages, type RepositoryPlan } from '../../src/cleanup/domain/plan.ts';
 import type { CleanupRun, CleanupRunReport, RepositoryOutcome } from '../../src/cleanup/ports.ts';
 
 /**
@@ -167,7 +167,7 @@ export function planOf(
       images.map((i) => ({ image: i, action: { type: 'EXPIRE' }, appliedRulePriority: 1 })),
     ),
     transitioning: PlannedImages.EMPTY,
-    protected: [],
+    protected: ProtectedImages.EMPTY,
     keptCount: 10,
     bytesReclaimed: bytes,
     bytesTransitioned: 0,

@@ -14,10 +14,11 @@ import {
   plannedAt,
   positionsOfType,
   protectedOf,
+  ReasonLists,
   TRANSITION,
   takenOf,
 } from './plan-kernels.ts';
-import { PlannedImages } from './planned-images.ts';
+import { PlannedImages, ProtectedImages } from './planned-images.ts';
 import { type Scratch, withScratch } from './scratch.ts';
 
 /**
@@ -38,16 +39,8 @@ const DAY_MS = 86_400_000;
 /** AWS bills storage per GB-month with GB = 2^30 bytes. */
 const BYTES_PER_GB = 1024 ** 3;
 
-export type { PlanActionType, PlannedImage } from './planned-images.ts';
-export { PlannedImages };
-
-export interface ProtectedImage {
-  readonly image: RepositoryImage;
-  /** The rule that would have taken the image. */
-  readonly appliedRulePriority: number;
-  /** Every reason it is kept, e.g. `in use: ECS task … runs it`, `younger than 7 days`. */
-  readonly reasons: readonly string[];
-}
+export type { PlanActionType, PlannedImage, ProtectedImage } from './planned-images.ts';
+export { PlannedImages, ProtectedImages };
 
 export type RepositoryPlanStatus = 'planned' | 'skipped' | 'refused';
 
@@ -61,7 +54,7 @@ export interface RepositoryPlan {
   /** In deletion order: referrers and indexes before what they point to. */
   readonly expiring: PlannedImages;
   readonly transitioning: PlannedImages;
-  readonly protected: readonly ProtectedImage[];
+  readonly protected: ProtectedImages;
   /** Images neither taken nor protected. */
   readonly keptCount: number;
   /** Sum of `imageSizeInBytes` of the expiring images (layers shared with kept images are counted too). */
@@ -108,7 +101,7 @@ export function skippedPlan(
     imageCount,
     expiring: PlannedImages.EMPTY,
     transitioning: PlannedImages.EMPTY,
-    protected: [],
+    protected: ProtectedImages.EMPTY,
     keptCount: imageCount,
     bytesReclaimed: 0,
     bytesTransitioned: 0,
@@ -132,14 +125,10 @@ function protectionReasons(
   },
   push: Float64Array,
   positionOf: ReadonlyMap<string, number>,
-): Map<number, string[]> {
+  reasons: ReasonLists,
+): void {
   const { tags: tagsOf, plain, byTag } = columns;
-  const reasons = new Map<number, string[]>();
-  const add = (i: number, reason: string) => {
-    const list = reasons.get(i);
-    if (list === undefined) reasons.set(i, [reason]);
-    else if (!list.includes(reason)) list.push(reason);
-  };
+  const add = (i: number, reason: string) => reasons.add(i, reason);
   for (const use of uses) {
     const i = use.digest !== undefined ? positionOf.get(use.digest) : byTag.get(use.tag as string);
     if (i !== undefined) add(i, use.reason);
@@ -158,7 +147,6 @@ function protectionReasons(
     if (childrenUnknown && tags.length === 0 && plain[i] === 1)
       add(i, 'may be an index child: what an index here references is unknown (snapshot, archived index)');
   }
-  return reasons;
 }
 
 /**
@@ -222,23 +210,23 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   let taken = takenOrder.count;
   const notes = new Map<number, string>();
   const noted = scratch.u8(n);
-  const kept = new Map<number, { rulePriority: number; reasons: string[] }>();
-  const isKept = scratch.u8(n);
+  // Why each kept image is kept, and the rule that would have taken it (that of the first reason).
+  const kept = new ReasonLists(scratch.i32(n));
+  const keptRule = scratch.i32(n);
   const keep = (i: number, rulePriority: number, reason: string) => {
-    const entry = kept.get(i);
-    isKept[i] = 1;
-    if (entry === undefined) kept.set(i, { rulePriority, reasons: [reason] });
-    else if (!entry.reasons.includes(reason)) entry.reasons.push(reason);
+    if (!kept.has(i)) keptRule[i] = rulePriority;
+    kept.add(i, reason);
   };
   for (const [i, heldBy] of held)
     keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
 
   const gathered = { tags: tagsOf, plain, byTag, tagKeeps: columns.tagKeeps, childrenUnknown };
-  const reasons = protectionReasons(input, uses, gathered, push, positionOf);
-  for (const [i, list] of reasons) {
-    if (takenType[i] === NONE) continue;
+  const reasons = new ReasonLists(scratch.i32(n));
+  protectionReasons(input, uses, gathered, push, positionOf, reasons);
+  for (let i = 0; i < n; i++) {
+    if (!reasons.has(i) || takenType[i] === NONE) continue;
     takenType[i] = NONE;
-    for (const reason of list) keep(i, takenRule[i] as number, reason);
+    for (const reason of reasons.of(i)) keep(i, takenRule[i] as number, reason);
   }
 
   // Structure, until stable. Each pass moves images from taken to kept, or adds to taken a referrer that was
@@ -299,7 +287,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
       for (let r = 0; r < itsReferrers.length; r++) {
         const referrer = itsReferrers[r] as number;
         // Kept (protected, or held for structure) referrers stay; each joins the taken at most once.
-        if (takenType[referrer] !== NONE || isKept[referrer] === 1 || reasons.has(referrer)) continue;
+        if (takenType[referrer] !== NONE || kept.has(referrer) || reasons.has(referrer)) continue;
         if (type === TRANSITION && (images[referrer] as RepositoryImage).storageClass === 'archive') continue;
         takenType[referrer] = type;
         takenRule[referrer] = takenRule[i] as number;
@@ -329,7 +317,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
     outcome,
     positionsOfType(takenType, TRANSITION, scratch),
   );
-  const protectedImages = protectedOf(images, isKept, kept);
+  const protectedImages = protectedOf(images, kept, keptRule);
   const plan: RepositoryPlan = {
     repositoryName: input.repositoryName,
     status: 'planned',

@@ -24,6 +24,39 @@ const TRANSITION_ACTION: PlannedImage['action'] = Object.freeze({
 });
 
 /**
+ * A list whose entries are made when read, from columns a plan fills: `length` and `at` by the subclass, the
+ * rest (iteration, `map`, `slice`, JSON) here.
+ */
+abstract class ListMadeOnRead<T> implements Iterable<T> {
+  abstract get length(): number;
+
+  /** The k-th entry, or undefined past the end. */
+  abstract at(k: number): T | undefined;
+
+  map<R>(fn: (item: T, k: number) => R): R[] {
+    const out = new Array<R>(this.length);
+    for (let k = 0; k < this.length; k++) out[k] = fn(this.at(k) as T, k);
+    return out;
+  }
+
+  /** Entries `from` to `to` (exclusive), made. */
+  slice(from = 0, to = this.length): T[] {
+    const out: T[] = [];
+    for (let k = Math.max(0, from); k < Math.min(to, this.length); k++) out.push(this.at(k) as T);
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let k = 0; k < this.length; k++) yield this.at(k) as T;
+  }
+
+  /** As JSON (and to people): the entries. */
+  toJSON(): T[] {
+    return this.slice();
+  }
+}
+
+/**
  * The images a plan takes, in order, held as columns — positions in the repository's listing, each one's action
  * and rule, the few notes — rather than as an object per image: a plan of 100,000 images takes ~90,000, and an
  * object each, all alive until the plan is done with, cost the plan more than its lifecycle rules (measured:
@@ -31,7 +64,7 @@ const TRANSITION_ACTION: PlannedImage['action'] = Object.freeze({
  * memory too). Reading an entry (`at`, iteration, `map`) makes its {@link PlannedImage} then; most readers want
  * only the count, the digests or a page of entries.
  */
-export class PlannedImages implements Iterable<PlannedImage> {
+export class PlannedImages extends ListMadeOnRead<PlannedImage> {
   static readonly EMPTY = new PlannedImages(
     [],
     new Int32Array(0),
@@ -55,7 +88,9 @@ export class PlannedImages implements Iterable<PlannedImage> {
     private readonly kinds: Uint8Array,
     private readonly rules: Int32Array,
     private readonly notes: ReadonlyMap<number, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The list of these planned images (for lists not made by a plan: tests, a notice's subset). */
   static of(list: readonly PlannedImage[]): PlannedImages {
@@ -82,7 +117,6 @@ export class PlannedImages implements Iterable<PlannedImage> {
     return this.listed;
   }
 
-  /** The k-th entry, or undefined past the end. */
   at(k: number): PlannedImage | undefined {
     if (k < 0 || k >= this.positions.length) return undefined;
     const image = this.source[this.positions[k] as number] as RepositoryImage;
@@ -97,12 +131,6 @@ export class PlannedImages implements Iterable<PlannedImage> {
   /** The digests, in order (no entry made). */
   digests(): string[] {
     return Array.from(this.positions, (i) => (this.source[i] as RepositoryImage).digest);
-  }
-
-  map<T>(fn: (planned: PlannedImage, k: number) => T): T[] {
-    const out = new Array<T>(this.positions.length);
-    for (let k = 0; k < this.positions.length; k++) out[k] = fn(this.at(k) as PlannedImage, k);
-    return out;
   }
 
   /** The entries `keep` accepts, in order. */
@@ -122,21 +150,50 @@ export class PlannedImages implements Iterable<PlannedImage> {
       notes,
     );
   }
+}
 
-  /** Entries `from` to `to` (exclusive), made. */
-  slice(from = 0, to = this.positions.length): PlannedImage[] {
-    const out: PlannedImage[] = [];
-    for (let k = Math.max(0, from); k < Math.min(to, this.positions.length); k++)
-      out.push(this.at(k) as PlannedImage);
-    return out;
+/** An image a plan would take but keeps, and why (made when read: see {@link ProtectedImages}). */
+export interface ProtectedImage {
+  readonly image: RepositoryImage;
+  /** The rule that would have taken the image. */
+  readonly appliedRulePriority: number;
+  /** Every reason it is kept, e.g. `in use: ECS task … runs it`, `younger than 7 days`. */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * The images a plan keeps from its rules, in listing order, as columns (positions, rules, and each one's list of
+ * reasons, shared between images): a snapshot that hides its indexes' children keeps ~45,000 of 100,000, and an
+ * object each made up front was a sixth of such a plan (measured).
+ */
+export class ProtectedImages extends ListMadeOnRead<ProtectedImage> {
+  static readonly EMPTY = new ProtectedImages([], new Int32Array(0), new Int32Array(0), []);
+
+  /**
+   * @param source the repository's listing the positions point into
+   * @param positions the entries' positions in `source`, in order
+   * @param rules the rule that would take each, by entry
+   * @param reasons each entry's reasons (lists may be shared between entries; never changed)
+   */
+  constructor(
+    private readonly source: readonly RepositoryImage[],
+    private readonly positions: Int32Array,
+    private readonly rules: Int32Array,
+    private readonly reasons: readonly (readonly string[])[],
+  ) {
+    super();
   }
 
-  *[Symbol.iterator](): Iterator<PlannedImage> {
-    for (let k = 0; k < this.positions.length; k++) yield this.at(k) as PlannedImage;
+  get length(): number {
+    return this.positions.length;
   }
 
-  /** As JSON (and to people): the entries. */
-  toJSON(): PlannedImage[] {
-    return this.slice();
+  at(k: number): ProtectedImage | undefined {
+    if (k < 0 || k >= this.positions.length) return undefined;
+    return {
+      image: this.source[this.positions[k] as number] as RepositoryImage,
+      appliedRulePriority: this.rules[k] as number,
+      reasons: this.reasons[k] as readonly string[],
+    };
   }
 }
