@@ -80,7 +80,12 @@ export function imageColumns(
     referencing: [] as number[],
     referrers: [] as number[],
     indexWithoutReferences: false,
-    ...(scan === undefined ? {} : { matched: scratch.i32(n), filtersOf: scan.policy }),
+    // Both keys always, not spread in when there is a scan: an object literal of one fixed shape keeps its
+    // hidden class alive between plans. A shape built by a spread is reached only through transitions, which a
+    // full collection may clear with the last plan's objects, taking the code optimized for it along (V8
+    // deoptimizes it: "weak objects"), so the next plan would run unoptimized.
+    matched: scan === undefined ? undefined : scratch.i32(n),
+    filtersOf: scan?.policy,
     tagKeeps: new Map<number, string[]>(),
     byTag: new Map<string, number>(),
   };
@@ -172,22 +177,25 @@ function fillColumns(
  * characters (8 KiB, in the processor's nearest cache): reading four characters costs less than a lookup in a
  * map of thousands, which would mostly miss.
  */
-export function positionsIn(digests: readonly string[], wanted: Iterable<string>): Map<string, number> {
+export function positionsIn(digests: readonly string[], wanted: readonly string[]): Map<string, number> {
   const found = new Map<string, number>();
-  for (const digest of wanted) found.set(digest, -1);
+  // Indexed and forEach: an iterator per step is garbage, thousands of times a plan.
+  for (let k = 0; k < wanted.length; k++) found.set(wanted[k] as string, -1);
   if (found.size === 0) return found;
   const filter = new Int32Array(FILTER_BITS / 32);
-  for (const digest of found.keys()) {
+  found.forEach((_, digest) => {
     const h = tailHash(digest);
     filter[h >>> 5] = (filter[h >>> 5] as number) | (1 << (h & 31));
-  }
+  });
   for (let i = 0; i < digests.length; i++) {
     const digest = digests[i] as string;
     const h = tailHash(digest);
     if (((filter[h >>> 5] as number) & (1 << (h & 31))) === 0) continue;
     if (found.get(digest) === -1) found.set(digest, i);
   }
-  for (const [digest, i] of found) if (i === -1) found.delete(digest);
+  found.forEach((i, digest) => {
+    if (i === -1) found.delete(digest);
+  });
   return found;
 }
 

@@ -161,9 +161,12 @@ export function evaluatePositions(
         columns.digests,
         referencing.flatMap((i) => images[i]?.references ?? []),
       );
-    for (const i of referencing) {
-      for (const child of (images[i] as LifecycleImage).references ?? []) {
-        const c = where.get(child);
+    // Indexed: an iterator per step is garbage, thousands of times a plan.
+    for (let k = 0; k < referencing.length; k++) {
+      const i = referencing[k] as number;
+      const refs = (images[i] as LifecycleImage).references ?? [];
+      for (let r = 0; r < refs.length; r++) {
+        const c = where.get(refs[r] as string);
         if (c === undefined) continue;
         isChild[c] = 1;
         const list = parents.get(c);

@@ -38,7 +38,8 @@ export function orderDeletions(
     const i = sorted[k] as number;
     if (inSet[i] === 0) continue;
     const children = childrenOf.size > 0 ? childrenOf.get(i) : undefined;
-    if (children !== undefined) for (const child of children) mustPrecede(child, i);
+    if (children !== undefined)
+      for (let c = 0; c < children.length; c++) mustPrecede(children[c] as number, i);
     if (subjectOf[i] !== -1) mustPrecede(subjectOf[i] as number, i);
   }
   const walk: DeletionWalk = {
@@ -73,7 +74,10 @@ interface DeletionWalk {
 function visit(walk: DeletionWalk, i: number): void {
   if (walk.state[i] !== 0) return; // done, or a cycle (impossible with content addressing)
   walk.state[i] = 1;
-  if (walk.hasBefore[i] === 1) for (const first of walk.before.get(i) ?? []) visit(walk, first);
+  if (walk.hasBefore[i] === 1) {
+    const firsts = walk.before.get(i) ?? [];
+    for (let k = 0; k < firsts.length; k++) visit(walk, firsts[k] as number);
+  }
   walk.state[i] = 2;
   walk.out[walk.count++] = i;
 }
@@ -180,6 +184,13 @@ export function positionsOfType(takenType: Uint8Array, type: number, scratch: Sc
  * such a plan). Lists are frozen and shared between images: nothing a plan returns may change them.
  */
 export class ReasonLists {
+  /**
+   * Kept for the module's life: it keeps the class's hidden class alive. Otherwise a plan's own instances are its
+   * only users, and a full collection between plans clears it together with the code optimized for it (V8
+   * deoptimizes that code: "weak objects"), so the next plan would start unoptimized.
+   */
+  static readonly SHAPE = new ReasonLists(new Int32Array(0));
+
   /** 0: no reason. */
   readonly ids: Int32Array;
   private readonly lists: (readonly string[])[] = [Object.freeze([])];

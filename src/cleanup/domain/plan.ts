@@ -142,7 +142,7 @@ function protectionReasons(
   for (let i = 0; i < plain.length; i++) {
     if (minAgeDays > 0 && now - (push[i] as number) < youngMs) add(i, young);
     const keeps = tagKeeps.size > 0 ? tagKeeps.get(i) : undefined;
-    if (keeps !== undefined) for (const reason of keeps) add(i, reason);
+    if (keeps !== undefined) for (let k = 0; k < keeps.length; k++) add(i, keeps[k] as string);
     const tags = tagsOf[i] as readonly string[];
     if (childrenUnknown && tags.length === 0 && plain[i] === 1)
       add(i, 'may be an index child: what an index here references is unknown (snapshot, archived index)');
@@ -194,10 +194,15 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   );
   const { tags: tagsOf, plain, sizes } = columns;
   const childrenUnknown = input.indexChildrenUnknown === true || columns.indexWithoutReferences;
+  // Indexed loops from here on: over thousands of indexes and referrers, an iterator per step is garbage.
+  const { referencing, referrers: referrerPositions } = columns;
   const referred: string[] = [];
-  for (const i of columns.referencing) for (const child of images[i]?.references ?? []) referred.push(child);
-  for (const i of columns.referrers) referred.push(images[i]?.subjectDigest as string);
-  const linked = [...new Set([...columns.referencing, ...columns.referrers])];
+  for (let k = 0; k < referencing.length; k++) {
+    const refs = (images[referencing[k] as number] as RepositoryImage).references ?? [];
+    for (let c = 0; c < refs.length; c++) referred.push(refs[c] as string);
+  }
+  for (let k = 0; k < referrerPositions.length; k++)
+    referred.push((images[referrerPositions[k] as number] as RepositoryImage).subjectDigest as string);
   const { byTag } = columns;
   for (const use of input.uses) if (use.digest !== undefined) referred.push(use.digest);
   const positionOf = positionsIn(columns.digests, referred);
@@ -217,8 +222,9 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
     if (!kept.has(i)) keptRule[i] = rulePriority;
     kept.add(i, reason);
   };
-  for (const [i, heldBy] of held)
-    keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
+  held.forEach((heldBy, i) =>
+    keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`),
+  );
 
   const gathered = { tags: tagsOf, plain, byTag, tagKeeps: columns.tagKeeps, childrenUnknown };
   const reasons = new ReasonLists(scratch.i32(n));
@@ -226,7 +232,8 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   for (let i = 0; i < n; i++) {
     if (!reasons.has(i) || takenType[i] === NONE) continue;
     takenType[i] = NONE;
-    for (const reason of reasons.of(i)) keep(i, takenRule[i] as number, reason);
+    const list = reasons.of(i);
+    for (let r = 0; r < list.length; r++) keep(i, takenRule[i] as number, list[r] as string);
   }
 
   // Structure, until stable. Each pass moves images from taken to kept, or adds to taken a referrer that was
@@ -237,8 +244,13 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   const referrers = new Map<number, number[]>();
   const hasReferrers = scratch.u8(n);
   const structural = scratch.u8(n);
-  for (const i of parents.keys()) structural[i] = 1;
-  for (const i of linked) {
+  parents.forEach((_, i) => {
+    structural[i] = 1;
+  });
+  const linked = scratch.u8(n);
+  const link = (i: number) => {
+    if (linked[i] === 1) return;
+    linked[i] = 1;
     const image = images[i] as RepositoryImage;
     const refs = image.references;
     if (refs !== undefined)
@@ -247,11 +259,14 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
         refs.map((c) => positionOf.get(c) ?? -1),
       );
     const s = image.subjectDigest === undefined ? undefined : positionOf.get(image.subjectDigest);
-    if (s === undefined) continue;
+    if (s === undefined) return;
     subjectOf[i] = s;
     structural[i] = 1;
     append(referrers, s, i, hasReferrers);
-  }
+  };
+  // Indexes, then referrers (an image that is both once), as the order of each subject's referrers follows.
+  for (let k = 0; k < referencing.length; k++) link(referencing[k] as number);
+  for (let k = 0; k < referrerPositions.length; k++) link(referrerPositions[k] as number);
   // Only images with a structure (index children, referrers, subjects) can move: walk those, not all taken.
   const structuralTaken = pick(takenOrder.positions, taken, structural);
   const subjectsTaken = pick(takenOrder.positions, taken, hasReferrers);
