@@ -36,6 +36,7 @@ import { type Scratch, withScratch } from './scratch.ts';
  */
 
 const DAY_MS = 86_400_000;
+const NO_POSITIONS: readonly number[] = [];
 /** AWS bills storage per GB-month with GB = 2^30 bytes. */
 const BYTES_PER_GB = 1024 ** 3;
 
@@ -222,9 +223,9 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
     if (!kept.has(i)) keptRule[i] = rulePriority;
     kept.add(i, reason);
   };
-  held.forEach((heldBy, i) =>
-    keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`),
-  );
+  held.forEach((heldBy, i) => {
+    keep(i, heldBy.rulePriority, `child of kept index ${heldBy.indexDigests.join(', ')}`);
+  });
 
   const gathered = { tags: tagsOf, plain, byTag, tagKeeps: columns.tagKeeps, childrenUnknown };
   const reasons = new ReasonLists(scratch.i32(n));
@@ -278,18 +279,22 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
       const i = structuralTaken[k] as number;
       const type = takenType[i] as number;
       if (type === NONE) continue;
-      const keptIndexes = (parents.get(i) ?? []).filter((index) => {
-        const indexType = takenType[index] as number;
-        if (type === EXPIRE) return indexType !== EXPIRE;
-        return indexType === NONE && (images[index] as RepositoryImage).storageClass !== 'archive';
-      });
+      // Whether an index referencing it stays (as what taking it would do needs): counted first, listed only when
+      // the image is kept, so the common case (nothing keeps it) allocates nothing.
+      const indexes = parents.get(i) ?? NO_POSITIONS;
+      let keptByIndex = false;
+      for (let p = 0; p < indexes.length && !keptByIndex; p++)
+        keptByIndex = indexStays(indexes[p] as number, type, takenType, images);
       const s = subjectOf[i] as number;
       const subjectKept = s !== -1 && takenType[s] === NONE;
-      if (keptIndexes.length > 0 || subjectKept) {
-        takenType[i] = NONE;
+      if (keptByIndex || subjectKept) {
         const rule = takenRule[i] as number;
-        for (const index of keptIndexes)
-          keep(i, rule, `child of kept index ${(images[index] as RepositoryImage).digest}`);
+        for (let p = 0; p < indexes.length; p++) {
+          const index = indexes[p] as number;
+          if (indexStays(index, type, takenType, images))
+            keep(i, rule, `child of kept index ${(images[index] as RepositoryImage).digest}`);
+        }
+        takenType[i] = NONE;
         if (subjectKept) keep(i, rule, `referrer of kept image ${(images[s] as RepositoryImage).digest}`);
         changed = true;
       }
@@ -347,6 +352,21 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   };
   const refusal = capRefusal(expiring.length, n, input.maxDeletions);
   return refusal === undefined ? plan : { ...plan, status: 'refused', reason: refusal };
+}
+
+/**
+ * Whether `index` stays while one of its children would be taken as `type`: an expiring child needs its index
+ * expiring too; an archived one needs it expiring, archived or archiving.
+ */
+function indexStays(
+  index: number,
+  type: number,
+  takenType: Uint8Array,
+  images: readonly RepositoryImage[],
+): boolean {
+  const indexType = takenType[index] as number;
+  if (type === EXPIRE) return indexType !== EXPIRE;
+  return indexType === NONE && (images[index] as RepositoryImage).storageClass !== 'archive';
 }
 
 /** Why a run over the cap is refused, or undefined when within it. */
