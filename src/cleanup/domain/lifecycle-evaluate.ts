@@ -248,22 +248,44 @@ export function evaluatePositions(
       const r = takenBy[c] as number;
       if (r === -1) continue;
       const expire = (decisions[r] as LifecycleDecision).action.type === 'expire';
-      const blocking = (parents.get(c) ?? []).filter((index) => {
-        const ir = takenBy[index] as number;
-        if (expire) return ir === -1 || (decisions[ir] as LifecycleDecision).action.type !== 'expire';
-        return ir === -1 && (images[index] as LifecycleImage).storageClass !== 'archive';
-      });
-      if (blocking.length > 0) {
+      // Whether an index holds it, asked first; the holding indexes are listed only for an image held, so the
+      // common case (its indexes go too) allocates nothing.
+      const indexes = parents.get(c) ?? NO_POSITIONS;
+      let isHeld = false;
+      for (let p = 0; p < indexes.length && !isHeld; p++)
+        isHeld = holds(indexes[p] as number, expire, takenBy, decisions, images);
+      if (isHeld) {
+        const indexDigests: string[] = [];
+        for (let p = 0; p < indexes.length; p++) {
+          const index = indexes[p] as number;
+          if (holds(index, expire, takenBy, decisions, images))
+            indexDigests.push((images[index] as LifecycleImage).digest);
+        }
         takenBy[c] = -1;
-        held.set(c, {
-          rulePriority: (decisions[r] as LifecycleDecision).rulePriority,
-          indexDigests: blocking.map((index) => (images[index] as LifecycleImage).digest),
-        });
+        held.set(c, { rulePriority: (decisions[r] as LifecycleDecision).rulePriority, indexDigests });
         changed = true;
       }
     }
   }
   return { takenBy, decisions, held, push, oldestFirst, parents, columns };
+}
+
+const NO_POSITIONS: readonly number[] = [];
+
+/**
+ * Whether `index` holds back a child its rule would expire (`expire`) or archive: an expiring child needs its
+ * index expiring too; an archived one needs it expiring, or archived or archiving.
+ */
+function holds(
+  index: number,
+  expire: boolean,
+  takenBy: Int32Array,
+  decisions: readonly LifecycleDecision[],
+  images: readonly LifecycleImage[],
+): boolean {
+  const ir = takenBy[index] as number;
+  if (expire) return ir === -1 || (decisions[ir] as LifecycleDecision).action.type !== 'expire';
+  return ir === -1 && (images[index] as LifecycleImage).storageClass !== 'archive';
 }
 
 /**
