@@ -8,7 +8,15 @@
  * that moto no longer has (the stack was deleted or the resource replaced). moto ignores the `LifecyclePolicy`
  * and `RepositoryPolicyText` properties, so those are read from the stack's template (when written literally: a
  * value built with intrinsic functions is left out) and put on the repository. Images are never copied: moto's
- * stacks create empty repositories. */
+ * stacks create empty repositories.
+ *
+ * Why intrinsic values are left out rather than taken from moto (measured with moto 5.2.1): moto does resolve
+ * `Ref`, `Fn::Sub`, `Fn::If`… in every property before it builds the repository, and its backend keeps
+ * `ImageScanningConfiguration` and `EncryptionConfiguration` resolved, but in CloudFormation's PascalCase, which its
+ * DescribeRepositories answer (serialised by the API model's camelCase shapes) drops: both arrive as `{}`. It
+ * keeps nothing of `LifecyclePolicy` and `RepositoryPolicyText`. Name, tag mutability and tags cross resolved,
+ * and are used; the other values exist only in the template, where an intrinsic function can't be evaluated
+ * without re-implementing CloudFormation's resolution (parameters, conditions, pseudo parameters). */
 import {
   CloudFormationClient,
   DescribeStackResourcesCommand,

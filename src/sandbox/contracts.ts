@@ -4,6 +4,7 @@
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Clock } from '../shared/clock.ts';
 
 /** One entry for EventBridge PutEvents on the default bus, shaped like the SDK's PutEventsRequestEntry. */
@@ -75,12 +76,22 @@ export interface RegistryApiRequest {
   /** The query string without `?`. */
   query: string;
   headers: IncomingHttpHeaders;
-  body: Buffer;
+  /**
+   * The body: bytes already read, or (at the edge) the request stream itself, which only the route that needs
+   * the body reads (a blob upload streams it to the blob store; auth, IAM and faults answer before any is read).
+   */
+  body: Buffer | Readable;
   /**
    * IAM at the edge: the denial message when `principalArn` may not do `action` (`ecr:PutImage`, …) on
    * `resource` in `region`, else undefined. Absent: nothing is checked.
    */
   authorize?: (principalArn: string, action: string, resource: string, region: string) => string | undefined;
+  /**
+   * Fault injection at the edge (`POST /_sandbox/faults`, service `ecr`): the rule that fails a request
+   * authorised as `actions` (ECR action names without `ecr:`), counted in its seen/fired, else undefined.
+   * Absent: no fault is injected (see oci/faults.ts).
+   */
+  fault?: (actions: readonly string[]) => { status: number; error: string; message?: string } | undefined;
 }
 
 /** The result of serving one ECR wire request (AWS JSON 1.1). */
@@ -88,6 +99,19 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer;
+}
+
+/** An answer of the registry API: a blob download's body is a stream (from its file, or its chunks in memory). */
+export interface RegistryApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer | Readable;
+}
+
+/** A blob to download: its size and its bytes (a Buffer, or a stream to pipe). */
+export interface BlobDownload {
+  size: number;
+  open(): Buffer | Readable;
 }
 
 export interface EcrEmulator {
@@ -103,9 +127,14 @@ export interface EcrEmulator {
    * src/sandbox/oci/). Never throws: errors become `{"errors":[{code,message,detail}]}` answers. Absent on
    * emulators that have no registry API (tests' stand-ins).
    */
-  registryApi?(request: RegistryApiRequest): Promise<WireResponse>;
-  /** Bytes of a blob stored in a repository of `registry` (default the sandbox's), for download URLs. */
+  registryApi?(request: RegistryApiRequest): Promise<RegistryApiResponse>;
+  /** Bytes of a blob stored in a repository of `registry` (default the sandbox's), whole. */
   readBlob(repositoryName: string, digest: string, registry?: RegistryRef): Buffer | undefined;
+  /**
+   * A blob stored in a repository of `registry` (default the sandbox's), to stream at its download URL without
+   * reading it whole. Absent on tests' stand-ins (the edge then uses `readBlob`).
+   */
+  openBlob?(repositoryName: string, digest: string, registry?: RegistryRef): BlobDownload | undefined;
   /** Validate and store a findings catalogue entry of `registry`; throws an Error naming the bad field. */
   setFindings(entry: unknown, registry?: RegistryRef): void;
   /** A registry's scan type (PutRegistryScanningConfiguration): what reading findings needs in IAM. */

@@ -149,9 +149,36 @@ function repositoryNamesOf(action: string, input: Input): string[] | undefined {
 }
 
 /**
- * Refuse a request of `caller` on another account's registry unless each repository it names exists (else
- * RepositoryNotFoundException, as before any policy applies) and its policy allows the action; a request that
- * names no repository is refused outright.
+ * The one rule for reaching a repository of another account's registry (`targetAccount`, in the caller's
+ * Region): it must exist (else RepositoryNotFoundException, as before any policy applies) and its repository
+ * policy must allow the caller `ecr:<iamAction>` on it. ECR API calls ({@link checkCrossAccount}) and the registry
+ * API (`/v2/` with a token of another account, oci/handler.ts) both go through it, because ECR decides a
+ * cross-account pull or push by the same repository policy as a cross-account BatchGetImage or PutImage.
+ * A malformed name is left to the operation to reject, naming the field.
+ * @throws EcrError AccessDeniedException or RepositoryNotFoundException
+ */
+export function checkRepositoryGrant(
+  caller: EcrCaller,
+  iamAction: string,
+  targetAccount: string,
+  name: string,
+  repo: RepositoryRecord | undefined,
+): void {
+  if (!REPOSITORY_NAME_PATTERN.test(name)) return;
+  if (!repo) {
+    throw new EcrError(
+      'RepositoryNotFoundException',
+      `The repository with name '${name}' does not exist in the registry with id '${targetAccount}'`,
+    );
+  }
+  const arn = `arn:aws:ecr:${caller.region}:${targetAccount}:repository/${name}`;
+  const verdict = repositoryPolicyVerdict(repo.policyText, caller, iamAction, arn);
+  if (verdict !== 'allow') throw accessDenied(caller, iamAction, arn, verdict);
+}
+
+/**
+ * Refuse a request of `caller` on another account's registry unless each repository it names passes
+ * {@link checkRepositoryGrant}; a request that names no repository is refused outright.
  * @throws EcrError AccessDeniedException or RepositoryNotFoundException
  */
 export function checkCrossAccount(
@@ -168,17 +195,5 @@ export function checkCrossAccount(
     const name = typeof input.repositoryName === 'string' ? input.repositoryName : '*';
     throw accessDenied(caller, iamAction, arnOf(name), 'implicit-deny');
   }
-  for (const name of names) {
-    // A malformed name is the operation's to reject, naming the field.
-    if (!REPOSITORY_NAME_PATTERN.test(name)) continue;
-    const repo = lookup(name);
-    if (!repo) {
-      throw new EcrError(
-        'RepositoryNotFoundException',
-        `The repository with name '${name}' does not exist in the registry with id '${targetAccount}'`,
-      );
-    }
-    const verdict = repositoryPolicyVerdict(repo.policyText, caller, iamAction, arnOf(name));
-    if (verdict !== 'allow') throw accessDenied(caller, iamAction, arnOf(name), verdict);
-  }
+  for (const name of names) checkRepositoryGrant(caller, iamAction, targetAccount, name, lookup(name));
 }

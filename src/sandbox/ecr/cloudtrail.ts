@@ -62,6 +62,12 @@ export interface ApiCall {
   registry: RegistryRef;
   requestId: string;
   time: Date;
+  /**
+   * The AWS service that made the call on the caller's behalf (`ecr.amazonaws.com` for a repository created on
+   * push): CloudTrail names it as `userIdentity.invokedBy`, and as `sourceIPAddress` and `userAgent` ("for
+   * services in AWS, only the DNS name is displayed").
+   */
+  invokedBy?: string;
 }
 
 /** A timestamp the way CloudTrail writes ECR's: `Jul 11, 2018 10:17:44 PM` (UTC, 12-hour clock). */
@@ -151,13 +157,16 @@ export function cloudTrailEvent(call: ApiCall): EventEntry {
   const resources = resourcesOf(call);
   const detail = {
     eventVersion: '1.09',
-    userIdentity: userIdentityOf(call.caller),
+    userIdentity: {
+      ...userIdentityOf(call.caller),
+      ...(call.invokedBy === undefined ? {} : { invokedBy: call.invokedBy }),
+    },
     eventTime: call.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     eventSource: 'ecr.amazonaws.com',
     eventName: call.action,
     awsRegion: call.registry.region,
-    sourceIPAddress: '127.0.0.1',
-    userAgent: 'ecr-sentinel-sandbox',
+    sourceIPAddress: call.invokedBy ?? '127.0.0.1',
+    userAgent: call.invokedBy ?? 'ecr-sentinel-sandbox',
     requestParameters: isEmpty(call.request) ? null : call.request,
     responseElements: isEmpty(call.response) ? null : withCloudTrailTimestamps(call.response),
     requestID: call.requestId,

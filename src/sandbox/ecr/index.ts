@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { EcrCaller, EcrEmulator, EcrEmulatorOptions, RegistryRef, WireResponse } from '../contracts.ts';
 import { createRegistryApi } from '../oci/handler.ts';
 import { checkCrossAccount, targetAccountOf } from './access.ts';
+import { type BlobStore, MemoryBlobStore, openDirectoryBlobStore } from './blob-store.ts';
 import { EcrError } from './errors.ts';
 import { Registries } from './registries.ts';
-import { StateStore } from './state.ts';
+import { StateStore } from './state-store.ts';
 
 export { EcrError } from './errors.ts';
 
@@ -71,7 +72,11 @@ function errorResponse(
  * given.
  */
 export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<EcrEmulator> {
-  const store = options.stateDir === undefined ? undefined : new StateStore(options.stateDir);
+  // With a state dir, blobs live as files there (streamed in and out, never rewritten on save); else in memory.
+  const stateDir = options.stateDir;
+  const directory = stateDir === undefined ? undefined : await openDirectoryBlobStore(stateDir);
+  const blobStore: BlobStore = directory ?? new MemoryBlobStore();
+  const store = stateDir === undefined || !directory ? undefined : new StateStore(stateDir, directory);
   let saveTimer: NodeJS.Timeout | undefined;
   let saving: Promise<void> = Promise.resolve();
   // A save of a 100,000-image registry takes a while: space debounced saves by a multiple of the last one's
@@ -107,7 +112,7 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
     saveTimer.unref?.();
   };
 
-  const registries = new Registries(options, changed);
+  const registries = new Registries(options, changed, blobStore);
   if (store) {
     await store.load(registries.home, (accountId, region) => registries.get(accountId, region));
     for (const registry of registries.all()) registry.service.resumeScans();
@@ -144,7 +149,8 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
           checkCrossAccount(action, request, caller, account, (name) => registry?.state.repos.get(name));
         }
         registry ??= registries.get(account, caller.region);
-        const output = (
+        // Layer uploads write to the blob store and answer once the bytes are down: await what is a promise.
+        const output = await (
           registry.operations[action] as (input: Record<string, unknown>, caller: EcrCaller) => unknown
         )(request, caller);
         if (!READ_ONLY.has(action)) changed();
@@ -173,6 +179,11 @@ export async function createEcrEmulator(options: EcrEmulatorOptions): Promise<Ec
         ? home
         : registries.find(registry.accountId, registry.region)
       )?.service.readBlob(repositoryName, digest),
+    openBlob: (repositoryName, digest, registry) =>
+      (registry === undefined
+        ? home
+        : registries.find(registry.accountId, registry.region)
+      )?.service.openBlob(repositoryName, digest),
     setFindings: (entry, registry) => registryOf(registry).service.setFindings(entry),
     scanType: (registry) =>
       (registry === undefined ? home : registries.find(registry.accountId, registry.region))?.state.settings

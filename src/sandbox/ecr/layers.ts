@@ -7,8 +7,7 @@ import type {
   InitiateLayerUploadResponse,
   UploadLayerPartResponse,
 } from '@aws-sdk/client-ecr';
-import { sha256Digest } from '../../shared/ecr/digest.ts';
-import { blobUrl, type EcrCaller } from '../contracts.ts';
+import { type BlobDownload, blobUrl, type EcrCaller } from '../contracts.ts';
 import { issueToken, TOKEN_LIFETIME_MS } from '../oci/token.ts';
 import type { EcrContext, Operations } from './context.ts';
 import { isDigest } from './digest.ts';
@@ -36,11 +35,23 @@ export function layerOperations(ecr: EcrContext): Operations {
   };
 }
 
-/** Bytes of a blob the repository holds (served by the edge at the download URL). */
+/** Bytes of a blob the repository holds, whole (read from its file when blobs are on disk). */
 export function readBlob(state: RegistryState, repositoryName: string, digest: string): Buffer | undefined {
   const repo = state.repos.get(repositoryName);
   if (!repo?.blobs.has(digest)) return undefined;
-  return state.blobs.get(digest)?.data;
+  return state.store.read(digest);
+}
+
+/** A blob the repository holds, to stream (served by the edge at the download URL). */
+export function openBlob(
+  state: RegistryState,
+  repositoryName: string,
+  digest: string,
+): BlobDownload | undefined {
+  const repo = state.repos.get(repositoryName);
+  const stored = repo?.blobs.has(digest) ? state.blobs.get(digest) : undefined;
+  if (!stored) return undefined;
+  return { size: stored.size, open: () => state.store.open(digest) ?? Buffer.alloc(0) };
 }
 
 function layerDigestsOf(input: Input): unknown[] {
@@ -82,7 +93,7 @@ function batchCheckLayerAvailability(
     layers.push({
       layerDigest: digest,
       layerAvailability: onlyUnpullable(repo, digest) ? 'ARCHIVED' : 'AVAILABLE',
-      layerSize: stored.data.length,
+      layerSize: stored.size,
     });
   }
   return { layers, failures };
@@ -91,7 +102,13 @@ function batchCheckLayerAvailability(
 function initiateLayerUpload(ecr: EcrContext, input: Input): Wire<InitiateLayerUploadResponse> {
   const repo = ecr.repoOf(input);
   const id = randomUUID();
-  ecr.state.uploads.set(id, { id, repositoryName: repo.name, parts: [], received: 0 });
+  ecr.state.uploads.set(id, {
+    id,
+    repositoryName: repo.name,
+    partSizes: [],
+    received: 0,
+    writer: ecr.state.store.writer(),
+  });
   return { uploadId: id, partSize: PART_SIZE };
 }
 
@@ -107,7 +124,7 @@ function uploadOf(ecr: EcrContext, repo: RepositoryRecord, input: Input): Upload
   return upload;
 }
 
-function uploadLayerPart(ecr: EcrContext, input: Input): Wire<UploadLayerPartResponse> {
+async function uploadLayerPart(ecr: EcrContext, input: Input): Promise<Wire<UploadLayerPartResponse>> {
   const repo = ecr.repoOf(input);
   const upload = uploadOf(ecr, repo, input);
   const first = input.partFirstByte;
@@ -134,8 +151,22 @@ function uploadLayerPart(ecr: EcrContext, input: Input): Wire<UploadLayerPartRes
       },
     );
   }
-  upload.parts.push(data);
+  if (upload.busy) {
+    throw new EcrError(
+      'InvalidLayerPartException',
+      `The upload '${upload.id}' is receiving a chunk through the registry API; send the part after it`,
+    );
+  }
+  // Counted before the write is awaited, so a part sent right behind this one is checked against it; the
+  // writer keeps writes in order.
+  upload.partSizes.push(data.length);
   upload.received += data.length;
+  try {
+    await upload.writer.write(data);
+  } catch (error) {
+    await ecr.state.dropUpload(upload.id);
+    throw error;
+  }
   return {
     registryId: ecr.accountId,
     repositoryName: repo.name,
@@ -144,7 +175,10 @@ function uploadLayerPart(ecr: EcrContext, input: Input): Wire<UploadLayerPartRes
   };
 }
 
-function completeLayerUpload(ecr: EcrContext, input: Input): Wire<CompleteLayerUploadResponse> {
+async function completeLayerUpload(
+  ecr: EcrContext,
+  input: Input,
+): Promise<Wire<CompleteLayerUploadResponse>> {
   const repo = ecr.repoOf(input);
   const upload = uploadOf(ecr, repo, input);
   const digests = layerDigestsOf(input);
@@ -155,19 +189,42 @@ function completeLayerUpload(ecr: EcrContext, input: Input): Wire<CompleteLayerU
       );
   }
   ecr.state.uploads.delete(upload.id);
-  if (upload.parts.length === 0 || upload.received === 0) {
+  let digest: string;
+  try {
+    digest = await verifiedDigest(ecr, repo, upload, digests);
+    await upload.writer.commit();
+  } catch (error) {
+    // The session is over whatever the outcome (as ECR's): its bytes go.
+    await upload.writer.abort();
+    throw error;
+  }
+  if (!ecr.state.attachUploadedBlob(repo, digest)) throw ecr.repositoryNotFound(repo.name);
+  return {
+    registryId: ecr.accountId,
+    repositoryName: repo.name,
+    uploadId: upload.id,
+    layerDigest: digest,
+  };
+}
+
+/** The digest of the upload's bytes, once ECR's checks of the parts, the digest and the repository pass. */
+async function verifiedDigest(
+  ecr: EcrContext,
+  repo: RepositoryRecord,
+  upload: Upload,
+  digests: unknown[],
+): Promise<string> {
+  if (upload.partSizes.length === 0 || upload.received === 0) {
     throw new EcrError('EmptyUploadException', `The upload with id '${upload.id}' contains no layer parts`);
   }
-  const tooSmall = upload.parts.slice(0, -1).findIndex((part) => part.length < MIN_PART_BYTES);
+  const tooSmall = upload.partSizes.slice(0, -1).findIndex((size) => size < MIN_PART_BYTES);
   if (tooSmall >= 0) {
     throw new EcrError(
       'LayerPartTooSmallException',
       `Layer part ${tooSmall + 1} of upload '${upload.id}' is smaller than the 5 MiB minimum for all parts but the last`,
     );
   }
-  const data =
-    upload.parts.length === 1 ? (upload.parts[0] as Buffer) : Buffer.concat(upload.parts, upload.received);
-  const digest = sha256Digest(data);
+  const digest = await upload.writer.finish();
   if (!digests.includes(digest)) {
     throw new EcrError(
       'InvalidLayerException',
@@ -180,13 +237,7 @@ function completeLayerUpload(ecr: EcrContext, input: Input): Wire<CompleteLayerU
       `The layer with digest '${digest}' already exists in the repository with name '${repo.name}' in the registry with id '${ecr.accountId}'`,
     );
   }
-  ecr.state.addBlobToRepository(repo, digest, data);
-  return {
-    registryId: ecr.accountId,
-    repositoryName: repo.name,
-    uploadId: upload.id,
-    layerDigest: digest,
-  };
+  return digest;
 }
 
 function getDownloadUrlForLayer(ecr: EcrContext, input: Input): Wire<GetDownloadUrlForLayerResponse> {

@@ -1,4 +1,5 @@
 import type { EcrEmulatorOptions, EventEntry, RegistryRef } from '../contracts.ts';
+import { type BlobStore, MemoryBlobStore } from './blob-store.ts';
 import type { Operations } from './context.ts';
 import { linkPeers } from './replication.ts';
 import { EcrService } from './service.ts';
@@ -9,7 +10,7 @@ import { RegistryState } from './state.ts';
  * findings catalogue and scans, and the dispatch table that serves it (built once, when the registry is created).
  */
 export class Registry implements RegistryRef {
-  readonly state = new RegistryState();
+  readonly state: RegistryState;
   readonly service: EcrService;
   readonly operations: Operations;
 
@@ -21,7 +22,10 @@ export class Registry implements RegistryRef {
     home: boolean,
     /** The emulator's registry of an account and Region (created on first use): where replication copies to. */
     peer: (accountId: string, region: string) => Registry,
+    /** The sandbox's one blob store, shared by every registry. */
+    blobs: BlobStore = new MemoryBlobStore(),
   ) {
+    this.state = new RegistryState(blobs);
     const ref: RegistryRef = { accountId, region };
     const own: EcrEmulatorOptions = {
       ...options,
@@ -47,9 +51,16 @@ export class Registries {
   constructor(
     private readonly options: EcrEmulatorOptions,
     private readonly changed: () => void,
+    private readonly blobs: BlobStore = new MemoryBlobStore(),
   ) {
-    this.home = new Registry(options.accountId, options.region, options, changed, true, (a, r) =>
-      this.get(a, r),
+    this.home = new Registry(
+      options.accountId,
+      options.region,
+      options,
+      changed,
+      true,
+      (a, r) => this.get(a, r),
+      blobs,
     );
   }
 
@@ -63,8 +74,14 @@ export class Registries {
   get(accountId: string, region: string): Registry {
     const found = this.find(accountId, region);
     if (found) return found;
-    const registry = new Registry(accountId, region, this.options, this.changed, false, (a, r) =>
-      this.get(a, r),
+    const registry = new Registry(
+      accountId,
+      region,
+      this.options,
+      this.changed,
+      false,
+      (a, r) => this.get(a, r),
+      this.blobs,
     );
     this.others.set(`${accountId}/${region}`, registry);
     return registry;
@@ -82,7 +99,8 @@ export class Registries {
   /** Empty every registry; only the home registry remains. */
   clear(): void {
     this.cancelScans();
-    this.home.state.clear();
+    // Every registry lets go of its blobs (and drops its uploads), so the shared store frees them too.
+    for (const registry of this.all()) registry.state.clear();
     this.others.clear();
   }
 }

@@ -271,8 +271,7 @@ function copyImage(
     if (childImage) copyImage(source, from, childImage, target, repo);
   }
   for (const blob of image.blobs) {
-    const stored = source.state.blobs.get(blob);
-    if (stored) target.state.addBlobToRepository(repo, blob, stored.data);
+    if (source.state.blobs.has(blob)) target.state.addBlobToRepository(repo, blob);
   }
   return target.state.insertImage(repo, {
     digest: image.digest,

@@ -40,7 +40,8 @@ export function repositoryOperations(ecr: EcrContext): Operations {
   };
 }
 
-function repositoryShape(ecr: EcrContext, repo: RepositoryRecord): Wire<Repository> {
+/** A repository as the API answers it (DescribeRepositories, CreateRepository; create on push's CloudTrail record). */
+export function repositoryShape(ecr: EcrContext, repo: RepositoryRecord): Wire<Repository> {
   const shape: Wire<Repository> = {
     repositoryArn: ecr.repositoryArn(repo.name),
     registryId: ecr.accountId,
@@ -161,7 +162,7 @@ function deleteRepository(ecr: EcrContext, input: Input): Wire<DeleteRepositoryR
   }
   const shape = repositoryShape(ecr, repo);
   for (const [id, upload] of ecr.state.uploads)
-    if (upload.repositoryName === repo.name) ecr.state.uploads.delete(id);
+    if (upload.repositoryName === repo.name) void ecr.state.dropUpload(id);
   ecr.state.removeRepository(repo);
   return { repository: shape };
 }

@@ -1,11 +1,11 @@
-import type { EcrCaller, EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
+import type { BlobDownload, EcrCaller, EcrEmulatorOptions, RegistryRef } from '../contracts.ts';
 import { accountSettingOperations } from './account-settings.ts';
 import { archiveOperations } from './archive.ts';
 import { CLOUDTRAIL_ACTIONS, cloudTrailEvent } from './cloudtrail.ts';
 import { EcrContext, type Operations } from './context.ts';
 import { creationTemplateOperations } from './creation-templates.ts';
 import { imageOperations } from './images.ts';
-import { layerOperations, readBlob } from './layers.ts';
+import { layerOperations, openBlob, readBlob } from './layers.ts';
 import { LifecyclePreviews } from './lifecycle-preview.ts';
 import { type LifecycleRunOutcome, runLifecyclePolicy } from './lifecycle-run.ts';
 import { policyOperations } from './policies.ts';
@@ -112,6 +112,11 @@ export class EcrService {
   /** Bytes of a blob the repository holds (served by the edge at the download URL). */
   readBlob(repositoryName: string, digest: string): Buffer | undefined {
     return readBlob(this.ecr.state, repositoryName, digest);
+  }
+
+  /** A blob the repository holds, to stream (the download URL's route). */
+  openBlob(repositoryName: string, digest: string): BlobDownload | undefined {
+    return openBlob(this.ecr.state, repositoryName, digest);
   }
 
   /** Validate and store a findings catalogue entry (what the next scan of that image reports). */

@@ -1,7 +1,6 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ReplicationStatus } from '@aws-sdk/client-ecr';
 import type { FindingsCatalogueEntry } from '../contracts.ts';
+import { type BlobStore, type BlobWriter, MemoryBlobStore } from './blob-store.ts';
 import { lowerBound } from './pagination.ts';
 import { defaultRegistrySettings, type ExclusionFilter, type RegistrySettings } from './settings-state.ts';
 
@@ -113,20 +112,31 @@ export interface RepositoryRecord {
   deleted?: boolean;
 }
 
+/** A layer upload in progress (InitiateLayerUpload, or a registry API session): its bytes go to `writer`. */
 export interface Upload {
   id: string;
   repositoryName: string;
-  parts: Buffer[];
+  /** Sizes of the parts received, in order (ECR's 5 MiB minimum applies to all but the last). */
+  partSizes: number[];
   received: number;
+  writer: BlobWriter;
+  /** A request is streaming bytes into the upload: another one must not write at the same time. */
+  busy?: boolean;
 }
 
-/** A blob stored once for the whole registry; `holders` counts repositories that have it. */
+/**
+ * A blob a registry holds; `holders` counts its repositories that have it. The bytes are in the sandbox's
+ * {@link BlobStore}, which the registry retains once however many of its repositories hold the blob.
+ */
 export interface StoredBlob {
-  data: Buffer;
+  size: number;
   holders: number;
 }
 
 export class RegistryState {
+  /** Where blob bytes live (shared by every registry of the sandbox). */
+  constructor(readonly store: BlobStore = new MemoryBlobStore()) {}
+
   repos = new Map<string, RepositoryRecord>();
   repoOrder: RepositoryRecord[] = [];
   deadRepos = 0;
@@ -182,20 +192,55 @@ export class RegistryState {
     }
   }
 
-  /** Put a blob into a repository (uploading it, or counting it when loading state). */
-  addBlobToRepository(repo: RepositoryRecord, digest: string, data: Buffer): void {
+  /**
+   * Put a blob the store already holds into a repository (an upload committed, a mount, a replica, state being
+   * loaded). A blob the store lacks is not added.
+   */
+  addBlobToRepository(repo: RepositoryRecord, digest: string): void {
     if (repo.blobs.has(digest)) return;
-    repo.blobs.set(digest, 0);
     const stored = this.blobs.get(digest);
     if (stored) stored.holders++;
-    else this.blobs.set(digest, { data, holders: 1 });
+    else {
+      const size = this.store.size(digest);
+      if (size === undefined) return;
+      this.store.retain(digest);
+      this.blobs.set(digest, { size, holders: 1 });
+    }
+    repo.blobs.set(digest, 0);
+  }
+
+  /**
+   * Put a blob an upload just committed into its repository. The repository may have gone while the bytes were
+   * being written: the blob is then let go at once (false), so no unheld bytes stay in the store.
+   */
+  attachUploadedBlob(repo: RepositoryRecord, digest: string): boolean {
+    if (!repo.deleted && this.repos.get(repo.name) === repo) {
+      this.addBlobToRepository(repo, digest);
+      return true;
+    }
+    if (!this.blobs.has(digest)) {
+      this.store.retain(digest);
+      this.store.release(digest);
+    }
+    return false;
   }
 
   private releaseBlob(digest: string): void {
     const stored = this.blobs.get(digest);
     if (!stored) return;
     stored.holders--;
-    if (stored.holders <= 0) this.blobs.delete(digest);
+    if (stored.holders <= 0) {
+      this.blobs.delete(digest);
+      this.store.release(digest);
+    }
+  }
+
+  /** End an upload in progress: its bytes are dropped (a temp file goes). */
+  dropUpload(id: string): Promise<void> {
+    const upload = this.uploads.get(id);
+    if (!upload) return Promise.resolve();
+    this.uploads.delete(id);
+    return upload.writer.abort();
   }
 
   /** Append a new image at the end of the push order and index it. */
@@ -252,9 +297,10 @@ export class RegistryState {
     this.repoOrder = [];
     this.deadRepos = 0;
     this.nextRepoSeq = 1;
+    for (const digest of this.blobs.keys()) this.store.release(digest);
     this.blobs.clear();
     this.settings = defaultRegistrySettings();
-    this.uploads.clear();
+    for (const id of [...this.uploads.keys()]) void this.dropUpload(id);
     this.catalogue.clear();
   }
 }
@@ -286,194 +332,6 @@ function removeReferrer(repo: RepositoryRecord, subject: string, image: ImageRec
   if (list[at] !== image) at = list.indexOf(image);
   if (at >= 0) list.splice(at, 1);
   if (list.length === 0) repo.referrers.delete(subject);
-}
-
-// ---- persistence ---------------------------------------------------------------------------------------
-
-const STATE_FILE = 'ecr-state.json';
-const BLOB_DIR = 'blobs';
-
-/** Storage class and status are optional: state saved before the emulator modelled archive has neither. */
-interface PersistedImage extends Omit<ImageRecord, 'deleted' | 'storageClass' | 'imageStatus'> {
-  storageClass?: ImageRecord['storageClass'];
-  imageStatus?: ImageRecord['imageStatus'];
-}
-
-interface PersistedRepository {
-  name: string;
-  createdAt: number;
-  imageTagMutability: TagMutability;
-  exclusionFilters: ExclusionFilter[];
-  scanOnPush: boolean;
-  encryption: RepositoryRecord['encryption'];
-  resourceTags: Array<[string, string]>;
-  lifecyclePolicy?: RepositoryRecord['lifecyclePolicy'];
-  policyText?: string;
-  blobs: string[];
-  nextImageSeq: number;
-  images: PersistedImage[];
-}
-
-/** One registry in the state file. */
-interface PersistedRegistry {
-  settings: RegistrySettings;
-  catalogue: FindingsCatalogueEntry[];
-  repositories: PersistedRepository[];
-}
-
-/** The single-registry format before registries per account and Region: it loads as the home registry. */
-interface PersistedStateV1 extends PersistedRegistry {
-  version: 1;
-}
-
-interface PersistedStateV2 {
-  version: 2;
-  registries: Array<PersistedRegistry & { accountId: string; region: string }>;
-}
-
-/** A registry as the store sees it. */
-export interface StoredRegistry {
-  accountId: string;
-  region: string;
-  state: RegistryState;
-}
-
-function blobFileName(digest: string): string {
-  // Digests are `algorithm:hex`; `:` is not portable in file names.
-  return digest.replace(/[^a-zA-Z0-9._-]/g, '_');
-}
-
-/**
- * Saves and loads every registry's {@link RegistryState} under a directory: metadata as one JSON document
- * (written to a temp file then renamed, so a crash never leaves half a file), blobs as one file each named by
- * digest, written once and shared by the registries that hold the same bytes. Uploads in progress are not
- * persisted (ECR expires them too).
- */
-export class StateStore {
-  private readonly written = new Set<string>();
-
-  constructor(private readonly dir: string) {}
-
-  /**
-   * Load saved registries: `registryFor` gives (creating it) the registry of an account and Region; a state
-   * file of the single-registry format loads into `home`.
-   */
-  async load(
-    home: StoredRegistry,
-    registryFor: (accountId: string, region: string) => StoredRegistry,
-  ): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(this.dir, STATE_FILE), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new Error(`Cannot read ECR state from ${this.dir}`, { cause: error });
-    }
-    const persisted = JSON.parse(text) as PersistedStateV1 | PersistedStateV2;
-    const loaded = new Map<string, Buffer>();
-    if (persisted.version === 2) {
-      for (const saved of persisted.registries) {
-        await this.loadRegistry(registryFor(saved.accountId, saved.region).state, saved, loaded);
-      }
-    } else {
-      await this.loadRegistry(home.state, persisted, loaded);
-    }
-  }
-
-  private async loadRegistry(
-    state: RegistryState,
-    persisted: PersistedRegistry,
-    loaded: Map<string, Buffer>,
-  ): Promise<void> {
-    state.clear();
-    state.settings = persisted.settings;
-    for (const entry of persisted.catalogue) state.catalogue.set(catalogueKeyOf(entry), entry);
-    const blobDir = join(this.dir, BLOB_DIR);
-    for (const saved of persisted.repositories) {
-      const repo = state.newRepository({
-        name: saved.name,
-        createdAt: saved.createdAt,
-        imageTagMutability: saved.imageTagMutability,
-        exclusionFilters: saved.exclusionFilters,
-        scanOnPush: saved.scanOnPush,
-        encryption: saved.encryption,
-        resourceTags: new Map(saved.resourceTags),
-        ...(saved.lifecyclePolicy ? { lifecyclePolicy: saved.lifecyclePolicy } : {}),
-        ...(saved.policyText !== undefined ? { policyText: saved.policyText } : {}),
-      });
-      for (const digest of saved.blobs) {
-        let stored = state.blobs.get(digest);
-        if (!stored) {
-          let data = loaded.get(digest);
-          if (!data) {
-            data = await readFile(join(blobDir, blobFileName(digest)));
-            loaded.set(digest, data);
-            this.written.add(digest);
-          }
-          stored = { data, holders: 0 };
-          state.blobs.set(digest, stored);
-        }
-        state.addBlobToRepository(repo, digest, stored.data);
-      }
-      for (const image of saved.images) {
-        const seq = image.seq;
-        const record = state.insertImage(repo, { storageClass: 'STANDARD', imageStatus: 'ACTIVE', ...image });
-        record.seq = seq;
-      }
-      repo.nextImageSeq = Math.max(saved.nextImageSeq, repo.nextImageSeq);
-    }
-  }
-
-  async save(registries: StoredRegistry[]): Promise<void> {
-    await mkdir(join(this.dir, BLOB_DIR), { recursive: true });
-    const blobDir = join(this.dir, BLOB_DIR);
-    const wanted = new Set<string>();
-    const document: PersistedStateV2 = { version: 2, registries: [] };
-    for (const { accountId, region, state } of registries) {
-      const repositories: PersistedRepository[] = [];
-      for (const repo of state.repoOrder) {
-        if (repo.deleted) continue;
-        repositories.push({
-          name: repo.name,
-          createdAt: repo.createdAt,
-          imageTagMutability: repo.imageTagMutability,
-          exclusionFilters: repo.exclusionFilters,
-          scanOnPush: repo.scanOnPush,
-          encryption: repo.encryption,
-          resourceTags: [...repo.resourceTags],
-          ...(repo.lifecyclePolicy ? { lifecyclePolicy: repo.lifecyclePolicy } : {}),
-          ...(repo.policyText !== undefined ? { policyText: repo.policyText } : {}),
-          blobs: [...repo.blobs.keys()],
-          nextImageSeq: repo.nextImageSeq,
-          images: repo.order
-            .filter((image) => !image.deleted)
-            .map(({ deleted: _deleted, ...image }) => image),
-        });
-      }
-      for (const [digest, stored] of state.blobs) {
-        wanted.add(digest);
-        if (this.written.has(digest)) continue;
-        await writeFile(join(blobDir, blobFileName(digest)), stored.data);
-        this.written.add(digest);
-      }
-      document.registries.push({
-        accountId,
-        region,
-        settings: state.settings,
-        catalogue: [...state.catalogue.values()],
-        repositories,
-      });
-    }
-    const target = join(this.dir, STATE_FILE);
-    await writeFile(`${target}.tmp`, JSON.stringify(document));
-    await rename(`${target}.tmp`, target);
-    // Blobs no repository holds any more go after the metadata no longer mentions them.
-    const wantedFiles = new Set([...wanted].map(blobFileName));
-    for (const file of await readdir(blobDir)) {
-      if (!wantedFiles.has(file)) await rm(join(blobDir, file), { force: true });
-    }
-    for (const digest of this.written) if (!wanted.has(digest)) this.written.delete(digest);
-  }
 }
 
 /** Catalogue entries are keyed by repository plus digest (preferred) or tag. */

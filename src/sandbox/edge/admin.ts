@@ -15,7 +15,7 @@
  * | `DELETE /_sandbox/requests` | | Zeroes the counters. `{}` |
  * | `GET /_sandbox/clock` | | `{"now":"2025-01-31T12:00:00.000Z"}` |
  * | `POST /_sandbox/clock` | `{"now":"<ISO-8601>"}` or `{"advanceSeconds":N}` or `{"reset":true}` | `{"now":...}`. The clock keeps ticking from the new instant. It drives the ECR emulator (push times, scans, events), the outbox timestamps, the runtime's schedules and the functions' own time (`systemClock` inside an invocation); moto keeps real time. |
- * | `POST /_sandbox/faults` | `{"service":"ecr","action":"BatchDeleteImage","rate":0.2,"error":"ThrottlingException"}`; `"status":503` instead of (or with) `"error"`; `rate` 0..1 default 1; no `action` = every action of the service; optional `"message"`; optional `"nth":N` (fail only the Nth matching request, counted from the rule's creation) and/or `"times":N` (fail at most N requests, then stop firing; with `nth`: N requests from the Nth on), positive integers | 201 with the rule (and its `id`, `seen`, `fired`). A matching request fails with probability `rate`, in its service's protocol: JSON protocols `{"__type":error,"message"}` with status 400 (or `status`); query protocol (SNS, form-encoded SQS) `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`. Every rule a request matches counts it as seen, even when an earlier rule failed it. |
+ * | `POST /_sandbox/faults` | `{"service":"ecr","action":"BatchDeleteImage","rate":0.2,"error":"ThrottlingException"}`; `"status":503` instead of (or with) `"error"`; `rate` 0..1 default 1; no `action` = every action of the service; optional `"message"`; optional `"nth":N` (fail only the Nth matching request, counted from the rule's creation) and/or `"times":N` (fail at most N requests, then stop firing; with `nth`: N requests from the Nth on), positive integers | 201 with the rule (and its `id`, `seen`, `fired`). A matching request fails with probability `rate`, in its service's protocol: JSON protocols `{"__type":error,"message"}` with status 400 (or `status`); query protocol (SNS, form-encoded SQS) `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code>..</Code><Message>..</Message></Error><RequestId>..</RequestId></ErrorResponse>`. Every rule a request matches counts it as seen, even when an earlier rule failed it. Rules of service `ecr` also match registry API (`/v2/`) requests by the ECR actions IAM authorises them as, answered in the registry's error format (oci/faults.ts). |
  * | `GET /_sandbox/faults` | | `{"faults":[rule, ...]}`, each rule with `seen` (matching requests since its creation) and `fired` (requests it failed) |
  * | `DELETE /_sandbox/faults` | | Removes every rule. `{"faults":[]}` |
  * | `DELETE /_sandbox/faults/{id}` | | Removes one rule; 404 if unknown. |
@@ -39,7 +39,8 @@
  * | `GET /_sandbox/ecr/blob?repository=R&digest=D&registry=A&region=G` | | The blob's bytes (`application/octet-stream`), or 404. The URLs `GetDownloadUrlForLayer` hands out point here; `registry` (account id) and `region` name another registry than the sandbox's (its own URLs leave them out). |
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { EcrEmulator, RegistryRef } from '../contracts.ts';
+import { pipeline } from 'node:stream/promises';
+import type { BlobDownload, EcrEmulator, RegistryRef } from '../contracts.ts';
 import { BLOB_ROUTE } from '../contracts.ts';
 import type { InspectorCoverage } from '../inspector/coverage.ts';
 import type { LambdaRuntime } from '../runtime/index.ts';
@@ -320,17 +321,22 @@ function routes(ctx: AdminContext): Map<string, Record<string, Handler>> {
             'query parameter "registry"',
             'query parameter "region"',
           );
-          const blob = ctx.emulator.readBlob(repository, digest, registry);
+          // Streamed from the blob store (a file with --state-dir), never read whole.
+          const blob = ctx.emulator.openBlob
+            ? ctx.emulator.openBlob(repository, digest, registry)
+            : wholeBlob(ctx.emulator.readBlob(repository, digest, registry));
           if (!blob) {
             sendJson(res, 404, { message: `blob ${digest} not found in repository ${repository}` });
             return;
           }
           res.writeHead(200, {
             'content-type': 'application/octet-stream',
-            'content-length': blob.length,
+            'content-length': blob.size,
             'docker-content-digest': digest,
           });
-          res.end(blob);
+          const bytes = blob.open();
+          if (Buffer.isBuffer(bytes)) res.end(bytes);
+          else pipeline(bytes, res).catch(() => undefined);
         },
       },
     ],
@@ -426,4 +432,9 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
       else sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     }
   };
+}
+
+/** A blob read whole, as a {@link BlobDownload} (emulators without `openBlob`). */
+function wholeBlob(bytes: Buffer | undefined): BlobDownload | undefined {
+  return bytes === undefined ? undefined : { size: bytes.length, open: () => bytes };
 }

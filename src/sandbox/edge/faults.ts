@@ -124,13 +124,23 @@ export class FaultRegistry {
     this.rules = [];
   }
 
-  /** The rule that fails this request, if any (each eligible rule rolls its own dice). */
-  pick(service: string, action: string, random: () => number = Math.random): FaultRule | undefined {
+  /**
+   * The rule that fails this request, if any (each eligible rule rolls its own dice). `action` may name several
+   * actions: a registry API request is authorised as up to three ECR actions (a monolithic upload is
+   * InitiateLayerUpload, UploadLayerPart and CompleteLayerUpload at once), and a rule on any of them matches it,
+   * counting the request once.
+   */
+  pick(
+    service: string,
+    action: string | readonly string[],
+    random: () => number = Math.random,
+  ): FaultRule | undefined {
     if (this.rules.length === 0) return undefined;
+    const actions: readonly string[] = typeof action === 'string' ? [action] : action;
     let picked: ActiveFaultRule | undefined;
     for (const rule of this.rules) {
       if (rule.service !== service) continue;
-      if (rule.action !== undefined && rule.action !== action) continue;
+      if (rule.action !== undefined && !actions.includes(rule.action)) continue;
       rule.seen++;
       if (picked) continue;
       if (rule.nth !== undefined && rule.seen < rule.nth) continue;

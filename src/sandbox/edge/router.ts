@@ -36,6 +36,12 @@ export interface EdgeRoutes {
   verbose: boolean;
 }
 
+const NO_BODY = Buffer.alloc(0);
+
+function isFormPost(contentType: string | undefined): boolean {
+  return contentType?.startsWith('application/x-www-form-urlencoded') === true;
+}
+
 /**
  * The edge's request handler: a request a web page may have sent (foreign Host or Origin, see guard.ts) is
  * refused with 403; `/_sandbox/…` goes to the admin API; an AWS request is identified, counted, refused when
@@ -60,15 +66,24 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
     }
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const body = await readBody(req);
+    const method = req.method ?? 'GET';
+    // A registry API request (a /v2/ path that is not a signed AWS call nor a form post) is identified without its
+    // body, which is left unread on the socket for its route: a blob upload streams it to the blob store.
+    const unread =
+      emulator.registryApi !== undefined &&
+      isRegistryApiPath(path) &&
+      !isFormPost(req.headers['content-type'])
+        ? identifyRequest(method, url, req.headers, NO_BODY)
+        : undefined;
+    const streamed = unread?.service === 'unknown';
+    const body = streamed ? NO_BODY : await readBody(req);
     if (path.startsWith('/_sandbox/')) {
       await admin(req, res, path, queryAt === -1 ? '' : url.slice(queryAt + 1), body);
       if (verbose)
         log(`admin ${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
       return;
     }
-    const method = req.method ?? 'GET';
-    const identity = identifyRequest(method, url, req.headers, body);
+    const identity = streamed && unread ? unread : identifyRequest(method, url, req.headers, body);
     counters.record(identity.service, identity.action);
     const done = () => {
       if (verbose) {
@@ -86,8 +101,10 @@ export function createEdgeRouter(routes: EdgeRoutes): RequestHandler {
         req,
         res,
         url,
-        body,
+        streamed ? req : body,
         (principal, action, resource, region) => iam.authorizePrincipal(principal, action, resource, region),
+        // Fault rules of ECR reach the registry API by the actions it is authorised as (oci/faults.ts).
+        (actions) => faults.pick('ecr', actions),
       );
       done();
       return;

@@ -7,6 +7,7 @@ import type { RepositoryRecord } from '../ecr/state.ts';
 import { REPOSITORY_NAME_PATTERN } from '../ecr/validation.ts';
 import { createOnPush, templateForPush } from './create-on-push.ts';
 import { OciError } from './errors.ts';
+import { wholeBody } from './http.ts';
 import type { TokenClaims } from './token.ts';
 
 /** What serving one authenticated registry API request works with. */
@@ -38,7 +39,11 @@ export function repositoryFor(ctx: OciContext, name: string, push = false): Repo
       ctx.ecr.options.region,
     );
     if (denied !== undefined) throw new OciError('DENIED', denied);
-    found = createOnPush(ctx.ecr, name);
+    found = createOnPush(ctx.ecr, name, {
+      accountId: ctx.claims.accountId,
+      region: ctx.ecr.options.region,
+      principalArn: ctx.claims.principalArn,
+    });
   }
   // A pull under a pull through cache rule would fetch from the upstream, which the offline sandbox can't reach.
   const offline = found || push ? undefined : pullThroughMiss(ctx.ecr, name);
@@ -58,4 +63,13 @@ export function repositoryFor(ctx: OciContext, name: string, push = false): Repo
 export function headerOf(ctx: OciContext, name: string): string | undefined {
   const value = ctx.request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A manifest is at most 4 MiB (ECR's limit); a body is read no further than that (and a byte to tell). */
+const MAX_WHOLE_BODY = 4 * 1024 * 1024;
+
+/** The context with the request's body read whole, for the routes that need it at once (a manifest PUT). */
+export async function withWholeBody(ctx: OciContext): Promise<OciContext> {
+  const body = await wholeBody(ctx.request.body, MAX_WHOLE_BODY);
+  return { ...ctx, request: { ...ctx.request, body } };
 }

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { EcrCaller } from '../contracts.ts';
+import { cloudTrailEvent } from '../ecr/cloudtrail.ts';
 import type { EcrContext } from '../ecr/context.ts';
+import { repositoryShape } from '../ecr/repositories.ts';
 import type { CreationTemplateRecord } from '../ecr/settings-state.ts';
 import { templateKey } from '../ecr/settings-state.ts';
 import type { RepositoryRecord, TagMutability } from '../ecr/state.ts';
@@ -32,8 +36,16 @@ export function templateForPush(
   return best;
 }
 
-/** Create `name` from the template that covers it, or answer undefined when none does. */
-export function createOnPush(ecr: EcrContext, name: string): RepositoryRecord | undefined {
+/**
+ * Create `name` from the template that covers it, or answer undefined when none does. The creation goes on the
+ * bus as a CreateRepository call (CloudTrail via EventBridge), so what listens to CreateRepository (compliance's
+ * check) hears of it too: see {@link createOnPushEvent}.
+ */
+export function createOnPush(
+  ecr: EcrContext,
+  name: string,
+  pusher?: EcrCaller,
+): RepositoryRecord | undefined {
   const template = templateForPush(ecr.state.settings.creationTemplates, name);
   if (!template) return undefined;
   const encryption: RepositoryRecord['encryption'] = { encryptionType: template.encryption.encryptionType };
@@ -55,5 +67,40 @@ export function createOnPush(ecr: EcrContext, name: string): RepositoryRecord | 
     ...(template.repositoryPolicy !== undefined ? { policyText: template.repositoryPolicy } : {}),
   });
   ecr.changed();
+  ecr.emit([createOnPushEvent(ecr, repo, pusher)]);
   return repo;
+}
+
+/**
+ * The CloudTrail record of a repository created on push. The ECR guide documents neither this record nor the
+ * one of a repository a pull through cache or replication creates (it says only that ECR creates them with the
+ * AWSServiceRoleForECRTemplate service-linked role, or the template's customRoleArn); so it mirrors what the
+ * emulator records for CreateRepository, with the request ECR would make from the template, and names the
+ * pusher as the caller and ECR as the service acting for them, as CloudTrail's userIdentity reference describes
+ * a call a service makes on a user's behalf (`invokedBy`, and the service's DNS name as source and user agent).
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-rct.html
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
+ */
+export function createOnPushEvent(ecr: EcrContext, repo: RepositoryRecord, pusher?: EcrCaller) {
+  const { accountId, region } = ecr.options;
+  const tags = [...repo.resourceTags].map(([Key, Value]) => ({ Key, Value }));
+  const request: Record<string, unknown> = {
+    repositoryName: repo.name,
+    imageTagMutability: repo.imageTagMutability,
+    ...(repo.exclusionFilters.length > 0
+      ? { imageTagMutabilityExclusionFilters: repo.exclusionFilters }
+      : {}),
+    encryptionConfiguration: { ...repo.encryption },
+    ...(tags.length > 0 ? { tags } : {}),
+  };
+  return cloudTrailEvent({
+    action: 'CreateRepository',
+    request,
+    response: { repository: repositoryShape(ecr, repo) },
+    caller: pusher ?? { accountId, region },
+    registry: { accountId, region },
+    requestId: randomUUID(),
+    time: ecr.options.clock.now(),
+    invokedBy: 'ecr.amazonaws.com',
+  });
 }

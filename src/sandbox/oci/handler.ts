@@ -1,9 +1,11 @@
-import type { RegistryApiRequest, WireResponse } from '../contracts.ts';
+import type { EcrCaller, RegistryApiRequest, RegistryApiResponse, WireResponse } from '../contracts.ts';
+import { checkRepositoryGrant } from '../ecr/access.ts';
 import { EcrError } from '../ecr/errors.ts';
 import type { Registries } from '../ecr/registries.ts';
 import { cancelUpload, finishUpload, getBlob, patchUpload, startUpload, uploadStatus } from './blobs.ts';
-import type { OciContext } from './context.ts';
+import { type OciContext, withWholeBody } from './context.ts';
 import { OciError, ociErrorOf } from './errors.ts';
+import { injectedFault } from './faults.ts';
 import { API_VERSION_HEADER, reply, replyJson } from './http.ts';
 import { deleteManifest, getManifest, listReferrers, listTags, putManifest } from './manifests.ts';
 import { parseRoute, type Route, registryOfHost } from './paths.ts';
@@ -19,8 +21,10 @@ import { basicCredentials, type TokenClaims, verifyToken } from './token.ts';
  * a token that isn't one → 401, an expired one → 403 DENIED with ECR's "Your authorization token has expired"
  * (times on the sandbox clock). The registry is the one the Host names in ECR's form
  * `<account>.dkr.ecr.<region>.amazonaws.com` (or `….localhost`), else the token's (the account and Region whose
- * GetAuthorizationToken issued it: the sandbox's own for the usual credentials). A token is good for its own
- * account's registries only (ECR would consult repository policies across accounts: not modelled).
+ * GetAuthorizationToken issued it: the sandbox's own for the usual credentials). A token is good for any
+ * account's registry, as ECR's "can be used to access any Amazon ECR registry that your IAM principal has access
+ * to": in another account's, each request needs the repository policy's grant (ecr/access.ts), else 403 DENIED
+ * naming the repository's ARN (so its account).
  */
 export interface RegistryApiDeps {
   registries: Registries;
@@ -66,22 +70,42 @@ function authenticate(
   );
 }
 
-/** Refuse (403 DENIED, with IAM's message) what the token's principal may not do, as ECR checks IAM. */
+/**
+ * Refuse (403 DENIED, with IAM's message) what the token's principal may not do, as ECR checks IAM: its own
+ * (identity) policies, and in another account's registry also the repository policy, which must grant it the
+ * same action as a cross-account ECR API call would need (access.ts holds that one rule).
+ */
 function authorize(
   request: RegistryApiRequest,
   claims: TokenClaims,
   target: Route,
   ref: { accountId: string; region: string },
+  registries: Registries,
 ): void {
-  if (!request.authorize) return;
+  // The caller as a cross-account ECR API call would name it: the token's principal, in the registry's Region.
+  const foreign: EcrCaller | undefined =
+    ref.accountId === claims.accountId
+      ? undefined
+      : { accountId: claims.accountId, region: ref.region, principalArn: claims.principalArn };
+  const repos = foreign && registries.find(ref.accountId, ref.region)?.state.repos;
   for (const needed of requiredActions(target, request.method, new URLSearchParams(request.query))) {
     const resource = `arn:aws:ecr:${ref.region}:${ref.accountId}:repository/${needed.repositoryName}`;
-    const denied = request.authorize(claims.principalArn, needed.action, resource, ref.region);
+    const denied = request.authorize?.(claims.principalArn, needed.action, resource, ref.region);
     if (denied !== undefined) throw new OciError('DENIED', denied);
+    if (foreign) {
+      const name = needed.repositoryName;
+      checkRepositoryGrant(
+        foreign,
+        needed.action.replace(/^ecr:/, ''),
+        ref.accountId,
+        name,
+        repos?.get(name),
+      );
+    }
   }
 }
 
-function route(ctx: OciContext, target: Route): WireResponse {
+function route(ctx: OciContext, target: Route): RegistryApiResponse | Promise<RegistryApiResponse> {
   const method = ctx.request.method;
   const head = method === 'HEAD';
   switch (target.kind) {
@@ -102,7 +126,8 @@ function route(ctx: OciContext, target: Route): WireResponse {
       break;
     case 'manifest':
       if (method === 'GET' || head) return getManifest(ctx, target.name, target.reference, head);
-      if (method === 'PUT') return putManifest(ctx, target.name, target.reference);
+      if (method === 'PUT')
+        return withWholeBody(ctx).then((c) => putManifest(c, target.name, target.reference));
       if (method === 'DELETE') return deleteManifest(ctx, target.name, target.reference);
       break;
     case 'tags':
@@ -122,7 +147,7 @@ function errorReply(error: OciError): WireResponse {
 /** Build the registry API over the emulator's registries. */
 export function createRegistryApi(
   deps: RegistryApiDeps,
-): (request: RegistryApiRequest) => Promise<WireResponse> {
+): (request: RegistryApiRequest) => Promise<RegistryApiResponse> {
   const { registries } = deps;
   return async (request) => {
     const home = registries.home;
@@ -131,13 +156,9 @@ export function createRegistryApi(
     try {
       const target = parseRoute(request.path);
       const claims = authenticate(request, home.service.ecr.nowMs(), realm);
+      // A token is good for any registry its principal may reach (API_GetAuthorizationToken): another
+      // account's registry is judged request by request in authorize(), by that registry's repository policies.
       const ref = named ?? { accountId: claims.accountId, region: claims.region };
-      if (ref.accountId !== claims.accountId) {
-        throw new OciError(
-          'DENIED',
-          `The token of account ${claims.accountId} does not grant access to the registry of account ${ref.accountId}`,
-        );
-      }
       if (!target)
         throw new OciError(
           'UNSUPPORTED',
@@ -146,7 +167,10 @@ export function createRegistryApi(
           {},
           404,
         );
-      authorize(request, claims, target, ref);
+      authorize(request, claims, target, ref, registries);
+      // A faulted request fails before its body is used or anything changes (oci/faults.ts).
+      const faulted = await injectedFault(request, target);
+      if (faulted) return faulted;
       const registry = registries.get(ref.accountId, ref.region);
       const ctx: OciContext = {
         ecr: registry.service.ecr,
@@ -155,7 +179,8 @@ export function createRegistryApi(
         request,
         query: new URLSearchParams(request.query),
       };
-      return route(ctx, target);
+      // Awaited here so that a route that streams (blob uploads) fails into the catch below.
+      return await route(ctx, target);
     } catch (error) {
       if (error instanceof OciError) return errorReply(error);
       if (error instanceof EcrError) return errorReply(ociErrorOf(error));

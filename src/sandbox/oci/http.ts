@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RegistryApiRequest, WireResponse } from '../contracts.ts';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RegistryApiRequest, RegistryApiResponse, WireResponse } from '../contracts.ts';
 
 /** Every answer of the registry API says which API it is (Docker clients check it on `GET /v2/`). */
 export const API_VERSION_HEADER = { 'docker-distribution-api-version': 'registry/2.0' } as const;
@@ -27,16 +29,36 @@ export function replyJson(
 }
 
 /**
- * Serve a `/v2/…` request at the edge through `api` (the emulator's registryApi): the request as received in,
- * the answer out with its own `content-length` (a HEAD's is the length GET would send; its body is not sent).
+ * A body whole, for the routes that need it at once (a manifest): at most `limit` + 1 bytes are kept, so an
+ * oversized body is still refused as too large without being held; the rest is read and dropped.
+ */
+export async function wholeBody(body: Buffer | Readable, limit: number): Promise<Buffer> {
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  for await (const piece of body) {
+    const chunk = piece as Buffer;
+    if (kept > limit) continue;
+    chunks.push(chunk);
+    kept += chunk.length;
+  }
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, kept);
+}
+
+/**
+ * Serve a `/v2/…` request at the edge through `api` (the emulator's registryApi): the request in with its body
+ * (the request stream itself at the edge: a blob upload streams it, other routes read what they need; faults,
+ * auth and IAM answer before any is read), the answer out with its own
+ * `content-length` (a HEAD's is the length GET would send; its body is not sent), a blob streamed.
  */
 export async function serveRegistryApi(
-  api: (request: RegistryApiRequest) => Promise<WireResponse>,
+  api: (request: RegistryApiRequest) => Promise<RegistryApiResponse>,
   req: IncomingMessage,
   res: ServerResponse,
   url: string,
-  body: Buffer,
+  body: Buffer | Readable,
   authorize?: RegistryApiRequest['authorize'],
+  fault?: RegistryApiRequest['fault'],
 ): Promise<void> {
   const queryAt = url.indexOf('?');
   const response = await api({
@@ -46,7 +68,15 @@ export async function serveRegistryApi(
     headers: req.headers,
     body,
     ...(authorize ? { authorize } : {}),
+    ...(fault ? { fault } : {}),
   });
   res.writeHead(response.status, response.headers);
-  res.end(req.method === 'HEAD' ? undefined : response.body);
+  const answer = response.body;
+  if (req.method === 'HEAD' || typeof answer === 'string' || Buffer.isBuffer(answer)) {
+    if (typeof answer !== 'string' && !Buffer.isBuffer(answer)) answer.destroy();
+    res.end(req.method === 'HEAD' ? undefined : answer);
+    return;
+  }
+  // A client that goes away mid-download closes the file (pipeline destroys both ends).
+  await pipeline(answer, res).catch(() => undefined);
 }

@@ -82,6 +82,8 @@ export function getManifest(ctx: OciContext, name: string, reference: string, he
 export function putManifest(ctx: OciContext, name: string, reference: string): WireResponse {
   const repo = repositoryFor(ctx, name, true);
   const body = ctx.request.body;
+  // The handler reads a manifest's body whole before it routes here (context.ts withWholeBody).
+  if (!Buffer.isBuffer(body)) throw new Error('putManifest needs the request body read whole');
   if (body.length > MAX_MANIFEST_BYTES) {
     throw new OciError('MANIFEST_INVALID', 'The manifest is larger than 4 MiB', undefined, {}, 413);
   }

@@ -37,14 +37,19 @@ export async function makeRegistry() {
       body: options.body === undefined ? Buffer.alloc(0) : Buffer.from(options.body),
       ...(options.authorize ? { authorize: options.authorize } : {}),
     });
-    const text = Buffer.isBuffer(response.body) ? response.body.toString('utf8') : response.body;
+    // A blob download answers a stream (its chunks, or its file): read it whole here.
+    const body =
+      typeof response.body === 'string' || Buffer.isBuffer(response.body)
+        ? response.body
+        : Buffer.concat(await response.body.toArray());
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: response.status, headers: response.headers, text, body: response.body, json };
+    return { status: response.status, headers: response.headers, text, body, json };
   }
 
   /** The code of an error answer. */

@@ -65,7 +65,53 @@ describe('auth as ECR does it', () => {
       headers: { host: '210987654321.dkr.ecr.us-east-1.amazonaws.com' },
     });
     expect([elsewhere.status, r.errorCode(elsewhere)]).toEqual([404, 'NAME_UNKNOWN']);
-    expect([otherAccount.status, r.errorCode(otherAccount)]).toEqual([403, 'DENIED']);
+    // Logging in to another account's registry needs only a token; what it may then do, its policies say.
+    expect(otherAccount.status).toBe(200);
+  });
+});
+
+describe('another account’s registry', () => {
+  const OTHER = '210987654321';
+  const otherHost = { host: `${OTHER}.dkr.ecr.us-east-1.amazonaws.com` };
+  const asOther = { accountId: OTHER, region: 'us-east-1' };
+  const serveAsOther = async (action: string, input: unknown) => {
+    const response = await r.emulator.serve(action, JSON.stringify(input), asOther);
+    expect(response.status).toBe(200);
+  };
+
+  it('refuses a pull the repository policy does not grant, naming the repository, and serves it once granted', async () => {
+    // Prepare
+    await serveAsOther('CreateRepository', { repositoryName: 'shared/app' });
+    // Act
+    const refused = await r.send('GET', '/v2/shared/app/tags/list', { headers: otherHost });
+    await serveAsOther('SetRepositoryPolicy', {
+      repositoryName: 'shared/app',
+      policyText: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'pull',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:ListImages'],
+          },
+        ],
+      }),
+    });
+    const granted = await r.send('GET', '/v2/shared/app/tags/list', { headers: otherHost });
+    const push = await r.send('POST', '/v2/shared/app/blobs/uploads/', { headers: otherHost });
+    // Assess
+    expect([refused.status, r.errorCode(refused)]).toEqual([403, 'DENIED']);
+    expect(refused.text).toContain(`arn:aws:ecr:us-east-1:${OTHER}:repository/shared/app`);
+    expect(refused.text).toContain('ecr:ListImages');
+    expect([granted.status, granted.json]).toEqual([200, { name: 'shared/app', tags: [] }]);
+    expect([push.status, r.errorCode(push)]).toEqual([403, 'DENIED']);
+  });
+
+  it('answers NAME_UNKNOWN for a repository the other registry does not have, as the ECR API does', async () => {
+    const response = await r.send('GET', '/v2/nowhere/app/tags/list', { headers: otherHost });
+    expect([response.status, r.errorCode(response)]).toEqual([404, 'NAME_UNKNOWN']);
+    expect(response.text).toContain(`registry with id '${OTHER}'`);
   });
 });
 
