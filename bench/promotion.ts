@@ -6,7 +6,10 @@
  *   - naive: what a script does: per layer GetDownloadUrlForLayer, the whole layer downloaded into a Buffer, then
  *     uploaded in 10 MiB parts cut from that buffer (ECR's part limit), then PutImage — no availability check,
  *     so it uploads everything again on a second run;
- *   - naive, pull all: every layer downloaded into memory first, then pushed (a pull-then-push script).
+ *   - naive, pull all: every layer downloaded into memory first, then pushed (a pull-then-push script);
+ *   - ours with blob mounting: ecrImageCopier with the registry's BLOB_MOUNTING ENABLED (dev and staging are one
+ *     registry), each blob mounted through the registry API (`POST /v2/…/blobs/uploads/?mount=&from=`) — the
+ *     bytes uploaded are printed next to ours without it.
  * Each copy runs in a child process of its own, so its RSS is the copy's alone (the sandbox, which holds every
  * blob in memory, stays in this process). RSS is sampled every 20 ms; growth is over the child's RSS after a GC
  * just before the copy; "RSS high-water" is the kernel's mark for the child (VmHWM), a cross-check of the sampling.
@@ -30,10 +33,12 @@ import {
   GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
   LayerAlreadyExistsException,
+  PutAccountSettingCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import { uploadBlob } from '../src/demo/push.ts';
 import { ecrImageCopier } from '../src/promotion/adapters/ecr-image-copier.ts';
+import { registryBlobMounter } from '../src/promotion/adapters/registry-mount.ts';
 import { SANDBOX_ACCOUNT_ID, type Sandbox, startSandbox } from '../src/sandbox/server.ts';
 import { sha256Digest } from '../src/shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES, putManifest } from '../src/shared/ecr/manifests.ts';
@@ -45,7 +50,7 @@ const MIB = 1024 * 1024;
 const TAG = '1.0.0';
 const ACCEPTED = Object.values(MANIFEST_MEDIA_TYPES);
 
-type Variant = 'ours' | 'naive' | 'naive-pull-all';
+type Variant = 'ours' | 'ours-mount' | 'naive' | 'naive-pull-all';
 
 /** What a child process copies. */
 interface Task {
@@ -67,6 +72,8 @@ interface Measurement {
   maxRss: number;
   bytesUploaded: number;
   parts: number;
+  /** Ours: blobs mounted instead of uploaded. */
+  blobsMounted: number;
 }
 
 function client(endpoint: string): ECRClient {
@@ -181,6 +188,9 @@ async function child(task: Task): Promise<Measurement> {
     target: ecr,
     concurrency: task.concurrency,
     partSizeBytes: task.partBytes,
+    ...(task.variant === 'ours-mount'
+      ? { mount: registryBlobMounter(ecr, { warn: (m) => process.stderr.write(`${m}\n`) }) }
+      : {}),
   });
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -190,9 +200,10 @@ async function child(task: Task): Promise<Measurement> {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 20);
   const started = performance.now();
+  let blobsMounted = 0;
   try {
-    if (task.variant === 'ours') {
-      await copier.copy(
+    if (task.variant === 'ours' || task.variant === 'ours-mount') {
+      ({ blobsMounted } = await copier.copy(
         {
           registryId: SANDBOX_ACCOUNT_ID,
           repositoryName: task.sourceRepository,
@@ -200,7 +211,7 @@ async function child(task: Task): Promise<Measurement> {
         },
         { registryId: SANDBOX_ACCOUNT_ID, repositoryName: task.targetRepository, imageTag: TAG },
         { copyReferrers: true },
-      );
+      ));
     } else {
       await naiveCopy(ecr, task, task.variant === 'naive-pull-all');
     }
@@ -210,7 +221,7 @@ async function child(task: Task): Promise<Measurement> {
   const ms = performance.now() - started;
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const maxRss = highWaterRss() ?? peakRss;
-  return { ms, baselineRss, peakRss, maxRss, bytesUploaded, parts };
+  return { ms, baselineRss, peakRss, maxRss, bytesUploaded, parts, blobsMounted };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -257,6 +268,8 @@ async function parent(): Promise<void> {
     const run = Date.now().toString(36);
     const repo = (name: string) => `bench-promotion-${run}/${name}`;
     await ecr.send(new CreateRepositoryCommand({ repositoryName: repo('dev') }));
+    // Only the 'ours-mount' copier asks for mounts: the others copy through the ECR API whatever the setting.
+    await ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'ENABLED' }));
 
     // The image: random layers (nothing dedupes), each generated, pushed and dropped in turn.
     const pushStarted = performance.now();
@@ -302,6 +315,7 @@ async function parent(): Promise<void> {
       { label: 'naive per layer (1st)', variant: 'naive', target: 'staging-naive' },
       { label: 'naive per layer (2nd)', variant: 'naive', target: 'staging-naive' },
       { label: 'naive pull-all (1st)', variant: 'naive-pull-all', target: 'staging-naive-pull-all' },
+      { label: 'ours, blob mounting (1st)', variant: 'ours-mount', target: 'staging-mount' },
     ];
     // Rounds interleave the variants, so load from other processes on the machine spreads over all of them.
     const measured = new Map<string, Measurement[]>(runs.map((r) => [r.label, []]));
@@ -351,6 +365,7 @@ async function parent(): Promise<void> {
       highWater: median(ms.map((m) => m.maxRss)),
       bytesUploaded: median(ms.map((m) => m.bytesUploaded)),
       parts: median(ms.map((m) => m.parts)),
+      blobsMounted: median(ms.map((m) => m.blobsMounted)),
     });
     const results = runs.map((r) => ({ label: r.label, s: summary(measured.get(r.label) ?? []) }));
     const mib = (n: number) => `${(n / MIB).toFixed(0)} MiB`;
@@ -397,6 +412,12 @@ async function parent(): Promise<void> {
     };
     ratio('naive per layer', results[2]?.s);
     ratio('naive pull-all', results[4]?.s);
+    const mounted = results[5]?.s;
+    if (ours && mounted) {
+      console.log(
+        `bytes uploaded, same registry: ours ${mib(ours.bytesUploaded)} (${sec(ours.ms)} s) | ours with blob mounting ${mib(mounted.bytesUploaded)}, ${mounted.blobsMounted} blobs mounted (${sec(mounted.ms)} s, time ×${(mounted.ms / ours.ms).toFixed(2)})`,
+      );
+    }
     const growth = ours?.growth ?? Number.NaN;
     console.log(
       `ours: RSS growth ${mib(growth)} (target < 256 MiB): ${growth < 256 * MIB ? 'met' : 'MISSED'}`,

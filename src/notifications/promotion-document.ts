@@ -85,6 +85,8 @@ const gateSchema = z.object({
 const copySchema = z.object({
   blobsCopied: z.number().int().min(0),
   blobsSkipped: z.number().int().min(0),
+  /** Blobs mounted inside one registry (no bytes uploaded); absent when none could be. */
+  blobsMounted: z.number().int().min(0).optional(),
   bytesCopied: z.number().int().min(0),
   manifestsPut: z.number().int().min(0),
   referrersCopied: z.number().int().min(0),

@@ -26,14 +26,18 @@ export const PROMOTION_EVENT_TEXT: Readonly<Record<PromotionEvent, string>> = {
   refused: 'refused by the gate: nothing was copied',
 };
 
-/** `3 blobs copied (12.3 MiB), 2 already there; 1 manifest put, 0 referrers; repository created`. */
+/**
+ * `3 blobs copied (12.3 MiB), 2 already there; 1 manifest put, 0 referrers; repository created`, with
+ * `N mounted (0 bytes uploaded for them), ` before `already there` when blobs were mounted inside the registry.
+ */
 export function copySummaryText(copy: PromotionAlertCopy): string {
   const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   if (copy.alreadyPresent && copy.blobsCopied === 0) {
     return `already in the target: nothing copied${copy.repositoryCreated ? '; repository created' : ''}`;
   }
   return (
-    `${plural(copy.blobsCopied, 'blob')} copied (${humanBytes(copy.bytesCopied)}), ${copy.blobsSkipped} already there; ` +
+    `${plural(copy.blobsCopied, 'blob')} copied (${humanBytes(copy.bytesCopied)}), ` +
+    `${copy.blobsMounted ? `${copy.blobsMounted} mounted (0 bytes uploaded for them), ` : ''}${copy.blobsSkipped} already there; ` +
     `${plural(copy.manifestsPut, 'manifest')} put, ${plural(copy.referrersCopied, 'referrer')} copied` +
     `${copy.repositoryCreated ? '; repository created' : ''}`
   );

@@ -38,7 +38,7 @@ export function formatResult(result: PromotionResult): string {
         lines.push(
           c.alreadyPresent
             ? '  copied   nothing: the target already held this digest under this tag'
-            : `  copied   ${count(c.blobsCopied, 'blob')} (${humanBytes(c.bytesCopied)}), ${c.blobsSkipped} already there; ${count(c.manifestsPut, 'manifest')}${c.referrersCopied > 0 ? `, ${count(c.referrersCopied, 'referrer')}` : ''}`,
+            : `  copied   ${count(c.blobsCopied, 'blob')} (${humanBytes(c.bytesCopied)}), ${mounted(c.blobsMounted)}${c.blobsSkipped} already there; ${count(c.manifestsPut, 'manifest')}${c.referrersCopied > 0 ? `, ${count(c.referrersCopied, 'referrer')}` : ''}`,
         );
         if (c.repositoryCreated) lines.push(`           created repository ${p.to.repositoryName}`);
       }
@@ -75,6 +75,11 @@ export function formatResult(result: PromotionResult): string {
       break;
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `2 mounted (0 bytes uploaded for them), ` when blobs were mounted inside the registry, else nothing. */
+function mounted(blobs: number | undefined): string {
+  return blobs ? `${blobs} mounted (0 bytes uploaded for them), ` : '';
 }
 
 function where(location: Promotion['from']): string {

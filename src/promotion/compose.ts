@@ -49,7 +49,7 @@ export function composePromotions(options: {
   };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig));
   const events = new EventBridgeClient(clientConfig);
-  const registries = awsRegistries(options.base);
+  const registries = awsRegistries(options.base, { warn: options.warn });
   const sns = options.alertsTopicArn ? new SNSClient(clientConfig) : undefined;
   const alerts = sns && options.alertsTopicArn ? snsAlerts(sns, options.alertsTopicArn) : undefined;
   const store = dynamoPromotions(doc, options.tableName);

@@ -40,7 +40,12 @@ export interface CopyOutcome {
   blobsCopied: number;
   /** Blobs the target already had (BatchCheckLayerAvailability said AVAILABLE). */
   blobsSkipped: number;
-  /** Bytes uploaded. */
+  /**
+   * Blobs the target got by a cross-repository mount inside one registry (blob mounting enabled): no byte
+   * uploaded for them, and not counted in `blobsCopied`.
+   */
+  blobsMounted: number;
+  /** Bytes uploaded (a mounted blob adds none). */
   bytesCopied: number;
   /** Manifests put: the image's own, an index's children, referrers' (signatures, SBOMs). */
   manifestsPut: number;

@@ -72,6 +72,8 @@ export type IamResource =
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
  */
 export const ACTIONS_ONLY_ON_ANY_RESOURCE = [
+  'ecr:GetAuthorizationToken',
+  'ecr:GetAccountSetting',
   'ecr:GetRegistryScanningConfiguration',
   'ecr:DescribeRegistry',
   'ecr:DescribeRepositoryCreationTemplates',

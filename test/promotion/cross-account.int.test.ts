@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetImageCommand, CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  CreateRepositoryCommand,
+  ECRClient,
+  PutAccountSettingCommand,
+} from '@aws-sdk/client-ecr';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
@@ -46,7 +51,10 @@ beforeAll(async () => {
   stagingEcr = new ECRClient(await accountCredentials(sandboxUrl(), STAGING, { roleName: 'ecr-promoter' }));
 });
 
-afterAll(() => {
+afterAll(async () => {
+  for (const ecr of [devEcr, stagingEcr]) {
+    await ecr?.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'DISABLED' }));
+  }
   registries.destroy();
   devEcr?.destroy();
   stagingEcr?.destroy();
@@ -54,8 +62,11 @@ afterAll(() => {
 });
 
 describe('a promotion across accounts', () => {
-  it('copies from the dev account into the staging account by digest', async () => {
-    // Prepare
+  it('copies from the dev account into the staging account by digest, through the ECR API', async () => {
+    // Prepare: blob mounting on in both registries, which it can't use: a mount stays inside one registry.
+    for (const ecr of [devEcr, stagingEcr]) {
+      await ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'ENABLED' }));
+    }
     const app = uniqueName('xapp');
     const repositoryName = `${app}-dev`;
     await devEcr.send(
@@ -97,9 +108,11 @@ describe('a promotion across accounts', () => {
       promotion: {
         from: { accountId: DEV, repositoryName },
         to: { accountId: STAGING, repositoryName: `${app}-staging` },
-        copy: { repositoryCreated: true },
+        copy: { repositoryCreated: true, blobsMounted: 0 },
       },
     });
+    expect(result.promotion.copy?.blobsCopied).toBeGreaterThan(0);
+    expect(result.promotion.copy?.bytesCopied).toBeGreaterThan(0);
     const copied = await stagingEcr.send(
       new BatchGetImageCommand({ repositoryName: `${app}-staging`, imageIds: [{ imageTag: '2.0.0' }] }),
     );

@@ -214,6 +214,7 @@ describe('ecrImageCopier on the shared sandbox', () => {
     expect(first).toEqual({
       blobsCopied: 3,
       blobsSkipped: 0,
+      blobsMounted: 0,
       bytesCopied: sum(image.sizes),
       manifestsPut: 1,
       referrersCopied: 0,
@@ -226,6 +227,7 @@ describe('ecrImageCopier on the shared sandbox', () => {
     expect(second).toEqual({
       blobsCopied: 0,
       blobsSkipped: 0,
+      blobsMounted: 0,
       bytesCopied: 0,
       manifestsPut: 0,
       referrersCopied: 0,
@@ -359,6 +361,7 @@ describe('ecrImageCopier on the shared sandbox', () => {
       expect(outcome).toEqual({
         blobsCopied: 2 + 2 + 2,
         blobsSkipped: 0,
+        blobsMounted: 0,
         bytesCopied: sum([...children.flatMap((c) => c.sizes), ...signature.sizes]),
         manifestsPut: 4,
         referrersCopied: 1,

@@ -9,6 +9,7 @@ import type { IamPermissions } from '../../shared/iam.ts';
 import type { Registries, Registry, RegistryLocation } from '../ports.ts';
 import { ecrImageCopier, ecrImageCopierPermissions } from './ecr-image-copier.ts';
 import { ecrTargetRepositories, ecrTargetRepositoriesPermissions } from './ecr-target-repositories.ts';
+import { type BlobMounter, registryBlobMounter, registryBlobMounterPermissions } from './registry-mount.ts';
 
 /**
  * What {@link awsRegistries} calls in the registries it reaches (with the environment's role there, when it has
@@ -20,6 +21,7 @@ export const awsRegistriesPermissions: IamPermissions = [
   ...ecrFindingsReaderPermissions,
   ...ecrTargetRepositoriesPermissions,
   ...ecrImageCopierPermissions,
+  ...registryBlobMounterPermissions,
   { actions: ['sts:AssumeRole'], resource: 'promotion-roles' },
 ];
 
@@ -64,12 +66,15 @@ function assumedRole(sts: STSClient, roleArn: string, sessionName: string) {
 /**
  * {@link Registries} on Amazon ECR: one ECR client per account, Region and role, made on first use. An
  * environment with a `roleArn` is reached with that role's credentials (AssumeRole with the caller's own);
- * one without is reached with the caller's own credentials in its Region.
+ * one without is reached with the caller's own credentials in its Region. A copier between two environments of
+ * one registry (same account and Region) mounts blobs when the registry allows it (registry-mount.ts), with the
+ * target side's client; across registries it copies through the ECR API.
  * @param base what every client is built with (endpoint, credentials of the caller, retries)
+ * @param options.warn told once per reason why blob mounting is unavailable (the copy streams instead)
  */
 export function awsRegistries(
   base: ClientBase,
-  options: { sessionName?: string } = {},
+  options: { sessionName?: string; warn?: (message: string) => void } = {},
 ): Registries & { destroy(): void } {
   const sts = new STSClient({
     region: base.region,
@@ -79,6 +84,8 @@ export function awsRegistries(
   });
   const clients = new Map<string, { ecr: ECRClient; scans: ECRClient }>();
   const registries = new Map<string, Registry>();
+  // One per target client: its registry token is cached across the promotions this process runs.
+  const mounters = new Map<string, BlobMounter>();
   const sessionName = options.sessionName ?? 'ecr-sentinel-promotion';
 
   const clientsAt = (location: RegistryLocation) => {
@@ -135,7 +142,17 @@ export function awsRegistries(
       return registry;
     },
     copier(from, to) {
-      return ecrImageCopier({ source: clientsAt(from).ecr, target: clientsAt(to).ecr });
+      const source = clientsAt(from).ecr;
+      const target = clientsAt(to).ecr;
+      if (from.accountId !== to.accountId || from.region !== to.region)
+        return ecrImageCopier({ source, target });
+      const key = `${to.accountId}/${to.region}/${to.roleArn ?? ''}`;
+      let mount = mounters.get(key);
+      if (!mount) {
+        mount = registryBlobMounter(target, options.warn ? { warn: options.warn } : {});
+        mounters.set(key, mount);
+      }
+      return ecrImageCopier({ source, target, mount });
     },
     destroy() {
       for (const { ecr, scans } of clients.values()) {

@@ -17,11 +17,11 @@ import { sha256Digest } from '../../shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES, putManifest } from '../../shared/ecr/manifests.ts';
 import { ImageGoneError } from '../../shared/errors.ts';
 import type { IamPermissions } from '../../shared/iam.ts';
-import { wildcardMatch } from '../../shared/wildcard.ts';
 import { ImageCopyError, PromotionConflictError } from '../errors.ts';
 import type { CopyOutcome, ImageCopier, SourceImage, TargetImage } from '../ports.ts';
 import { streamBlob } from './ecr-blob-stream.ts';
 import { SourceReferrers } from './ecr-referrers.ts';
+import { isTagImmutable } from './ecr-target-repositories.ts';
 import {
   type Descriptor,
   mediaTypeOf,
@@ -29,6 +29,7 @@ import {
   SCHEMA1_TYPES,
   type StoredManifest,
 } from './manifest-references.ts';
+import type { BlobMounter, MountBlob } from './registry-mount.ts';
 
 /** Every manifest media type ECR stores, so BatchGetImage hands back the stored bytes unconverted. */
 const ACCEPTED_MEDIA_TYPES = Object.values(MANIFEST_MEDIA_TYPES);
@@ -95,6 +96,8 @@ export interface EcrImageCopierOptions {
   concurrency?: number;
   /** Downloads the pre-signed layer URLs GetDownloadUrlForLayer hands out (default the global fetch). */
   fetch?: typeof globalThis.fetch;
+  /** Mounts blobs inside one registry instead of uploading them (registry-mount.ts); none: every blob streams. */
+  mount?: BlobMounter | undefined;
 }
 
 /**
@@ -104,7 +107,8 @@ export interface EcrImageCopierOptions {
  * 2. DescribeRepositories and DescribeImages (by tag) on the target: the tag already on this digest → nothing
  *    to do (`alreadyPresent`); on another digest while the tag is immutable (exclusion filters included) →
  *    {@link PromotionConflictError} before any byte moves.
- * 3. Blobs (config and layers) the target lacks (BatchCheckLayerAvailability, 100 per call) are streamed:
+ * 3. Blobs (config and layers) the target lacks (BatchCheckLayerAvailability, 100 per call) are mounted when
+ *    `mount` says it can (same registry, blob mounting enabled: 0 bytes uploaded); the others are streamed:
  *    GetDownloadUrlForLayer on the source → fetch → InitiateLayerUpload / UploadLayerPart / CompleteLayerUpload
  *    on the target, cut into parts as bytes arrive (a layer is never held whole: at most one part plus one
  *    network chunk per blob in flight), the sha256 computed on the way and checked before CompleteLayerUpload.
@@ -140,28 +144,11 @@ export function ecrImageCopier(options: EcrImageCopierOptions): ImageCopier {
         partSize,
         slots: new Slots(concurrency),
         fetch: fetchBlob,
+        mount: options.mount,
       });
       return run.copy(copyReferrers);
     },
   };
-}
-
-/** Whether `tag` can't move to another image in `repository` (exclusion filters included). */
-function isTagImmutable(repository: Repository, tag: string): boolean {
-  const excluded = () =>
-    (repository.imageTagMutabilityExclusionFilters ?? []).some(
-      (f) => f.filter !== undefined && wildcardMatch(f.filter, tag),
-    );
-  switch (repository.imageTagMutability) {
-    case 'IMMUTABLE':
-      return true;
-    case 'IMMUTABLE_WITH_EXCLUSION':
-      return !excluded();
-    case 'MUTABLE_WITH_EXCLUSION':
-      return excluded();
-    default:
-      return false;
-  }
 }
 
 /** One copy: the two sides, the counts, and what this copy already did (so shared blobs move once). */
@@ -169,6 +156,7 @@ class CopyRun {
   private readonly outcome: CopyOutcome = {
     blobsCopied: 0,
     blobsSkipped: 0,
+    blobsMounted: 0,
     bytesCopied: 0,
     manifestsPut: 0,
     referrersCopied: 0,
@@ -181,14 +169,20 @@ class CopyRun {
   private readonly referrers: SourceReferrers;
   /** The first blob copy that failed: blobs still waiting for a slot are not started. */
   private failure: unknown;
-  /** Referrers by subject from listing the source, once it answered that ListImageReferrers is unknown. */
+  /** How this copy mounts blobs, asked for when the first blob is missing (undefined: every blob streams). */
+  private mount: Promise<MountBlob | undefined> | undefined;
 
   constructor(
     private readonly sourceEcr: ECRClient,
     private readonly targetEcr: ECRClient,
     private readonly source: SourceImage,
     private readonly target: TargetImage,
-    private readonly settings: { partSize: number; slots: Slots; fetch: typeof globalThis.fetch },
+    private readonly settings: {
+      partSize: number;
+      slots: Slots;
+      fetch: typeof globalThis.fetch;
+      mount: BlobMounter | undefined;
+    },
   ) {
     this.referrers = new SourceReferrers(sourceEcr, source);
   }
@@ -463,13 +457,20 @@ class CopyRun {
   }
 
   /**
-   * One blob, streamed: the download is cut into parts as its bytes arrive and each part is uploaded before
-   * more is read, so memory holds one part plus one network chunk. The sha256 is computed on the way and must
-   * equal the digest before CompleteLayerUpload (ECR would refuse it too, but later and less clearly). An
-   * upload left incomplete by a failure is abandoned: ECR has no abort call and expires it.
+   * One blob, mounted when this copy can (0 bytes), else streamed: the download is cut into parts as its bytes
+   * arrive and each part is uploaded before more is read, so memory holds one part plus one network chunk. The
+   * sha256 is computed on the way and must equal the digest before CompleteLayerUpload (ECR would refuse it too,
+   * but later and less clearly). An upload left incomplete by a failure is abandoned: ECR has no abort call and
+   * expires it.
    * @see https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_UploadLayerPart.html
    */
   private async copyBlob(descriptor: Descriptor): Promise<void> {
+    this.mount ??= this.settings.mount?.open(this.source, this.target).catch(() => undefined);
+    const mount = await this.mount;
+    if (mount && (await mount(descriptor.digest))) {
+      this.outcome.blobsMounted++;
+      return;
+    }
     const { bytes, completed } = await streamBlob(
       {
         sourceEcr: this.sourceEcr,

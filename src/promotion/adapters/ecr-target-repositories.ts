@@ -4,10 +4,12 @@ import {
   DescribeRepositoriesCommand,
   type ECRClient,
   PutLifecyclePolicyCommand,
+  type Repository,
   RepositoryAlreadyExistsException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import type { IamPermissions } from '../../shared/iam.ts';
+import { wildcardMatch } from '../../shared/wildcard.ts';
 import type { RepositorySettings, TargetRepositories } from '../ports.ts';
 
 /** What {@link ecrTargetRepositories} calls. */
@@ -83,4 +85,25 @@ function createInput(
             ...(encryption.kmsKey === undefined ? {} : { kmsKey: encryption.kmsKey }),
           },
   };
+}
+
+/**
+ * Whether `tag` can't move to another image in `repository` (exclusion filters included): a promotion checks it
+ * before copying, so a conflict is refused before any byte moves.
+ */
+export function isTagImmutable(repository: Repository, tag: string): boolean {
+  const excluded = () =>
+    (repository.imageTagMutabilityExclusionFilters ?? []).some(
+      (f) => f.filter !== undefined && wildcardMatch(f.filter, tag),
+    );
+  switch (repository.imageTagMutability) {
+    case 'IMMUTABLE':
+      return true;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return !excluded();
+    case 'MUTABLE_WITH_EXCLUSION':
+      return excluded();
+    default:
+      return false;
+  }
 }

@@ -69,6 +69,8 @@ const gateSummarySchema = z.object({
 const copySummarySchema = z.object({
   blobsCopied: z.number(),
   blobsSkipped: z.number(),
+  /** Blobs mounted inside one registry (0 bytes uploaded); absent on records from before blob mounting. */
+  blobsMounted: z.number().optional(),
   bytesCopied: z.number(),
   manifestsPut: z.number(),
   referrersCopied: z.number(),
