@@ -29,8 +29,11 @@ export interface EngineTask {
 export interface EngineResult {
   counts: Record<string, number>;
   plan: { expiring: number; transitioning: number; protected: number; kept: number };
+  /** The timed runs, back to back (no collection forced between them). */
   wallMs: number[];
   cpuMs: number[];
+  /** The RSS runs' times: each right after a forced full collection. */
+  afterGcWallMs: number[];
   /** RSS with the 100,000 images in memory, after a GC, before planning. */
   inputRss: number;
   /** The kernel's high-water mark: the highest of the counted runs (reset before each), or over the child's life. */
@@ -96,27 +99,38 @@ export async function engineChild(task: EngineTask): Promise<EngineResult> {
   gc?.();
   const inputRss = process.memoryUsage.rss();
   let plan: RepositoryPlan | undefined;
-  const wallMs: number[] = [];
-  const cpuMs: number[] = [];
-  /** VmHWM of each counted run, reset (after a GC) just before it: one plan's peak, not earlier runs' garbage. */
+  const afterGcWallMs: number[] = [];
+  /** VmHWM of each RSS run, reset (after a GC) just before it: one plan's peak, not earlier runs' garbage. */
   const highWaters: number[] = [];
   let resettable = true;
+  // The RSS runs first (after 2 warm-up), as a fresh process meets them: the timed runs' garbage would grow the
+  // heap the high-water includes.
   for (let run = -2; run < task.runs; run++) {
     plan = undefined;
     gc?.();
     resettable = resetHighWater() && resettable;
+    const started = performance.now();
+    plan = planRepository(input);
+    const wall = performance.now() - started;
+    if (run < 0) continue;
+    afterGcWallMs.push(wall);
+    const hwm = statusKb('VmHWM');
+    if (hwm !== undefined) highWaters.push(hwm);
+  }
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  // Timed back to back, as a warm function plans one repository after another: a collection forced right before
+  // a run (as the RSS runs above need) leaves the collector's sweeping and the re-growth of the young generation
+  // to run inside the timed plan, which nothing but a benchmark does; those runs' times are printed too.
+  for (let run = 0; run < task.runs; run++) {
+    plan = undefined;
     const cpu = process.cpuUsage();
     const started = performance.now();
     plan = planRepository(input);
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    // The first two runs warm the JIT up; they are not counted.
-    if (run >= 0) {
-      wallMs.push(wall);
-      cpuMs.push((used.user + used.system) / 1000);
-      const hwm = statusKb('VmHWM');
-      if (hwm !== undefined) highWaters.push(hwm);
-    }
+    wallMs.push(wall);
+    cpuMs.push((used.user + used.system) / 1000);
   }
   const planHighWater = resettable && highWaters.length > 0 ? Math.max(...highWaters) : undefined;
   const lifeHighWater = resettable ? undefined : statusKb('VmHWM');
@@ -151,6 +165,7 @@ export async function engineChild(task: EngineTask): Promise<EngineResult> {
     },
     wallMs,
     cpuMs,
+    afterGcWallMs,
     inputRss,
     planHighWater,
     lifeHighWater,
@@ -291,7 +306,8 @@ export async function engineBench(options: {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}; 200 in-use records`,
     `    plan: ${r.plan.expiring} expiring, ${r.plan.transitioning} to archive, ${r.plan.protected} protected, ${r.plan.kept} kept`,
-    `    time, median of ${options.runs} runs after 2 warm-up (min-max): wall ${wall.toFixed(0)} ms (${Math.min(...r.wallMs).toFixed(0)}-${Math.max(...r.wallMs).toFixed(0)}), CPU ${cpu.toFixed(0)} ms  [target <= 100 ms: ${wall <= 100 ? 'met' : 'MISSED'}]`,
+    `    time, back to back (a warm function planning repository after repository), median of ${options.runs} runs after the warm-up and RSS runs (min-max): wall ${wall.toFixed(0)} ms (${Math.min(...r.wallMs).toFixed(0)}-${Math.max(...r.wallMs).toFixed(0)}), CPU ${cpu.toFixed(0)} ms  [target <= 100 ms: ${wall <= 100 ? 'met' : 'MISSED'}]`,
+    `    time right after a forced full collection (the RSS runs; the collector's sweeping runs into the plan), median of ${options.runs}: wall ${median(r.afterGcWallMs).toFixed(0)} ms (${Math.min(...r.afterGcWallMs).toFixed(0)}-${Math.max(...r.afterGcWallMs).toFixed(0)})`,
     `    RSS: ${mib(r.inputRss)} with the input in memory; high-water of a run ${mib(r.planHighWater ?? r.lifeHighWater)} = ${((r.planHighWater ?? r.lifeHighWater ?? 0) / 1e6).toFixed(0)} MB${r.planHighWater === undefined ? ' (child lifetime: VmHWM could not be reset)' : ' (highest of the runs, VmHWM reset after a GC before each)'}  [target < 200 MB: ${(r.planHighWater ?? r.lifeHighWater ?? Number.POSITIVE_INFINITY) < 200e6 ? 'met' : 'MISSED'}]`,
   );
 
