@@ -153,17 +153,25 @@ describe('blobs streamed to the state dir', { timeout: 120_000 }, () => {
     const uploads = join(stateDir, 'uploads');
     const midway: number[] = [];
     // Mid-upload, the bytes sent so far are already in a temp file: the body streams, it is not buffered.
+    // The largest temp file not seen by an earlier look is this upload's (an earlier one's may still be going
+    // away, the session's is empty), and a file may go between listing and stat.
+    const looked = new Set<string>();
     const lookAtTempFile = async () => {
-      const files = await eventually(
-        () => filesIn(uploads),
-        (found) => found.length === 1,
-      );
-      midway.push(
-        await eventually(
-          async () => (files[0] ? (await stat(join(uploads, files[0]))).size : 0),
-          (size) => size >= MIB,
-        ),
-      );
+      let biggest = '';
+      const largest = async () => {
+        let size = 0;
+        for (const file of await filesIn(uploads)) {
+          if (looked.has(file)) continue;
+          const found = await stat(join(uploads, file)).then(
+            (s) => s.size,
+            () => 0,
+          );
+          if (found > size) [size, biggest] = [found, file];
+        }
+        return size;
+      };
+      midway.push(await eventually(largest, (size) => size >= MIB));
+      looked.add(biggest);
     };
     // Act
     await hangUpMidUpload(

@@ -53,7 +53,7 @@ export function hangUpMidUpload(
   whileSending: () => Promise<void> = async () => {},
 ): Promise<void> {
   const url = new URL(path, endpoint);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const req = request(url, {
       method,
       headers: {
@@ -62,10 +62,19 @@ export function hangUpMidUpload(
         'content-length': String(declared),
       },
     });
-    req.on('error', () => resolve());
-    req.on('close', () => resolve());
+    // Settled once the look is over (the socket may close first), with the look's failure if it failed.
+    let looking: Promise<void> = Promise.resolve();
+    const settle = () => {
+      looking.then(resolve, reject);
+    };
+    req.on('error', settle);
+    req.on('close', settle);
     req.write(sent, () => {
-      whileSending().finally(() => req.destroy());
+      looking = whileSending();
+      looking.then(
+        () => req.destroy(),
+        () => req.destroy(),
+      );
     });
   });
 }
