@@ -64,6 +64,20 @@ function hashOf(hash: Hash): string {
   return `sha256:${hash.digest('hex')}`;
 }
 
+/** One more holder of a blob both stores count the same way. */
+function retainIn(blobs: Map<string, { holders: number }>, digest: string): void {
+  const blob = blobs.get(digest);
+  if (blob) blob.holders++;
+}
+
+/** One holder fewer; the last one gone, the store forgets the blob. */
+function releaseIn(blobs: Map<string, { holders: number }>, digest: string): void {
+  const blob = blobs.get(digest);
+  if (!blob) return;
+  blob.holders--;
+  if (blob.holders <= 0) blobs.delete(digest);
+}
+
 // ---- memory ----------------------------------------------------------------------------------------------
 
 interface MemoryBlob {
@@ -114,15 +128,11 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   retain(digest: string): void {
-    const blob = this.blobs.get(digest);
-    if (blob) blob.holders++;
+    retainIn(this.blobs, digest);
   }
 
   release(digest: string): void {
-    const blob = this.blobs.get(digest);
-    if (!blob) return;
-    blob.holders--;
-    if (blob.holders <= 0) this.blobs.delete(digest);
+    releaseIn(this.blobs, digest);
   }
 
   writer(): BlobWriter {
@@ -211,16 +221,12 @@ export class DirectoryBlobStore implements BlobStore {
   }
 
   retain(digest: string): void {
-    const blob = this.blobs.get(digest);
-    if (blob) blob.holders++;
+    retainIn(this.blobs, digest);
   }
 
   release(digest: string): void {
-    const blob = this.blobs.get(digest);
-    if (!blob) return;
-    blob.holders--;
     // The file stays: the saved state may still name it. The next save's sweep removes it.
-    if (blob.holders <= 0) this.blobs.delete(digest);
+    releaseIn(this.blobs, digest);
   }
 
   /** Know a blob whose file is already in place (state being loaded), by its size on disk. */

@@ -15,7 +15,8 @@ import { mutabilityOf } from './mutability.ts';
 import { decodeToken, encodeToken } from './pagination.ts';
 import { validatePolicyDocument } from './policies.ts';
 import { resourceTagsOf } from './repositories.ts';
-import { type CreationTemplateRecord, templateKey } from './settings-state.ts';
+import { type CreationTemplateRecord, longestCovering, templateKey } from './settings-state.ts';
+import type { RepositoryRecord, TagMutability } from './state.ts';
 import { type Input, maxResultsOf, optionalArray, optionalObject } from './validation.ts';
 import { seconds, type Wire } from './wire.ts';
 
@@ -343,4 +344,48 @@ function deleteTemplate(ecr: EcrContext, input: Input): Wire<DeleteRepositoryCre
   const templates = templatesOf(ecr);
   templates.splice(templates.indexOf(template), 1);
   return { registryId: ecr.accountId, repositoryCreationTemplate: shapeOf(template) };
+}
+
+/** The creation template for `name` that applies to `use`: the longest covering prefix, ROOT covering all. */
+export function templateFor(
+  templates: readonly CreationTemplateRecord[] | undefined,
+  name: string,
+  use: CreationTemplateRecord['appliedFor'][number],
+): CreationTemplateRecord | undefined {
+  return longestCovering(
+    (templates ?? []).filter((template) => template.appliedFor.includes(use)),
+    (template) => template.prefix,
+    name,
+  );
+}
+
+/**
+ * A new repository `name` as ECR makes one from a creation template (its mutability and exclusions, encryption —
+ * KMS without a key meaning the account's `aws/ecr` key — tags and policies), or with ECR's defaults without one.
+ * The one home for replication, pull through cache and create on push.
+ */
+export function repositoryFromTemplate(
+  ecr: EcrContext,
+  name: string,
+  template: CreationTemplateRecord | undefined,
+): RepositoryRecord {
+  const encryption: RepositoryRecord['encryption'] = template
+    ? { ...template.encryption }
+    : { encryptionType: 'AES256' };
+  if (encryption.encryptionType !== 'AES256') {
+    encryption.kmsKey ??= `arn:aws:kms:${ecr.options.region}:${ecr.accountId}:alias/aws/ecr`;
+  }
+  return ecr.state.newRepository({
+    name,
+    createdAt: ecr.nowMs(),
+    imageTagMutability: (template?.imageTagMutability ?? 'MUTABLE') as TagMutability,
+    exclusionFilters: (template?.exclusionFilters ?? []).map((filter) => ({ ...filter })),
+    scanOnPush: false,
+    encryption,
+    resourceTags: new Map((template?.resourceTags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+    ...(template?.lifecyclePolicy !== undefined
+      ? { lifecyclePolicy: { text: template.lifecyclePolicy } }
+      : {}),
+    ...(template?.repositoryPolicy !== undefined ? { policyText: template.repositoryPolicy } : {}),
+  });
 }

@@ -11,6 +11,7 @@ import type {
 import type { EcrContext, Operations } from './context.ts';
 import { EcrError, invalidParameter } from './errors.ts';
 import { decodeToken, encodeToken } from './pagination.ts';
+import { longestCovering, templateKey } from './settings-state.ts';
 import {
   type Input,
   imageIdOf,
@@ -118,10 +119,6 @@ function rulesOf(ecr: EcrContext): PullThroughRuleRecord[] {
 }
 
 /** "There is always an assumed / applied to the end of the prefix": `docker-hub` and `docker-hub/` are one. */
-function keyOf(prefix: string): string {
-  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-}
-
 function prefixOf(value: unknown, field: string): string {
   if (value === undefined || value === null) throw constraint(field, 'must not be null');
   if (typeof value !== 'string' || value.length < 2 || value.length > 30 || !PREFIX.test(value)) {
@@ -143,7 +140,7 @@ function notFound(ecr: EcrContext, prefix: string): EcrError {
 function findRule(ecr: EcrContext, input: Input): PullThroughRuleRecord {
   registryIdOf(input, ecr.accountId);
   const prefix = prefixOf(input.ecrRepositoryPrefix, 'ecrRepositoryPrefix');
-  const rule = rulesOf(ecr).find((r) => keyOf(r.ecrRepositoryPrefix) === keyOf(prefix));
+  const rule = rulesOf(ecr).find((r) => templateKey(r.ecrRepositoryPrefix) === templateKey(prefix));
   if (!rule) throw notFound(ecr, prefix);
   return rule;
 }
@@ -266,7 +263,7 @@ function createRule(ecr: EcrContext, input: Input): Wire<CreatePullThroughCacheR
     );
   }
   const rules = rulesOf(ecr);
-  if (rules.some((r) => keyOf(r.ecrRepositoryPrefix) === keyOf(ecrRepositoryPrefix))) {
+  if (rules.some((r) => templateKey(r.ecrRepositoryPrefix) === templateKey(ecrRepositoryPrefix))) {
     throw new EcrError(
       'PullThroughCacheRuleAlreadyExistsException',
       `A pull through cache rule with prefix '${ecrRepositoryPrefix}' already exists in the registry with id '${ecr.accountId}'`,
@@ -306,7 +303,7 @@ function describeRules(ecr: EcrContext, input: Input): Wire<DescribePullThroughC
     }
     const chosen = prefixes.map((raw, index) => {
       const prefix = prefixOf(raw, `ecrRepositoryPrefixes[${index}]`);
-      const rule = rules.find((r) => keyOf(r.ecrRepositoryPrefix) === keyOf(prefix));
+      const rule = rules.find((r) => templateKey(r.ecrRepositoryPrefix) === templateKey(prefix));
       if (!rule) throw notFound(ecr, prefix);
       return shapeOf(ecr, rule);
     });
@@ -384,27 +381,21 @@ function validateRule(ecr: EcrContext, input: Input): Wire<ValidatePullThroughCa
 
 /** The rule whose prefix covers a repository name, the longest prefix first (ROOT covers every name, last). */
 export function ruleFor(ecr: EcrContext, repositoryName: string): PullThroughRuleRecord | undefined {
-  let best: PullThroughRuleRecord | undefined;
-  let bestLength = -1;
-  for (const rule of ecr.state.settings.pullThroughCacheRules ?? []) {
-    const key = keyOf(rule.ecrRepositoryPrefix);
-    const length = key === 'ROOT' ? 0 : repositoryName.startsWith(`${key}/`) ? key.length : -1;
-    if (length > bestLength) {
-      best = rule;
-      bestLength = length;
-    }
-  }
-  return best;
+  return longestCovering(
+    ecr.state.settings.pullThroughCacheRules ?? [],
+    (rule) => rule.ecrRepositoryPrefix,
+    repositoryName,
+  );
 }
 
 /** Why a pull of `repositoryName` through its rule found nothing (undefined when no rule covers the name). */
 export function pullThroughMiss(ecr: EcrContext, repositoryName: string): string | undefined {
   const rule = ruleFor(ecr, repositoryName);
   if (!rule) return undefined;
-  const key = keyOf(rule.ecrRepositoryPrefix);
+  const key = templateKey(rule.ecrRepositoryPrefix);
   const rest = key === 'ROOT' ? repositoryName : repositoryName.slice(key.length + 1);
   const upstreamPrefix =
-    rule.upstreamRepositoryPrefix === 'ROOT' ? '' : `${keyOf(rule.upstreamRepositoryPrefix)}/`;
+    rule.upstreamRepositoryPrefix === 'ROOT' ? '' : `${templateKey(rule.upstreamRepositoryPrefix)}/`;
   return `${OFFLINE}: the pull through cache rule '${rule.ecrRepositoryPrefix}' would fetch '${upstreamPrefix}${rest}' from ${rule.upstreamRegistryUrl}, which can't be reached`;
 }
 

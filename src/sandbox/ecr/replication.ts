@@ -2,6 +2,7 @@ import type { DescribeImageReplicationStatusResponse, ReplicationStatus } from '
 import type { EventEntry } from '../contracts.ts';
 import { repositoryPolicyVerdict } from './access.ts';
 import type { EcrContext, Operations } from './context.ts';
+import { repositoryFromTemplate, templateFor } from './creation-templates.ts';
 import { type EcrError, invalidParameter } from './errors.ts';
 import { isTagImmutable } from './mutability.ts';
 import type { CreationTemplateRecord } from './settings-state.ts';
@@ -171,47 +172,13 @@ export function destinationsFor(
   return [...seen.values()];
 }
 
-/** The creation template for `name` that applies to `use`: the longest matching prefix, ROOT matching all. */
-export function templateFor(
-  ecr: EcrContext,
-  name: string,
-  use: CreationTemplateRecord['appliedFor'][number],
-): CreationTemplateRecord | undefined {
-  let best: CreationTemplateRecord | undefined;
-  let bestLength = -1;
-  for (const template of ecr.state.settings.creationTemplates ?? []) {
-    if (!template.appliedFor.includes(use)) continue;
-    const prefix = template.prefix.replace(/\/$/, '');
-    const length = prefix === 'ROOT' ? 0 : name.startsWith(`${prefix}/`) ? prefix.length : -1;
-    if (length > bestLength) {
-      best = template;
-      bestLength = length;
-    }
-  }
-  return best;
-}
-
 /** Create a repository the way ECR does for replication or a pull through cache: from a template, or default. */
 export function createRepositoryFor(
   ecr: EcrContext,
   name: string,
   use: CreationTemplateRecord['appliedFor'][number],
 ): RepositoryRecord {
-  const template = templateFor(ecr, name, use);
-  const repo = ecr.state.newRepository({
-    name,
-    createdAt: ecr.nowMs(),
-    imageTagMutability: template?.imageTagMutability ?? 'MUTABLE',
-    exclusionFilters: template ? [...template.exclusionFilters] : [],
-    scanOnPush: false,
-    encryption: template ? { ...template.encryption } : { encryptionType: 'AES256' },
-    resourceTags: new Map((template?.resourceTags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
-    ...(template?.lifecyclePolicy !== undefined
-      ? { lifecyclePolicy: { text: template.lifecyclePolicy } }
-      : {}),
-    ...(template?.repositoryPolicy !== undefined ? { policyText: template.repositoryPolicy } : {}),
-  });
-  return repo;
+  return repositoryFromTemplate(ecr, name, templateFor(ecr.state.settings.creationTemplates, name, use));
 }
 
 function replicationEvent(

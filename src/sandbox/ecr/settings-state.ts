@@ -58,3 +58,26 @@ export function defaultRegistrySettings(): RegistrySettings {
 export function templateKey(prefix: string): string {
   return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
 }
+
+/**
+ * Of `items`, the one whose prefix covers `name` — `prod` (or `prod/`) covers `prod/app` — the longest prefix
+ * first, `ROOT` covering every name, last. Creation templates and pull through cache rules are chosen this way.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html
+ */
+export function longestCovering<T>(
+  items: readonly T[],
+  prefixOf: (item: T) => string,
+  name: string,
+): T | undefined {
+  let best: T | undefined;
+  let bestLength = -1;
+  for (const item of items) {
+    const key = templateKey(prefixOf(item));
+    const length = key === 'ROOT' ? 0 : name.startsWith(`${key}/`) ? key.length : -1;
+    if (length > bestLength) {
+      best = item;
+      bestLength = length;
+    }
+  }
+  return best;
+}

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { EcrCaller } from '../contracts.ts';
 import { cloudTrailEvent } from '../ecr/cloudtrail.ts';
 import type { EcrContext } from '../ecr/context.ts';
+import { repositoryFromTemplate, templateFor } from '../ecr/creation-templates.ts';
 import { repositoryShape } from '../ecr/repositories.ts';
 import type { CreationTemplateRecord } from '../ecr/settings-state.ts';
-import { templateKey } from '../ecr/settings-state.ts';
-import type { RepositoryRecord, TagMutability } from '../ecr/state.ts';
+import type { RepositoryRecord } from '../ecr/state.ts';
 
 /**
  * Create on push: a push (blob upload or manifest) through the registry API to a repository that does not exist
@@ -22,18 +22,7 @@ export function templateForPush(
   templates: readonly CreationTemplateRecord[] | undefined,
   name: string,
 ): CreationTemplateRecord | undefined {
-  let best: CreationTemplateRecord | undefined;
-  let bestLength = -1;
-  for (const template of templates ?? []) {
-    if (!template.appliedFor.includes('CREATE_ON_PUSH')) continue;
-    const key = templateKey(template.prefix);
-    const length = key === 'ROOT' ? 0 : name.startsWith(`${key}/`) ? key.length : -1;
-    if (length > bestLength) {
-      best = template;
-      bestLength = length;
-    }
-  }
-  return best;
+  return templateFor(templates, name, 'CREATE_ON_PUSH');
 }
 
 /**
@@ -48,24 +37,7 @@ export function createOnPush(
 ): RepositoryRecord | undefined {
   const template = templateForPush(ecr.state.settings.creationTemplates, name);
   if (!template) return undefined;
-  const encryption: RepositoryRecord['encryption'] = { encryptionType: template.encryption.encryptionType };
-  if (template.encryption.encryptionType !== 'AES256') {
-    encryption.kmsKey =
-      template.encryption.kmsKey ?? `arn:aws:kms:${ecr.options.region}:${ecr.accountId}:alias/aws/ecr`;
-  }
-  const repo = ecr.state.newRepository({
-    name,
-    createdAt: ecr.nowMs(),
-    imageTagMutability: template.imageTagMutability as TagMutability,
-    exclusionFilters: template.exclusionFilters.map((filter) => ({ ...filter })),
-    scanOnPush: false,
-    encryption,
-    resourceTags: new Map(template.resourceTags.map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
-    ...(template.lifecyclePolicy !== undefined
-      ? { lifecyclePolicy: { text: template.lifecyclePolicy } }
-      : {}),
-    ...(template.repositoryPolicy !== undefined ? { policyText: template.repositoryPolicy } : {}),
-  });
+  const repo = repositoryFromTemplate(ecr, name, template);
   ecr.changed();
   ecr.emit([createOnPushEvent(ecr, repo, pusher)]);
   return repo;
