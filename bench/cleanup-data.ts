@@ -113,12 +113,12 @@ export function syntheticRepository(
   let serial = 0;
   const make = (tags: string[], pushedMs: number, extra: Partial<RepositoryImage> = {}): RepositoryImage => {
     serial++;
-    const pulled = rnd() < 0.5 ? Math.min(nowMs, pushedMs + rnd() * 400 * DAY_MS) : undefined;
+    const pulled = rnd() < 0.5 ? Math.trunc(Math.min(nowMs, pushedMs + rnd() * 400 * DAY_MS)) : undefined;
     return {
       digest: flat(digestOf(`${repositoryName}/${serial}`)),
       tags: tags.map(flat),
-      pushedAt: new Date(pushedMs),
-      ...(pulled === undefined ? {} : { lastPulledAt: new Date(pulled) }),
+      pushedAt: pushedMs,
+      ...(pulled === undefined ? {} : { lastPulledAt: pulled }),
       storageClass: 'standard',
       sizeBytes: 20_000_000 + Math.floor(rnd() * 400_000_000),
       manifestMediaType: MANIFEST,
@@ -145,7 +145,7 @@ export function syntheticRepository(
     } else if (r < 0.05 && tagged.length > 0) {
       const subject = pick(tagged);
       images.push(
-        make([], Math.min(nowMs, Math.max(subject.pushedAt.getTime() + 60_000, pushedMs)), {
+        make([], Math.min(nowMs, Math.max(subject.pushedAt + 60_000, pushedMs)), {
           artifactMediaType: SIGNATURE,
           subjectDigest: subject.digest,
         }),
@@ -169,7 +169,7 @@ export function syntheticRepository(
         if (rnd() < 0.3) {
           extra = {
             storageClass: 'archive',
-            transitionedAt: new Date(pushedMs + rnd() * (nowMs - pushedMs)),
+            transitionedAt: Math.trunc(pushedMs + rnd() * (nowMs - pushedMs)),
           };
           bump('archived');
         }
@@ -193,8 +193,8 @@ export function syntheticRepository(
 }
 
 /** ISO 8601 as AWS CLI v2 prints it: `2026-11-20T10:00:00+00:00`. */
-export function cliTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}+00:00`;
+export function cliTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
 }
 
 /** The images as `aws ecr describe-images --repository-name R` prints them (no index children: DescribeImages has none). */

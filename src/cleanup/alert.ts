@@ -188,7 +188,7 @@ export function cleanupNoticeAlert(input: CleanupNoticeInput, where: CleanupAler
           tags: image.tags.slice(0, FULL_CLEANUP_LIMITS.tags),
           tagCount: image.tags.length,
           sizeBytes: image.sizeBytes,
-          pushedAt: image.pushedAt.toISOString(),
+          pushedAt: new Date(image.pushedAt).toISOString(),
         });
       }
     } else {

@@ -56,12 +56,69 @@ export const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const STATUSES: ReadonlySet<unknown> = new Set(['ACTIVE', 'ARCHIVED', 'ACTIVATING']);
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 
+/**
+ * The entry fields read, in the order of an {@link EntryValues} list; every other key of an entry is ignored (the
+ * schema passes unknown keys through).
+ */
+export const ENTRY_FIELDS = [
+  'registryId',
+  'repositoryName',
+  'imageDigest',
+  'imageTags',
+  'imageSizeInBytes',
+  'imagePushedAt',
+  'lastRecordedPullTime',
+  'imageManifestMediaType',
+  'artifactMediaType',
+  'imageStatus',
+  'lastArchivedAt',
+  'lastActivatedAt',
+  'subjectManifestDigest',
+] as const;
+export type EntryField = (typeof ENTRY_FIELDS)[number];
+
+/** An entry's values by field id (position in {@link ENTRY_FIELDS}), undefined where the entry has no such key. */
+export type EntryValues = unknown[];
+
+/** The id of a field in {@link EntryValues}. */
+export const FIELD = Object.fromEntries(ENTRY_FIELDS.map((f, id) => [f, id])) as Record<EntryField, number>;
+const {
+  registryId: REGISTRY,
+  repositoryName: REPOSITORY,
+  imageDigest: DIGEST_ID,
+  imageTags: TAGS,
+  imageSizeInBytes: SIZE,
+  imagePushedAt: PUSHED,
+  lastRecordedPullTime: PULLED,
+  imageManifestMediaType: MANIFEST_TYPE,
+  artifactMediaType: ARTIFACT_TYPE,
+  imageStatus: STATUS,
+  lastArchivedAt: ARCHIVED,
+  lastActivatedAt: ACTIVATED,
+  subjectManifestDigest: SUBJECT,
+} = FIELD;
+
+/** The list {@link quickImage} fills from a parsed entry: one, refilled per entry. */
+const parsedValues: EntryValues = ENTRY_FIELDS.map(() => undefined);
+
 /** The image an entry describes, or undefined when the entry is not one the schema would accept as is. */
 export function quickImage(raw: unknown): RepositoryImage | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const d = raw as Record<string, unknown>;
-  const { registryId, repositoryName, imageDigest, imageTags, imageSizeInBytes } = d;
-  if (!optionalString(registryId) || typeof repositoryName !== 'string' || repositoryName.length === 0)
+  for (let id = 0; id < ENTRY_FIELDS.length; id++) parsedValues[id] = d[ENTRY_FIELDS[id] as EntryField];
+  return imageOfValues(parsedValues);
+}
+
+/**
+ * {@link quickImage} of an entry's values (the byte scanner fills them without an object per entry; a time may
+ * be epoch seconds there, as CLI v1 prints them). The tags array, if any, is handed to the image, not copied.
+ */
+export function imageOfValues(v: EntryValues): RepositoryImage | undefined {
+  const imageDigest = v[DIGEST_ID];
+  const imageTags = v[TAGS];
+  const imageSizeInBytes = v[SIZE];
+  const repositoryName = v[REPOSITORY];
+  if (!optionalString(v[REGISTRY]) || typeof repositoryName !== 'string' || repositoryName.length === 0)
     return undefined;
   if (typeof imageDigest !== 'string' || !DIGEST.test(imageDigest)) return undefined;
   if (imageTags !== undefined && !(Array.isArray(imageTags) && imageTags.every((t) => typeof t === 'string')))
@@ -71,7 +128,10 @@ export function quickImage(raw: unknown): RepositoryImage | undefined {
     !(typeof imageSizeInBytes === 'number' && Number.isSafeInteger(imageSizeInBytes) && imageSizeInBytes >= 0)
   )
     return undefined;
-  const { imageManifestMediaType, artifactMediaType, imageStatus, subjectManifestDigest } = d;
+  const imageManifestMediaType = v[MANIFEST_TYPE];
+  const artifactMediaType = v[ARTIFACT_TYPE];
+  const imageStatus = v[STATUS];
+  const subjectManifestDigest = v[SUBJECT];
   if (!optionalString(imageManifestMediaType) || !optionalString(artifactMediaType)) return undefined;
   if (imageStatus !== undefined && !STATUSES.has(imageStatus)) return undefined;
   if (
@@ -79,23 +139,23 @@ export function quickImage(raw: unknown): RepositoryImage | undefined {
     !(typeof subjectManifestDigest === 'string' && DIGEST.test(subjectManifestDigest))
   )
     return undefined;
-  const pushed = timeOf(d.imagePushedAt);
-  const pulled = optionalTime(d.lastRecordedPullTime);
-  const archived = optionalTime(d.lastArchivedAt);
-  const activated = optionalTime(d.lastActivatedAt);
+  const pushed = timeOf(v[PUSHED]);
+  const pulled = optionalTime(v[PULLED]);
+  const archived = optionalTime(v[ARCHIVED]);
+  const activated = optionalTime(v[ACTIVATED]);
   if (Number.isNaN(pushed) || Number.isNaN(pulled) || Number.isNaN(archived) || Number.isNaN(activated))
     return undefined;
   const r = reading;
   r.imageDigest = imageDigest;
   r.imageTags = imageTags as string[] | undefined;
-  r.imagePushedAt = new Date(pushed);
+  r.imagePushedAt = pushed;
   r.imageSizeInBytes = imageSizeInBytes as number | undefined;
   r.imageManifestMediaType = imageManifestMediaType as string | undefined;
   r.artifactMediaType = artifactMediaType as string | undefined;
-  r.lastRecordedPullTime = pulled === undefined ? undefined : new Date(pulled);
+  r.lastRecordedPullTime = pulled;
   r.imageStatus = imageStatus as string | undefined;
-  r.lastArchivedAt = archived === undefined ? undefined : new Date(archived);
-  r.lastActivatedAt = activated === undefined ? undefined : new Date(activated);
+  r.lastArchivedAt = archived;
+  r.lastActivatedAt = activated;
   r.subjectManifestDigest = subjectManifestDigest as string | undefined;
   // The entry's tags are the reader's own (parsed or scanned for this entry alone): handed over, not copied.
   return repositoryImageOf(r, undefined, true);
@@ -108,7 +168,7 @@ export function quickImage(raw: unknown): RepositoryImage | undefined {
 const reading: { -readonly [K in keyof DescribedImage]: DescribedImage[K] } = {
   imageDigest: '',
   imageTags: undefined,
-  imagePushedAt: new Date(0),
+  imagePushedAt: 0,
   imageSizeInBytes: undefined,
   imageManifestMediaType: undefined,
   artifactMediaType: undefined,

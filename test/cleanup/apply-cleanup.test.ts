@@ -10,7 +10,7 @@ import type { ImageRemover, RemovedImageRecord } from '../../src/cleanup/ports.t
 
 const AT = new Date('2026-11-27T12:00:00Z');
 const planned = (digest: string, type: 'EXPIRE' | 'TRANSITION' = 'EXPIRE'): PlannedImage => ({
-  image: { digest, tags: [digest], pushedAt: AT, storageClass: 'standard', sizeBytes: 100 },
+  image: { digest, tags: [digest], pushedAt: AT.getTime(), storageClass: 'standard', sizeBytes: 100 },
   action: type === 'EXPIRE' ? { type } : { type, targetStorageClass: 'ARCHIVE' },
   appliedRulePriority: 2,
 });

@@ -373,7 +373,7 @@ describe('ecrImageRemover.archive', () => {
       [digests[1] as string]: 'archive',
       [(pushed[2] as Pushed).digest]: 'standard',
     });
-    expect(listed.find((i) => i.digest === digests[0])?.transitionedAt).toBeInstanceOf(Date);
+    expect(listed.find((i) => i.digest === digests[0])?.transitionedAt).toBeTypeOf('number');
     // Default DescribeImages (ACTIVE only) no longer shows them: the adapter's imageStatus ANY is what does.
     const active = await ecr.send(new DescribeImagesCommand({ repositoryName }));
     expect(active.imageDetails?.map((d) => d.imageDigest)).toEqual([(pushed[2] as Pushed).digest]);

@@ -45,16 +45,27 @@ describe('repositoryImageOf', () => {
     expect(image).toEqual({
       digest: DIGEST,
       tags: ['v1', 'latest'],
-      pushedAt: PUSHED,
-      lastPulledAt: pulled,
-      lastActivatedAt: activated,
+      // Times as epoch milliseconds, whether the detail had Dates (the SDK) or numbers (a snapshot).
+      pushedAt: PUSHED.getTime(),
+      lastPulledAt: pulled.getTime(),
+      lastActivatedAt: activated.getTime(),
       storageClass: 'standard',
-      transitionedAt: archived,
+      transitionedAt: archived.getTime(),
       sizeBytes: 1234,
       manifestMediaType: MANIFEST_MEDIA_TYPES.ociManifest,
       artifactMediaType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
       subjectDigest: SUBJECT,
     });
+  });
+
+  it('reads epoch milliseconds as the same times as Dates', () => {
+    const at = Date.parse('2026-11-21T00:00:00.000Z');
+    const fromNumbers = repositoryImageOf(detail({ imagePushedAt: at, lastRecordedPullTime: at + 1 }));
+    const fromDates = repositoryImageOf(
+      detail({ imagePushedAt: new Date(at), lastRecordedPullTime: new Date(at + 1) }),
+    );
+    expect(fromNumbers).toEqual(fromDates);
+    expect(fromNumbers.lastPulledAt).toBe(at + 1);
   });
 
   it('leaves absent fields out instead of setting them to undefined', () => {

@@ -17,8 +17,9 @@ import { parseLifecyclePolicyOrThrow } from '../../src/cleanup/domain/lifecycle-
 const NOW = new Date('2026-11-27T12:00:00.000Z');
 const DAY = 86_400_000;
 
-function daysAgo(days: number): Date {
-  return new Date(NOW.getTime() - days * DAY);
+/** Epoch milliseconds, as the engine takes image times. */
+function daysAgo(days: number): number {
+  return NOW.getTime() - days * DAY;
 }
 
 function image(
@@ -321,9 +322,9 @@ describe('ECR semantics', () => {
       'never-pulled-new': 'keep',
       'restored-not-pulled': 'keep',
     });
-    expect(pullTimeOf(image('x', [], 10))).toBe(daysAgo(10).getTime());
+    expect(pullTimeOf(image('x', [], 10))).toBe(daysAgo(10));
     expect(pullTimeOf(image('x', [], 10, { lastActivatedAt: daysAgo(2), lastPulledAt: daysAgo(1) }))).toBe(
-      daysAgo(1).getTime(),
+      daysAgo(1),
     );
   });
 

@@ -9,7 +9,7 @@ import {
 
 const NOW = new Date('2026-11-27T23:30:00Z');
 const planned = (digest: string): PlannedImage => ({
-  image: { digest, tags: [], pushedAt: NOW, storageClass: 'standard', sizeBytes: 1 },
+  image: { digest, tags: [], pushedAt: NOW.getTime(), storageClass: 'standard', sizeBytes: 1 },
   action: { type: 'EXPIRE' },
   appliedRulePriority: 1,
 });

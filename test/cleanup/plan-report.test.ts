@@ -39,7 +39,7 @@ function repository(name: string, count: number) {
   const images: RepositoryImage[] = Array.from({ length: count }, (_, n) => ({
     digest: `sha256:${name.length.toString(16)}${n.toString(16).padStart(63, '0')}`,
     tags: n % 3 === 0 ? [] : n % 3 === 1 ? [`nightly-${n}`] : [`keep-${n}`, `v${n}`],
-    pushedAt: new Date(NOW.getTime() - (n + 2) * DAY),
+    pushedAt: NOW.getTime() - (n + 2) * DAY,
     storageClass: 'standard',
     sizeBytes: 1000 + n,
   }));

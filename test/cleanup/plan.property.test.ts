@@ -111,10 +111,10 @@ const registry = fc
       images.push({
         digest: digestOf(n + 1),
         tags: spec.kind === 'referrer' ? [] : tags,
-        pushedAt: new Date(NOW.getTime() - spec.ageDays * DAY),
+        pushedAt: NOW.getTime() - spec.ageDays * DAY,
         ...(spec.pulledDaysAgo === undefined
           ? {}
-          : { lastPulledAt: new Date(NOW.getTime() - Math.min(spec.pulledDaysAgo, spec.ageDays) * DAY) }),
+          : { lastPulledAt: NOW.getTime() - Math.min(spec.pulledDaysAgo, spec.ageDays) * DAY }),
         storageClass: 'standard',
         sizeBytes: spec.sizeMiB * 1024 * 1024,
         manifestMediaType: spec.kind === 'index' && picked.length > 0 ? INDEX : MANIFEST,
@@ -183,7 +183,7 @@ describe('planRepository over random registries', () => {
         for (const image of s.images) {
           if (!taken.has(image.digest)) continue;
           expect(inUse.has(image.digest)).toBe(false);
-          expect(NOW.getTime() - image.pushedAt.getTime() >= s.minAgeDays * DAY).toBe(true);
+          expect(NOW.getTime() - image.pushedAt >= s.minAgeDays * DAY).toBe(true);
           expect(image.tags.some((t) => s.keepTagPatterns.some((p) => wildcardMatch(p, t)))).toBe(false);
         }
         for (const image of s.images) {

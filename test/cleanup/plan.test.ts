@@ -18,7 +18,7 @@ function image(name: string, daysOld: number, extra: Partial<RepositoryImage> = 
   return {
     digest: `sha256:${name.padEnd(64, '0')}`,
     tags: [],
-    pushedAt: new Date(NOW.getTime() - daysOld * DAY),
+    pushedAt: NOW.getTime() - daysOld * DAY,
     storageClass: 'standard',
     sizeBytes: GB,
     manifestMediaType: MANIFEST,

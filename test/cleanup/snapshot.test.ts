@@ -109,7 +109,7 @@ describe('readSnapshot of real CLI output', () => {
         {
           digest: D1,
           tags: ['v1'],
-          pushedAt: new Date('2026-11-27T22:56:07.800Z'),
+          pushedAt: Date.parse('2026-11-27T22:56:07.800Z'),
           storageClass: 'standard',
           sizeBytes: 48,
           manifestMediaType: MANIFEST_MEDIA_TYPES.dockerManifest,
@@ -118,7 +118,7 @@ describe('readSnapshot of real CLI output', () => {
         {
           digest: D2,
           tags: [],
-          pushedAt: new Date('2026-11-27T22:56:08.073Z'),
+          pushedAt: Date.parse('2026-11-27T22:56:08.073Z'),
           storageClass: 'standard',
           sizeBytes: 48,
           manifestMediaType: MANIFEST_MEDIA_TYPES.dockerManifest,
@@ -136,7 +136,7 @@ describe('readSnapshot of real CLI output', () => {
     ['epoch seconds', 1795168800],
   ])('reads a %s timestamp', (_label, imagePushedAt) => {
     const [image] = read(v2([entry({ imagePushedAt })]), 's.json').images;
-    expect(image?.pushedAt).toEqual(new Date('2026-11-20T10:00:00.000Z'));
+    expect(image?.pushedAt).toBe(Date.parse('2026-11-20T10:00:00.000Z'));
   });
 
   it('reads archive fields: ARCHIVED is the archive class, lastArchivedAt the transition time', () => {
@@ -153,9 +153,9 @@ describe('readSnapshot of real CLI output', () => {
     ).images;
     expect(image).toMatchObject({
       storageClass: 'archive',
-      transitionedAt: new Date('2026-11-21T00:00:00Z'),
-      lastActivatedAt: new Date('2026-11-01T00:00:00Z'),
-      lastPulledAt: new Date('2026-11-02T00:00:00Z'),
+      transitionedAt: Date.parse('2026-11-21T00:00:00Z'),
+      lastActivatedAt: Date.parse('2026-11-01T00:00:00Z'),
+      lastPulledAt: Date.parse('2026-11-02T00:00:00Z'),
     });
   });
 

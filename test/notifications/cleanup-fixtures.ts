@@ -145,7 +145,7 @@ export function image(
   return {
     digest: `sha256:${name.padEnd(64, '0')}`,
     tags,
-    pushedAt: new Date('2026-09-01T00:00:00.000Z'),
+    pushedAt: Date.parse('2026-09-01T00:00:00.000Z'),
     storageClass: 'standard',
     sizeBytes,
     ...over,

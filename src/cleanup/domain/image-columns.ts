@@ -58,7 +58,7 @@ export interface TagScan {
 
 /** The time that orders windows and ages `sinceImagePushed`: push time, or last activation for restored images. */
 export function pushTimeOf(image: LifecycleImage): number {
-  return (image.lastActivatedAt ?? image.pushedAt).getTime();
+  return image.lastActivatedAt ?? image.pushedAt;
 }
 
 /** Reads the columns of `images` in one pass (see {@link ImageColumns}). */

@@ -48,19 +48,24 @@ import { FRESH, type Scratch, withScratch } from './scratch.ts';
 
 const DAY_MS = 86_400_000;
 
-/** One image (or index) of a repository, as DescribeImages reports it. */
+/**
+ * One image (or index) of a repository, as DescribeImages reports it. Times are epoch milliseconds, not `Date`s:
+ * a repository lists 100,000 images and more, and a Date each (two for pulled images) was a tenth of reading a
+ * snapshot, and more for the collector.
+ */
 export interface LifecycleImage {
   readonly digest: string;
   /** Tags; empty for an untagged image. An image with several tags is one image. */
   readonly tags: readonly string[];
-  readonly pushedAt: Date;
-  /** `lastRecordedPullTime`; absent when never pulled. */
-  readonly lastPulledAt?: Date;
-  /** `lastActivatedAt`: when the image was last restored from archive. */
-  readonly lastActivatedAt?: Date;
+  /** `imagePushedAt`, epoch milliseconds. */
+  readonly pushedAt: number;
+  /** `lastRecordedPullTime`, epoch milliseconds; absent when never pulled. */
+  readonly lastPulledAt?: number | undefined;
+  /** `lastActivatedAt`, epoch milliseconds: when the image was last restored from archive. */
+  readonly lastActivatedAt?: number | undefined;
   readonly storageClass: LifecycleStorageClass;
-  /** When the image was moved to archive (`sinceImageTransitioned`). */
-  readonly transitionedAt?: Date;
+  /** `lastArchivedAt`, epoch milliseconds: when the image was moved to archive (`sinceImageTransitioned`). */
+  readonly transitionedAt?: number | undefined;
   /** For an index (manifest list / OCI image index): the digests of the manifests it references. */
   readonly references?: readonly string[];
 }
@@ -92,9 +97,9 @@ export interface LifecycleEvaluation {
 
 /** The time `sinceImagePulled` ages: the latest of last pull and last activation, else push time. */
 export function pullTimeOf(image: LifecycleImage): number {
-  const pulled = image.lastPulledAt?.getTime();
-  const activated = image.lastActivatedAt?.getTime();
-  if (pulled === undefined && activated === undefined) return image.pushedAt.getTime();
+  const pulled = image.lastPulledAt;
+  const activated = image.lastActivatedAt;
+  if (pulled === undefined && activated === undefined) return image.pushedAt;
   return Math.max(pulled ?? Number.NEGATIVE_INFINITY, activated ?? Number.NEGATIVE_INFINITY);
 }
 
@@ -226,7 +231,7 @@ export function evaluatePositions(
         let old: boolean;
         if (countType === 'sinceImagePulled') old = nowMs - pullTimeOf(image) > limit;
         else {
-          const at = image.transitionedAt?.getTime();
+          const at = image.transitionedAt;
           old = at !== undefined && nowMs - at > limit && nowMs - at >= minArchiveMs;
         }
         if (old) {

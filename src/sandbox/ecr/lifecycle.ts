@@ -63,18 +63,15 @@ export function lifecycleImagesOf(
 
 /** An emulator image as the engine's LifecycleImage (DescribeImages' fields, index children as references). */
 export function lifecycleImageOf(record: ImageRecord): LifecycleImage {
-  const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
-  const lastPulledAt = date(record.lastPulledAt);
-  const lastActivatedAt = date(record.lastActivatedAt);
-  const transitionedAt = date(record.lastArchivedAt);
+  const { lastPulledAt, lastActivatedAt, lastArchivedAt: transitionedAt } = record;
   return {
     digest: record.digest,
     tags: [...record.tags],
-    pushedAt: new Date(record.pushedAt),
-    ...(lastPulledAt ? { lastPulledAt } : {}),
-    ...(lastActivatedAt ? { lastActivatedAt } : {}),
+    pushedAt: record.pushedAt,
+    ...(lastPulledAt === undefined ? {} : { lastPulledAt }),
+    ...(lastActivatedAt === undefined ? {} : { lastActivatedAt }),
     storageClass: record.storageClass === 'ARCHIVE' ? 'archive' : 'standard',
-    ...(transitionedAt ? { transitionedAt } : {}),
+    ...(transitionedAt === undefined ? {} : { transitionedAt }),
     ...(record.children.length > 0 ? { references: [...record.children] } : {}),
   };
 }

@@ -133,11 +133,11 @@ export function lifecycleImagesFromDetails(
       return {
         digest: d.imageDigest as string,
         tags: d.imageTags ?? [],
-        pushedAt: d.imagePushedAt as Date,
-        ...(d.lastRecordedPullTime ? { lastPulledAt: d.lastRecordedPullTime } : {}),
-        ...(d.lastActivatedAt ? { lastActivatedAt: d.lastActivatedAt } : {}),
+        pushedAt: (d.imagePushedAt as Date).getTime(),
+        ...(d.lastRecordedPullTime ? { lastPulledAt: d.lastRecordedPullTime.getTime() } : {}),
+        ...(d.lastActivatedAt ? { lastActivatedAt: d.lastActivatedAt.getTime() } : {}),
         storageClass: d.imageStatus === 'ARCHIVED' ? 'archive' : 'standard',
-        ...(d.lastArchivedAt ? { transitionedAt: d.lastArchivedAt } : {}),
+        ...(d.lastArchivedAt ? { transitionedAt: d.lastArchivedAt.getTime() } : {}),
         ...(references.length > 0 ? { references } : {}),
       } satisfies LifecycleImage;
     });
