@@ -13,16 +13,6 @@ export function hashBytes(buf: Buffer, start: number, end: number): number {
 }
 
 /**
- * Whether `bytes` equals `buf[start, end)`. A loop here rather than Buffer#compare: the field values compared are
- * tens of bytes, and five per entry; the call into Node's binding cost more than the comparison.
- */
-export function sameBytes(bytes: Buffer, buf: Buffer, start: number, end: number): boolean {
-  if (bytes.length !== end - start) return false;
-  for (let k = 0; k < bytes.length; k++) if (bytes[k] !== buf[start + k]) return false;
-  return true;
-}
-
-/**
  * Where the run of decimal digits at `from` ends (before `end`). A function of the module, not a closure in
  * {@link Scanner.number}: a closure is created per number, and the bundle (keepNames) names each one it creates.
  */

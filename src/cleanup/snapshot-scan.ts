@@ -13,7 +13,7 @@
  */
 import { isIndexMediaType } from './domain/image-detail.ts';
 import type { RepositoryImage } from './domain/images.ts';
-import { digitsEnd, hashBytes, quickIsoSeconds, sameBytes } from './snapshot-bytes.ts';
+import { digitsEnd, hashBytes, quickIsoSeconds } from './snapshot-bytes.ts';
 import { ENTRY_FIELDS, type EntryValues, FIELD, imageOfValues } from './snapshot-entry.ts';
 
 /** Reads up to `length` bytes into `buffer` at `offset`; 0 at the end (like `fs.readSync`). */
@@ -38,6 +38,8 @@ const UNSUPPORTED = new Unsupported();
 const FIELD_BYTES = ENTRY_FIELDS.map((f) => Buffer.from(f, 'latin1'));
 const TAGS = FIELD.imageTags;
 const DIGEST = FIELD.imageDigest;
+/** {@link Scanner.key}'s "previous key" at the start of an entry. */
+const FIRST_KEY = ENTRY_FIELDS.length;
 /** A digest's place in the duplicate table is found within this many probes, or the scan steps aside. */
 const MAX_PROBES = 64;
 /** Fields whose values repeat from entry to entry (a repository, a registry, media types): one string each. */
@@ -109,7 +111,11 @@ class Scanner {
   /** The hash of the digest of the entry being read. */
   private digestHash = 0;
   /** The last string read for each repeating field, and its bytes: the next equal one is that string again. */
-  private readonly repeated = new Map<number, { bytes: Buffer; value: string }>();
+  private readonly repeated: ({ bytes: Buffer; value: string } | undefined)[] = ENTRY_FIELDS.map(
+    () => undefined,
+  );
+  /** For each field id (and {@link FIRST_KEY}), the id of the key that followed it last: see {@link key}. */
+  private readonly nextKey = new Int8Array(ENTRY_FIELDS.length + 1).fill(-1);
 
   constructor(private readonly read: ReadBytes) {}
 
@@ -194,11 +200,11 @@ class Scanner {
     let found = 0;
     this.skipSpace();
     if (this.buf[this.pos] === CLOSE_BRACE) throw UNSUPPORTED; // no digest: the general path says so
+    let previous: number = FIRST_KEY;
     for (;;) {
       this.skipSpace();
-      this.string();
-      const { start, stop: end } = this;
-      const id = fieldId(this.buf, start, end);
+      const id = this.key(previous);
+      previous = id;
       this.expectAfterSpace(COLON);
       this.skipSpace();
       if (id === -1) this.skipValue();
@@ -223,6 +229,37 @@ class Scanner {
     } else if (repositoryName !== this.repositoryName || registryId !== this.registryId) throw UNSUPPORTED;
     this.remember(image);
     this.images.push(image);
+  }
+
+  /**
+   * The id of the key at `pos` (-1 for a field the scan doesn't read); `pos` moves past it. Entries list their keys
+   * in the same order, one after another: the key that followed `previous` last time is tried first, compared
+   * where it stands, quotes included (its bytes hold no escape, so that is exactly what reading it would accept);
+   * otherwise the key is read and looked up.
+   */
+  private key(previous: number): number {
+    const { buf } = this;
+    const guess = this.nextKey[previous] as number;
+    if (guess >= 0) {
+      const bytes = FIELD_BYTES[guess] as Buffer;
+      if (this.quotedAt(bytes)) {
+        this.pos += bytes.length + 2;
+        return guess;
+      }
+    }
+    this.string();
+    const id = fieldId(buf, this.start, this.stop);
+    if (id >= 0) this.nextKey[previous] = id;
+    return id;
+  }
+
+  /** Whether `"bytes"` (the bytes in quotes) starts at `pos`, within the window. */
+  private quotedAt(bytes: Buffer): boolean {
+    const { buf, pos } = this;
+    const length = bytes.length;
+    if (pos + length + 1 >= this.end || buf[pos] !== QUOTE || buf[pos + length + 1] !== QUOTE) return false;
+    for (let k = 0; k < length; k++) if (bytes[k] !== buf[pos + 1 + k]) return false;
+    return true;
   }
 
   /** Adds the image's digest to the duplicate table; a digest seen before is left to the general path. */
@@ -266,6 +303,14 @@ class Scanner {
   private scalar(id: number): string | number {
     const c = this.buf[this.pos] as number;
     if (c === QUOTE) {
+      if (REPEATING.has(id)) {
+        // Most likely the value the field had in the last entry: compared where it stands, as keys are.
+        const last = this.repeated[id];
+        if (last !== undefined && this.quotedAt(last.bytes)) {
+          this.pos += last.bytes.length + 2;
+          return last.value;
+        }
+      }
       this.string();
       const { start, stop: end } = this;
       if (id === DIGEST) this.digestHash = hashBytes(this.buf, start, end);
@@ -336,11 +381,10 @@ class Scanner {
     return buf.toString('latin1', start, end);
   }
 
+  /** A repeating field's value, remembered with its bytes for the next entry's (see {@link scalar}). */
   private repeating(id: number, start: number, end: number): string {
-    const last = this.repeated.get(id);
-    if (last !== undefined && sameBytes(last.bytes, this.buf, start, end)) return last.value;
     const value = this.text(start, end);
-    this.repeated.set(id, { bytes: Buffer.from(this.buf.subarray(start, end)), value });
+    this.repeated[id] = { bytes: Buffer.from(this.buf.subarray(start, end)), value };
     return value;
   }
 
@@ -430,11 +474,18 @@ class Scanner {
     const { buf } = this;
     for (;;) {
       if (this.end - this.pos < LOOKAHEAD && !this.eof) this.refill();
-      while (this.pos < this.end) {
-        const c = buf[this.pos];
-        if (c !== SPACE && c !== LF && c !== CR && c !== TAB) return true;
-        this.pos++;
+      // A local position: stored back once, not at every byte of the indentation.
+      const { end } = this;
+      let pos = this.pos;
+      while (pos < end) {
+        const c = buf[pos];
+        if (c !== SPACE && c !== LF && c !== CR && c !== TAB) {
+          this.pos = pos;
+          return true;
+        }
+        pos++;
       }
+      this.pos = pos;
       if (this.eof) return false;
     }
   }
