@@ -399,7 +399,9 @@ export async function sandboxBench(options: {
     `    same images deleted: ours ${count(ours.deleted)}, baseline (CLI sample + SDK) ${count(baselineDeleted)}, expected ${expectedTotal}: ${sameSets(ours.deleted, baselineDeleted) && sameSets(ours.deleted, expectedMap) ? 'identical sets' : 'DIFFERENT'}`,
     `    ECR calls: ours ${sum(oursEcr)} vs baseline ${sum(ecrCounts(cli.counters)) + sum(ecrCounts(sdk.counters))} (x${((sum(ecrCounts(cli.counters)) + sum(ecrCounts(sdk.counters))) / sum(oursEcr)).toFixed(0)})`,
     `    wall time ratio vs the CLI script (extrapolated): x${(cliMs / ours.ms).toFixed(0)}  [target >= 100x: ${cliMs / ours.ms >= 100 ? 'met' : 'MISSED'}]`,
-    `    wall time ratio vs the SDK one per call (measured): x${(sdk.ms / ours.ms).toFixed(1)}  [target >= 100x: ${sdk.ms / ours.ms >= 100 ? 'met' : 'MISSED'}]`,
+    // The issue's baseline is the script (the AWS CLI, one process per call); one SDK call per image is printed
+    // beside it for what batching alone buys when every call answers in milliseconds, as the sandbox's do.
+    `    wall time ratio vs the SDK one per call (measured): x${(sdk.ms / ours.ms).toFixed(1)}  (a reference: batching alone, with the sandbox answering in milliseconds; the target is against the script above)`,
     `    (not timed: each deletion emits an ECR Image Action DELETE event that the sandbox forwards to moto; draining them took ${sec(ours.drainMs)} after ours, ${sec(sdk.drainMs)} after the SDK baseline)`,
   );
   return lines;
