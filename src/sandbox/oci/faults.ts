@@ -1,6 +1,5 @@
-import { finished } from 'node:stream/promises';
 import type { RegistryApiRequest, WireResponse } from '../contracts.ts';
-import { reply } from './http.ts';
+import { discardBody, reply } from './http.ts';
 import type { Route } from './paths.ts';
 import { requiredActions } from './permissions.ts';
 
@@ -85,18 +84,6 @@ export function faultReply(fault: InjectedFault, actions: readonly string[], pat
     headers,
     JSON.stringify({ errors: [{ code, message, detail: { fault: fault.error, actions } }] }),
   );
-}
-
-/**
- * Read and drop what the client is still sending of a faulted request's body (a stream at the edge) before
- * answering. Answered mid-body, Go's HTTP client (podman, skopeo) races its unfinished write against the answer
- * and may report the write's failure instead of the answer: podman 4.3.1 under a 429 on a PATCH sometimes failed
- * with "write: broken pipe" (not retried) rather than "toomanyrequests" (retried). Nothing of the body is used.
- */
-async function discardBody(body: RegistryApiRequest['body']): Promise<void> {
-  if (Buffer.isBuffer(body) || body.readableEnded) return;
-  body.resume();
-  await finished(body).catch(() => undefined);
 }
 
 /** The answer when a fault rule fails this request (authenticated, authorised, not yet served), else undefined. */

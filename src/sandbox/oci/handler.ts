@@ -6,7 +6,7 @@ import { cancelUpload, finishUpload, getBlob, patchUpload, startUpload, uploadSt
 import { type OciContext, withWholeBody } from './context.ts';
 import { OciError, ociErrorOf } from './errors.ts';
 import { injectedFault } from './faults.ts';
-import { API_VERSION_HEADER, reply, replyJson } from './http.ts';
+import { API_VERSION_HEADER, discardBody, reply, replyJson } from './http.ts';
 import { deleteManifest, getManifest, listReferrers, listTags, putManifest } from './manifests.ts';
 import { parseRoute, type Route, registryOfHost } from './paths.ts';
 import { requiredActions } from './permissions.ts';
@@ -182,6 +182,9 @@ export function createRegistryApi(
       // Awaited here so that a route that streams (blob uploads) fails into the catch below.
       return await route(ctx, target);
     } catch (error) {
+      // Refused before the body was read (401, 403, 404…) or failed while a route left some of it unread: the
+      // client hears the answer once it has sent the body, not a broken pipe (http.ts discardBody).
+      await discardBody(request.body);
       if (error instanceof OciError) return errorReply(error);
       if (error instanceof EcrError) return errorReply(ociErrorOf(error));
       console.error(`registry api: ${request.method} ${request.path} failed`, error);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { RegistryApiRequest, RegistryApiResponse, WireResponse } from '../contracts.ts';
 
 /** Every answer of the registry API says which API it is (Docker clients check it on `GET /v2/`). */
@@ -26,6 +26,19 @@ export function replyJson(
   headers: Record<string, string> = {},
 ): WireResponse {
   return reply(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(value));
+}
+
+/**
+ * Read and drop what the client is still sending of a request's body before answering it without using the body
+ * (a refusal, an injected fault). Answered mid-body, Go's HTTP client (podman, skopeo) races its unfinished write
+ * against the answer and may report the write's failure instead of the answer: podman 4.3.1 under a 429 on a PATCH
+ * sometimes failed with "write: broken pipe" (not retried) rather than "toomanyrequests" (retried). A body already
+ * read, or a client that hung up, is left as it is.
+ */
+export async function discardBody(body: RegistryApiRequest['body']): Promise<void> {
+  if (Buffer.isBuffer(body) || body.readableEnded) return;
+  body.resume();
+  await finished(body).catch(() => undefined);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
@@ -66,6 +67,32 @@ describe('the registry API at the edge', { timeout: 60_000 }, () => {
       /^Basic realm="https:\/\/.+",service="ecr\.amazonaws\.com"$/,
     );
     expect(await response.json()).toEqual({ errors: [expect.objectContaining({ code: 'UNAUTHORIZED' })] });
+  });
+
+  it('answers a refused upload once the client has sent its body, not mid-body', async () => {
+    // Go's HTTP client (podman, skopeo) answered mid-body may report its unfinished write ("broken pipe") instead
+    // of the answer. Half the body, a pause, then the rest: the 401 must come after the rest, not during the pause.
+    const url = new URL(`${endpoint}/v2/${source}/blobs/uploads/?digest=sha256:${'0'.repeat(64)}`);
+    const order: string[] = [];
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const request = httpRequest(
+        url,
+        { method: 'POST', headers: { 'content-length': '2048' } },
+        (response) => {
+          order.push('answer');
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      request.on('error', reject);
+      request.write(Buffer.alloc(1024));
+      setTimeout(() => {
+        order.push('rest of the body sent');
+        request.end(Buffer.alloc(1024));
+      }, 300);
+    });
+    expect(status).toBe(401);
+    expect(order).toEqual(['rest of the body sent', 'answer']);
   });
 
   it('answers a blob HEAD with its length and digest and no body', async () => {
