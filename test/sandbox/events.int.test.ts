@@ -1,13 +1,7 @@
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcrEmulator, EcrEmulatorOptions } from '../../src/sandbox/contracts.ts';
 import { type Sandbox, startSandbox } from '../../src/sandbox/server.ts';
+import { eventQueue } from '../support/event-queue.ts';
 import { awsClientConfig } from '../support/sandbox.ts';
 
 // A stand-in emulator: every request emits `count` numbered events, so ordering and batching are observable.
@@ -56,25 +50,7 @@ afterAll(async () => {
 describe('events from the emulator', () => {
   it('reach moto’s default bus in order, without counting as user requests', async () => {
     // Prepare
-    const sqs = new SQSClient(config());
-    const events = new EventBridgeClient(config());
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'numbered' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await events.send(new PutRuleCommand({ Name: 'numbered', EventPattern: '{"source":["test.sandbox"]}' }));
-    await events.send(
-      new PutTargetsCommand({
-        Rule: 'numbered',
-        Targets: [
-          {
-            Id: 'q',
-            Arn: Attributes?.QueueArn,
-            InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-          },
-        ],
-      }),
-    );
+    const queue = await eventQueue(config(), 'numbered', { source: ['test.sandbox'] });
     await fetch(`${sandbox.url}/_sandbox/requests`, { method: 'DELETE' });
     // Act: 23 events from one request (3 PutEvents batches), answered before they are delivered
     const response = await fetch(sandbox.url, {
@@ -84,20 +60,15 @@ describe('events from the emulator', () => {
     });
     expect(response.status).toBe(200);
     // Assess
-    const received: number[] = [];
-    const deadline = Date.now() + 20_000;
-    while (received.length < 23 && Date.now() < deadline) {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      for (const message of Messages ?? []) received.push(JSON.parse(message.Body ?? '{}').detail.n);
-    }
+    const received = (await queue.read({ until: (got) => got.length >= 23 })).map((e) => e.detail.n);
     expect(received).toEqual(Array.from({ length: 23 }, (_, n) => n));
     const requests = await (await fetch(`${sandbox.url}/_sandbox/requests`)).json();
-    expect(requests).toEqual({ ecr: { PutImage: 1 }, sqs: { ReceiveMessage: expect.any(Number) } });
+    expect(requests).toEqual({
+      ecr: { PutImage: 1 },
+      sqs: { ReceiveMessage: expect.any(Number), DeleteMessageBatch: expect.any(Number) },
+    });
     const health = (await (await fetch(`${sandbox.url}/_sandbox/health`)).json()) as { events: unknown };
     expect(health.events).toEqual({ sent: 23, failed: 0, pending: 0 });
-    sqs.destroy();
-    events.destroy();
+    queue.close();
   });
 });

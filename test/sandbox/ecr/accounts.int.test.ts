@@ -13,17 +13,10 @@ import {
   SetRepositoryPolicyCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AccountClientConfig, accountCredentials } from '../../support/accounts.ts';
+import { type ClientSettings, eventQueue } from '../../support/event-queue.ts';
 import { eventually } from '../../support/eventually.ts';
 import { admin, awsClientConfig, sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 
@@ -319,66 +312,15 @@ describe('cross-account access through registryId', () => {
 
 describe('events of another account’s registry', () => {
   /** A queue in `config`'s account and Region that receives the image action and scan events of its default bus. */
-  async function eventQueue(config: object, name: string) {
-    const sqs = new SQSClient(config);
-    const events = new EventBridgeClient(config);
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await events.send(
-      // Not the CloudTrail records of the calls (CreateRepository's would take one of the events counted below).
-      new PutRuleCommand({
-        Name: name,
-        EventPattern: JSON.stringify({
-          source: ['aws.ecr'],
-          'detail-type': ['ECR Image Action', 'ECR Image Scan'],
-        }),
-      }),
-    );
-    await events.send(
-      new PutTargetsCommand({
-        Rule: name,
-        Targets: [
-          {
-            Id: 'q',
-            Arn: Attributes?.QueueArn,
-            InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-          },
-        ],
-      }),
-    );
-    events.destroy();
-    return {
-      /** Receive until `count` events arrived or `timeoutMs` passed. */
-      async receive(count: number, timeoutMs = 10_000): Promise<Array<Record<string, unknown>>> {
-        const received: Array<Record<string, unknown>> = [];
-        const deadline = Date.now() + timeoutMs;
-        while (received.length < count && Date.now() < deadline) {
-          const { Messages = [] } = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-          );
-          received.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>));
-          if (Messages.length > 0) {
-            await sqs.send(
-              new DeleteMessageBatchCommand({
-                QueueUrl,
-                Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-              }),
-            );
-          }
-        }
-        sqs.destroy();
-        return received;
-      },
-    };
-  }
+  const imageEventQueue = (config: ClientSettings, name: string) =>
+    // Not the CloudTrail records of the calls (CreateRepository's would take one of the events counted below).
+    eventQueue(config, name, { source: ['aws.ecr'], 'detail-type': ['ECR Image Action', 'ECR Image Scan'] });
 
   it('go to that account’s default bus in the registry’s Region, with its account, Region and ARNs', async () => {
     // Prepare
     const west = { ...source, region: 'eu-west-1' };
-    const queue = await eventQueue(west, uniqueName('events'));
-    const homeQueue = await eventQueue(awsClientConfig(), uniqueName('home-events'));
+    const queue = await imageEventQueue(west, uniqueName('events'));
+    const homeQueue = await imageEventQueue(awsClientConfig(), uniqueName('home-events'));
     const repositoryName = uniqueName('evented');
     const ecr = ecrOf(west);
     await ecr.send(
@@ -387,7 +329,7 @@ describe('events of another account’s registry', () => {
     // Act
     const digest = await pushImage(ecr, repositoryName, 'evented-layer', 'v1');
     // Assess
-    const events = await queue.receive(2);
+    const events = await queue.read({ until: (got) => got.length >= 2, timeoutMs: 10_000 });
     const push = events.find((e) => e['detail-type'] === 'ECR Image Action');
     const scan = events.find((e) => e['detail-type'] === 'ECR Image Scan');
     expect(push).toMatchObject({
@@ -402,9 +344,11 @@ describe('events of another account’s registry', () => {
       resources: [`arn:aws:ecr:eu-west-1:${SOURCE}:repository/${repositoryName}`],
     });
     // Nothing of it reaches the home account's bus.
-    const leaked = (await homeQueue.receive(Number.POSITIVE_INFINITY, 1500)).filter(
-      (e) => (e.detail as Record<string, unknown>)['repository-name'] === repositoryName,
+    const leaked = (await homeQueue.read({ until: () => false, timeoutMs: 1500 })).filter(
+      (e) => e.detail['repository-name'] === repositoryName,
     );
     expect(leaked).toEqual([]);
+    queue.close();
+    homeQueue.close();
   });
 });

@@ -116,7 +116,7 @@ describe('archive and restore', { timeout: 90_000 }, () => {
       );
     expect(scan).toBeInstanceOf(ImageArchivedException);
     // The event, shaped like AWS's ecr-image-action-archive.json sample
-    const received = await events.receive((got) => got.length >= 1);
+    const received = await events.read({ until: (got) => got.length >= 1 });
     events.close();
     expect(received[0]).toMatchObject({
       'detail-type': 'ECR Image Action',
@@ -175,7 +175,7 @@ describe('archive and restore', { timeout: 90_000 }, () => {
         )
       ).layerDigest,
     ).toBe(image.layer);
-    const received = await events.receive((got) => got.length >= 1);
+    const received = await events.read({ until: (got) => got.length >= 1 });
     events.close();
     expect(detailsOf(received)[0]).toMatchObject({
       'action-type': 'UPDATE_STORAGE_CLASS',

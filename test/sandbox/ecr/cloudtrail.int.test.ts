@@ -23,18 +23,11 @@ import {
   UntagResourceCommand,
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
-import { type AccountClientConfig, accountCredentials } from '../../support/accounts.ts';
+import { accountCredentials } from '../../support/accounts.ts';
 import { adminRequest } from '../../support/admin.ts';
+import { type ClientSettings, eventQueue } from '../../support/event-queue.ts';
 import { awsClientConfig } from '../../support/sandbox.ts';
 import { awsEcr, awsEcrError } from './aws-cli.ts';
 
@@ -42,7 +35,7 @@ import { awsEcr, awsEcrError } from './aws-cli.ts';
 // runs its own sandbox.
 let sandbox: Sandbox;
 const HOME = '123456789012';
-const PATTERN = JSON.stringify({ source: ['aws.ecr'], 'detail-type': ['AWS API Call via CloudTrail'] });
+const PATTERN = { source: ['aws.ecr'], 'detail-type': ['AWS API Call via CloudTrail'] };
 
 /** An event as the SQS target receives it (the whole event, through an input transformer). */
 interface TrailEvent {
@@ -56,53 +49,14 @@ interface TrailEvent {
 }
 
 /** A queue behind a rule for CloudTrail events on the default bus of the account `config` signs for. */
-async function trailQueue(config: ReturnType<typeof awsClientConfig> | AccountClientConfig, name: string) {
-  const sqs = new SQSClient(config);
-  const events = new EventBridgeClient(config);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await events.send(new PutRuleCommand({ Name: name, EventPattern: PATTERN }));
-  await events.send(
-    new PutTargetsCommand({
-      Rule: name,
-      Targets: [
-        {
-          Id: 'q',
-          Arn: Attributes?.QueueArn,
-          InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-        },
-      ],
-    }),
-  );
-  events.destroy();
-  /** Read until `count` events came, then keep reading `quietMs` to see that no more do. */
-  const read = async (count: number, quietMs = 1500): Promise<TrailEvent[]> => {
-    const received: TrailEvent[] = [];
-    let deadline = Date.now() + 20_000;
-    let quietSince: number | undefined;
-    while (Date.now() < deadline) {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      for (const message of Messages ?? []) received.push(JSON.parse(message.Body ?? '{}') as TrailEvent);
-      if (Messages && Messages.length > 0) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl,
-            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-      }
-      if (received.length >= count && quietSince === undefined) {
-        quietSince = Date.now();
-        deadline = quietSince + quietMs;
-      }
-    }
-    return received;
+async function trailQueue(config: ClientSettings, name: string) {
+  const queue = await eventQueue(config, name, PATTERN);
+  return {
+    /** Read until `count` events came, then until `quietMs` pass without another, to see that no more come. */
+    read: async (count: number, quietMs = 1500): Promise<TrailEvent[]> =>
+      (await queue.read({ until: (got) => got.length >= count, quietMs })) as TrailEvent[],
+    close: () => queue.close(),
   };
-  return { read, close: () => sqs.destroy() };
 }
 
 beforeAll(async () => {

@@ -2,17 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { ImageDetail } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import type { LifecycleImage } from '../../../src/cleanup/domain/lifecycle-evaluate.ts';
 import { sha256Digest } from '../../../src/shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES } from '../../../src/shared/ecr/manifests.ts';
+import { type ClientSettings, type EventQueue, eventQueue } from '../../support/event-queue.ts';
 import type { ImageToPush } from '../../support/images.ts';
 
 /** Images, the AWS CLI and an event queue for the lifecycle and archive tests of the ECR emulator. */
@@ -147,59 +140,9 @@ export function lifecycleImagesFromDetails(
  * A queue receiving the `aws.ecr` events about one repository from the default bus of `config`'s account and
  * Region (whole events: the input transformer delivers `<aws.events.event.json>`).
  */
-export async function ecrEventQueue(config: object, repositoryName: string) {
+export function ecrEventQueue(config: ClientSettings, repositoryName: string): Promise<EventQueue> {
   const name = `events-${repositoryName.replace(/[^a-zA-Z0-9-]/g, '-')}`.slice(0, 64);
-  const sqs = new SQSClient(config);
-  const events = new EventBridgeClient(config);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await events.send(
-    new PutRuleCommand({
-      Name: name,
-      EventPattern: JSON.stringify({ source: ['aws.ecr'], detail: { 'repository-name': [repositoryName] } }),
-    }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: name,
-      Targets: [
-        {
-          Id: 'q',
-          Arn: Attributes?.QueueArn,
-          InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-        },
-      ],
-    }),
-  );
-  events.destroy();
-  return {
-    /** Receive until `until` holds for what arrived so far or `timeoutMs` passed; returns what arrived. */
-    async receive(
-      until: (events: Array<Record<string, unknown>>) => boolean,
-      timeoutMs = 15_000,
-    ): Promise<Array<Record<string, unknown>>> {
-      const received: Array<Record<string, unknown>> = [];
-      const deadline = Date.now() + timeoutMs;
-      while (!until(received) && Date.now() < deadline) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        received.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}') as Record<string, unknown>));
-        if (Messages.length > 0) {
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl,
-              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-            }),
-          );
-        }
-      }
-      return received;
-    },
-    close: () => sqs.destroy(),
-  };
+  return eventQueue(config, name, { source: ['aws.ecr'], detail: { 'repository-name': [repositoryName] } });
 }
 
 /** The `detail` of each event, with its detail-type. */

@@ -162,7 +162,7 @@ describe('POST /_sandbox/lifecycle/run', () => {
     const policy = await ecr.send(new GetLifecyclePolicyCommand({ repositoryName }));
     expect(policy.lastEvaluatedAt?.getTime()).toBeGreaterThanOrEqual(T0 + 31 * DAY);
     // The same events BatchDeleteImage and UpdateImageStorageClass emit
-    const received = detailsOf(await events.receive((got) => got.length >= 4));
+    const received = detailsOf(await events.read({ until: (got) => got.length >= 4 }));
     events.close();
     expect(received).toEqual(
       expect.arrayContaining([

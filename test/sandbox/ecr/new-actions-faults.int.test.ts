@@ -16,18 +16,11 @@ import {
   StartLifecyclePolicyPreviewCommand,
   UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLOUDTRAIL_ACTIONS } from '../../../src/sandbox/ecr/cloudtrail.ts';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
 import { adminRequest } from '../../support/admin.ts';
+import { type DeliveredEvent, type EventQueue, eventQueue } from '../../support/event-queue.ts';
 import { pushImage, sampleImage } from '../../support/images.ts';
 import { awsClientConfig } from '../../support/sandbox.ts';
 
@@ -77,68 +70,27 @@ const outcome = (promise: Promise<unknown>): Promise<string> =>
   );
 
 /** Every CloudTrail event delivered so far (read through an SQS target of a rule on the default bus). */
-const trail: Array<{ detail: { eventName: string; requestParameters: unknown } }> = [];
-let readTrail: (quietMs?: number) => Promise<void>;
-
-async function trailQueue(config: ReturnType<typeof awsClientConfig>): Promise<SQSClient> {
-  const sqs = new SQSClient(config);
-  const events = new EventBridgeClient(config);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'new-actions-trail' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await events.send(
-    new PutRuleCommand({
-      Name: 'new-actions-trail',
-      EventPattern: JSON.stringify({ source: ['aws.ecr'], 'detail-type': ['AWS API Call via CloudTrail'] }),
-    }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: 'new-actions-trail',
-      Targets: [
-        {
-          Id: 'q',
-          Arn: Attributes?.QueueArn,
-          InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-        },
-      ],
-    }),
-  );
-  events.destroy();
-  readTrail = async (quietMs = 1500) => {
-    let quietUntil = Date.now() + quietMs;
-    while (Date.now() < quietUntil) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      if (Messages.length === 0) continue;
-      for (const message of Messages) trail.push(JSON.parse(message.Body ?? '{}'));
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-      quietUntil = Date.now() + quietMs;
-    }
-  };
-  return sqs;
-}
-
-let sqs: SQSClient;
+const trail: DeliveredEvent[] = [];
+let trailQueue: EventQueue;
+/** Read CloudTrail events into `trail` until `quietMs` pass without another. */
+const readTrail = async (quietMs = 1500) => {
+  trail.push(...(await trailQueue.read({ quietMs })));
+};
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, quiet: true, scanDelayMs: 20 });
   // The SDK's default retries: what a caller of ECR lives with.
   ecr = new ECRClient({ ...awsClientConfig(sandbox.url), maxAttempts: 3 });
-  sqs = await trailQueue(awsClientConfig(sandbox.url));
+  trailQueue = await eventQueue(awsClientConfig(sandbox.url), 'new-actions-trail', {
+    source: ['aws.ecr'],
+    'detail-type': ['AWS API Call via CloudTrail'],
+  });
   await ecr.send(new CreateRepositoryCommand({ repositoryName: REPOSITORY }));
   await pushImage(ecr, REPOSITORY, sampleImage('archive-me'), 'v1');
 });
 
 afterAll(async () => {
   ecr?.destroy();
-  sqs?.destroy();
+  trailQueue?.close();
   await sandbox?.stop();
 });
 

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../../../src/shared/ecr/digest.ts';
 import { MANIFEST_MEDIA_TYPES } from '../../../src/shared/ecr/manifests.ts';
 import { adminRequest } from '../../support/admin.ts';
-import { type ImageToPush, pushImage } from '../../support/images.ts';
+import { pushImage } from '../../support/images.ts';
 import { awsClientConfig, sandboxUrl, uniqueName } from '../../support/sandbox.ts';
+import { uniqueImage } from './lifecycle-fixtures.ts';
 
 /**
  * ListImageReferrers through the real SDK against the shared sandbox: the command's shapes (Date-free, `size` a
@@ -23,33 +24,6 @@ const ACCOUNT = '123456789012';
 const SIGNATURE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 const SBOM = 'application/spdx+json';
 const EMPTY = Buffer.from('{}');
-
-function image(): ImageToPush & { digest: string } {
-  const config = Buffer.from(JSON.stringify({ os: 'linux', nonce: randomBytes(8).toString('hex') }));
-  const layer = randomBytes(64);
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MANIFEST_MEDIA_TYPES.ociManifest,
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      size: config.length,
-      digest: sha256Digest(config),
-    },
-    layers: [
-      {
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        size: layer.length,
-        digest: sha256Digest(layer),
-      },
-    ],
-  });
-  return {
-    blobs: [config, layer],
-    manifest,
-    mediaType: MANIFEST_MEDIA_TYPES.ociManifest,
-    digest: sha256Digest(manifest),
-  };
-}
 
 function referrer(
   subject: { digest: string; manifest: string },
@@ -81,7 +55,7 @@ function referrer(
 describe('ListImageReferrers through the AWS SDK', () => {
   const ecr = new ECRClient(awsClientConfig());
   const repositoryName = uniqueName('referrers');
-  const subject = image();
+  const subject = uniqueImage();
   const signatures: string[] = [];
   let sbom = '';
 

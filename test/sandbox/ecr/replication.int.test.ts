@@ -7,16 +7,9 @@ import {
   PutRegistryPolicyCommand,
   PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AccountClientConfig, accountCredentials } from '../../support/accounts.ts';
+import { type DeliveredEvent, eventQueue } from '../../support/event-queue.ts';
 import { pushImage, sampleImage } from '../../support/images.ts';
 import { sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 
@@ -37,55 +30,18 @@ beforeAll(async () => {
 
 /** A queue behind a rule for `ECR Replication Action` events on the default bus of `config`'s account and Region. */
 async function replicationQueue(config: AccountClientConfig, name: string) {
-  const sqs = new SQSClient(config);
-  const events = new EventBridgeClient(config);
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await events.send(
-    new PutRuleCommand({
-      Name: name,
-      EventPattern: JSON.stringify({ source: ['aws.ecr'], 'detail-type': ['ECR Replication Action'] }),
-    }),
-  );
-  await events.send(
-    new PutTargetsCommand({
-      Rule: name,
-      Targets: [
-        {
-          Id: 'q',
-          Arn: Attributes?.QueueArn,
-          InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-        },
-      ],
-    }),
-  );
-  events.destroy();
-  /** Read until one event for `repositoryName` came (or 20 s passed). */
-  // biome-ignore lint/suspicious/noExplicitAny: events are checked field by field
-  const next = async (repositoryName: string): Promise<any> => {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      if (Messages && Messages.length > 0) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl,
-            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-      }
-      const found = (Messages ?? [])
-        .map((m) => JSON.parse(m.Body ?? '{}'))
-        .find((e) => e.detail?.['repository-name'] === repositoryName);
-      if (found) return found;
-    }
-    return undefined;
+  const queue = await eventQueue(config, name, {
+    source: ['aws.ecr'],
+    'detail-type': ['ECR Replication Action'],
+  });
+  const about = (repositoryName: string) => (event: DeliveredEvent) =>
+    event.detail?.['repository-name'] === repositoryName;
+  return {
+    /** The first event for `repositoryName` (others read meanwhile are dropped), or undefined after 20 s. */
+    next: async (repositoryName: string): Promise<DeliveredEvent | undefined> =>
+      (await queue.read({ until: (got) => got.some(about(repositoryName)) })).find(about(repositoryName)),
+    close: () => queue.close(),
   };
-  return { next, close: () => sqs.destroy() };
 }
 
 describe('replication through the sandbox', { timeout: 120_000 }, () => {

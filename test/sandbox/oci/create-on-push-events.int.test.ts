@@ -5,17 +5,11 @@ import {
   ECRClient,
   GetAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cloudTrailCheckSchema } from '../../../src/compliance/events.ts';
 import { loadServerless } from '../../../src/sandbox/runtime/config.ts';
 import { SERVERLESS_FILE } from '../../../src/shared/project-root.ts';
+import { eventQueue } from '../../support/event-queue.ts';
 import { awsClientConfig, sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 
 /**
@@ -26,12 +20,10 @@ import { awsClientConfig, sandboxUrl, uniqueName } from '../../support/sandbox.t
 describe('create on push on the event bus', { timeout: 60_000 }, () => {
   const endpoint = sandboxUrl();
   const config = awsClientConfig(endpoint);
-  const sqs = new SQSClient(config);
   // The SDK rather than the AWS CLI: the CLI takes seconds a call, and the wire is the same.
   const ecr = new ECRClient(config);
 
   afterAll(() => {
-    sqs.destroy();
     ecr.destroy();
   });
 
@@ -55,26 +47,7 @@ describe('create on push on the event bus', { timeout: 60_000 }, () => {
       ...pattern,
       detail: { ...pattern.detail, requestParameters: { repositoryName: [repositoryName] } },
     };
-    const name = prefix.slice(0, 60);
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const events = new EventBridgeClient(config);
-    await events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify(narrowed) }));
-    await events.send(
-      new PutTargetsCommand({
-        Rule: name,
-        Targets: [
-          {
-            Id: 'q',
-            Arn: Attributes?.QueueArn,
-            InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '<aws.events.event.json>' },
-          },
-        ],
-      }),
-    );
-    events.destroy();
+    const queue = await eventQueue(config, prefix.slice(0, 60), narrowed);
     await ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['CREATE_ON_PUSH'] }));
     const { authorizationData = [] } = await ecr.send(new GetAuthorizationTokenCommand({}));
     // The token is base64 of `AWS:<password>`: exactly the Basic credentials.
@@ -92,19 +65,11 @@ describe('create on push on the event bus', { timeout: 60_000 }, () => {
         expect(response.status).toBe(201);
       }
       // Assess: read until one came, then a while longer for a second one
-      const received: Array<{ detail: Record<string, unknown> }> = [];
-      let deadline = Date.now() + 15_000;
-      let quiet = false;
-      while (Date.now() < deadline) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
-        received.push(...Messages.map((m) => JSON.parse(m.Body ?? '{}')));
-        if (received.length > 0 && !quiet) {
-          quiet = true;
-          deadline = Date.now() + 2_000;
-        }
-      }
+      const received = await queue.read({
+        until: (got) => got.length > 0,
+        timeoutMs: 15_000,
+        quietMs: 2_000,
+      });
       expect(received).toHaveLength(1);
       expect(received[0]?.detail).toMatchObject({
         eventName: 'CreateRepository',
@@ -120,6 +85,7 @@ describe('create on push on the event bus', { timeout: 60_000 }, () => {
       });
     } finally {
       await ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix }));
+      queue.close();
     }
   });
 });

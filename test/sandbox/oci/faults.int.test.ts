@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
 import { adminRequest } from '../../support/admin.ts';
+import type { DeliveredEvent } from '../../support/event-queue.ts';
 import { awsClientConfig, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
 import { ecrEventQueue } from '../ecr/lifecycle-fixtures.ts';
@@ -206,11 +207,11 @@ describe('fault rules on the registry API, with real clients', { timeout: 240_00
       expect.objectContaining({ imageDigest: layout.digest, imageTags: ['v1'] }),
     ]);
     expect(await rules()).toEqual([expect.objectContaining({ id: rule.id, fired: 1 })]);
-    const pushes = (list: Array<Record<string, unknown>>) =>
-      list.filter((e) => (e.detail as Record<string, unknown>)['action-type'] === 'PUSH');
-    const received = await events.receive((got) => pushes(got).length > 0);
+    const pushes = (list: readonly DeliveredEvent[]) =>
+      list.filter((e) => e.detail['action-type'] === 'PUSH');
+    const received = await events.read({ until: (got) => pushes(got).length > 0 });
     // Then a while longer: a second PUSH would come within it.
-    received.push(...(await events.receive(() => false, 3_000)));
+    received.push(...(await events.read({ until: () => false, timeoutMs: 3_000 })));
     events.close();
     expect(pushes(received).map((e) => e.detail)).toEqual([
       expect.objectContaining({ 'image-digest': layout.digest, 'image-tag': 'v1', result: 'SUCCESS' }),

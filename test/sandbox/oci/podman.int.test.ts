@@ -75,7 +75,9 @@ describe('podman against the registry API', { timeout: 120_000 }, () => {
     const manifest = (got.images as Array<{ imageManifest: string }>)[0]?.imageManifest as string;
     const layers = (JSON.parse(manifest) as { layers: Array<{ size: number }> }).layers;
     expect(details[0]?.imageSizeInBytes).toBe(layers.reduce((sum, layer) => sum + layer.size, 0));
-    const received = await events.receive((got) => got.some((e) => e['detail-type'] === 'ECR Image Action'));
+    const received = await events.read({
+      until: (got) => got.some((e) => e['detail-type'] === 'ECR Image Action'),
+    });
     events.close();
     expect(received.map((e) => e.detail)).toContainEqual(
       expect.objectContaining({
