@@ -75,7 +75,7 @@ export const ENTRY_FIELDS = [
   'lastActivatedAt',
   'subjectManifestDigest',
 ] as const;
-export type EntryField = (typeof ENTRY_FIELDS)[number];
+type EntryField = (typeof ENTRY_FIELDS)[number];
 
 /** An entry's values by field id (position in {@link ENTRY_FIELDS}), undefined where the entry has no such key. */
 export type EntryValues = unknown[];

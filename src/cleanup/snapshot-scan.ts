@@ -38,8 +38,9 @@ const UNSUPPORTED = new Unsupported();
 const FIELD_BYTES = ENTRY_FIELDS.map((f) => Buffer.from(f, 'latin1'));
 const TAGS = FIELD.imageTags;
 const DIGEST = FIELD.imageDigest;
-/** {@link Scanner.key}'s "previous key" at the start of an entry. */
+/** {@link Scanner.key}'s "previous key" at the start of an entry, and after a key the scan doesn't read. */
 const FIRST_KEY = ENTRY_FIELDS.length;
+const OTHER_KEY = ENTRY_FIELDS.length + 1;
 /** A digest's place in the duplicate table is found within this many probes, or the scan steps aside. */
 const MAX_PROBES = 64;
 /** Fields whose values repeat from entry to entry (a repository, a registry, media types): one string each. */
@@ -114,8 +115,8 @@ class Scanner {
   private readonly repeated: ({ bytes: Buffer; value: string } | undefined)[] = ENTRY_FIELDS.map(
     () => undefined,
   );
-  /** For each field id (and {@link FIRST_KEY}), the id of the key that followed it last: see {@link key}. */
-  private readonly nextKey = new Int8Array(ENTRY_FIELDS.length + 1).fill(-1);
+  /** For each field id (and {@link FIRST_KEY}, {@link OTHER_KEY}), the id of the key that followed it last. */
+  private readonly nextKey = new Int8Array(ENTRY_FIELDS.length + 2).fill(-1);
 
   constructor(private readonly read: ReadBytes) {}
 
@@ -204,7 +205,7 @@ class Scanner {
     for (;;) {
       this.skipSpace();
       const id = this.key(previous);
-      previous = id;
+      previous = id === -1 ? OTHER_KEY : id;
       this.expectAfterSpace(COLON);
       this.skipSpace();
       if (id === -1) this.skipValue();
