@@ -281,47 +281,76 @@ function radixOrder(push: Float64Array, oldest: number, scratch: Scratch): Uint3
   const n = push.length;
   const low = scratch.u32(n);
   const high = scratch.u32(n);
-  for (let i = 0; i < n; i++) {
-    const relative = (push[i] as number) - oldest;
-    const h = Math.floor(relative / TWO_TO_32);
-    high[i] = h;
-    low[i] = relative - h * TWO_TO_32;
-  }
+  splitWords(push, oldest, low, high);
   let order = scratch.u32(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   let spare = scratch.u32(n);
   const counts = scratch.u32(DIGITS);
+  positionsInOrder(order);
+  // The loops are in functions that end with them: a plan runs each once, V8 compiles a loop as it runs (on-stack
+  // replacement), and code of that compilation met after the loop deoptimized it in every plan (measured: twice a
+  // plan here), so the next plan started the loops unoptimized again.
   for (const [words, shift] of [
     [low, 0],
     [low, DIGIT_BITS],
     [high, 0],
     [high, DIGIT_BITS],
   ] as const) {
-    counts.fill(0);
-    // Counting needs no order: read the words front to back.
-    for (let i = 0; i < n; i++) {
-      const d = ((words[i] as number) >>> shift) & (DIGITS - 1);
-      counts[d] = (counts[d] as number) + 1;
-    }
-    if (counts[((words[0] as number) >>> shift) & (DIGITS - 1)] === n) continue;
-    let start = 0;
-    for (let d = 0; d < DIGITS; d++) {
-      const count = counts[d] as number;
-      counts[d] = start;
-      start += count;
-    }
-    for (let k = 0; k < n; k++) {
-      const i = order[k] as number;
-      const d = ((words[i] as number) >>> shift) & (DIGITS - 1);
-      const at = counts[d] as number;
-      spare[at] = i;
-      counts[d] = at + 1;
-    }
+    if (!radixPass(words, shift, order, spare, counts)) continue;
     const sorted = spare;
     spare = order;
     order = sorted;
   }
   return order;
+}
+
+/** 0, 1, 2… */
+function positionsInOrder(order: Uint32Array): void {
+  for (let i = 0; i < order.length; i++) order[i] = i;
+}
+
+/** The low and high 32-bit words of each `push[i] - oldest` (split by multiplication: `%` on doubles is slow). */
+function splitWords(push: Float64Array, oldest: number, low: Uint32Array, high: Uint32Array): void {
+  for (let i = 0; i < push.length; i++) {
+    const relative = (push[i] as number) - oldest;
+    const h = Math.floor(relative / TWO_TO_32);
+    high[i] = h;
+    low[i] = relative - h * TWO_TO_32;
+  }
+}
+
+/**
+ * One stable counting pass over the 16-bit digit of `words` at `shift`: `order` into `into`. False (and nothing
+ * written) when every image has the same digit, so the pass would change nothing.
+ */
+function radixPass(
+  words: Uint32Array,
+  shift: number,
+  order: Uint32Array,
+  into: Uint32Array,
+  counts: Uint32Array,
+): boolean {
+  const n = order.length;
+  counts.fill(0);
+  // Counting needs no order: read the words front to back.
+  for (let i = 0; i < n; i++) {
+    const d = ((words[i] as number) >>> shift) & (DIGITS - 1);
+    counts[d] = (counts[d] as number) + 1;
+  }
+  if (counts[((words[0] as number) >>> shift) & (DIGITS - 1)] === n) return false;
+  let start = 0;
+  for (let d = 0; d < DIGITS; d++) {
+    const count = counts[d] as number;
+    counts[d] = start;
+    start += count;
+  }
+  for (let k = 0; k < n; k++) {
+    const i = order[k] as number;
+    const d = ((words[i] as number) >>> shift) & (DIGITS - 1);
+    const at = counts[d] as number;
+    into[at] = i;
+    counts[d] = at + 1;
+  }
+  return true;
 }
 
 /** The end of the run of equal push times starting at `start` in `order`. */

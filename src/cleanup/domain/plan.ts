@@ -212,8 +212,13 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   /** What is taken (NONE, EXPIRE, TRANSITION), by which rule, in which order; a referrer's note. */
   const decisionType = Uint8Array.from(decisions, (d) => (d.action.type === 'expire' ? EXPIRE : TRANSITION));
   const decisionRule = Int32Array.from(decisions, (d) => d.rulePriority);
-  const { takenType, takenRule, takenOrder } = takenOf(takenBy, decisionType, decisionRule, scratch);
-  let taken = takenOrder.count;
+  const {
+    takenType,
+    takenRule,
+    positions: takenPositions,
+    count,
+  } = takenOf(takenBy, decisionType, decisionRule, scratch);
+  let taken = count;
   const notes = new Map<number, string>();
   const noted = scratch.u8(n);
   // Why each kept image is kept, and the rule that would have taken it (that of the first reason).
@@ -269,8 +274,8 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
   for (let k = 0; k < referencing.length; k++) link(referencing[k] as number);
   for (let k = 0; k < referrerPositions.length; k++) link(referrerPositions[k] as number);
   // Only images with a structure (index children, referrers, subjects) can move: walk those, not all taken.
-  const structuralTaken = pick(takenOrder.positions, taken, structural);
-  const subjectsTaken = pick(takenOrder.positions, taken, hasReferrers);
+  const structuralTaken = pick(takenPositions, taken, structural);
+  const subjectsTaken = pick(takenPositions, taken, hasReferrers);
   let changed = true;
   while (changed) {
     changed = false;
@@ -316,7 +321,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
           referrer,
           `referrer of ${(images[i] as RepositoryImage).digest} (${type === EXPIRE ? 'expiring' : 'archiving'})`,
         );
-        takenOrder.positions[taken++] = referrer;
+        takenPositions[taken++] = referrer;
         structuralTaken.push(referrer);
         if (hasReferrers[referrer] === 1) subjectsTaken.push(referrer);
         changed = true;
@@ -326,7 +331,7 @@ function planPositions(input: RepositoryPlanInput, scratch: Scratch): Repository
 
   const outcome: Outcome = { images, takenType, takenRule, notes, noted, sizes };
   const order = orderDeletions(
-    expiringSet(takenOrder.positions, taken, takenType, scratch),
+    expiringSet(takenPositions, taken, takenType, scratch),
     subjectOf,
     childrenOf,
     evaluation.oldestFirst,
