@@ -114,17 +114,22 @@ export function syntheticRepository(
   const make = (tags: string[], pushedMs: number, extra: Partial<RepositoryImage> = {}): RepositoryImage => {
     serial++;
     const pulled = rnd() < 0.5 ? Math.trunc(Math.min(nowMs, pushedMs + rnd() * 400 * DAY_MS)) : undefined;
-    return {
+    // In the shape repositoryImageOf gives every image (all keys, absent ones undefined), as the functions see them.
+    const image: RepositoryImage = {
       digest: flat(digestOf(`${repositoryName}/${serial}`)),
       tags: tags.map(flat),
       pushedAt: pushedMs,
-      ...(pulled === undefined ? {} : { lastPulledAt: pulled }),
+      lastPulledAt: pulled,
+      lastActivatedAt: undefined,
       storageClass: 'standard',
+      transitionedAt: undefined,
+      references: undefined,
       sizeBytes: 20_000_000 + Math.floor(rnd() * 400_000_000),
       manifestMediaType: MANIFEST,
       artifactMediaType: CONFIG,
-      ...extra,
+      subjectDigest: undefined,
     };
+    return Object.assign(image, extra);
   };
   while (images.length < count) {
     const n = serial;

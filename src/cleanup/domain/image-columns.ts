@@ -18,7 +18,7 @@ export interface ImageColumns {
   readonly tags: readonly (readonly string[])[];
   /** 1 when the image has a tag. */
   readonly tagged: Uint8Array;
-  /** {@link pushTimeOf}: what orders windows and ages `sinceImagePushed`. */
+  /** The time that orders windows and ages `sinceImagePushed`: push time, or last activation for restored images. */
   readonly push: Float64Array;
   /** 1 when the image is in the archive storage class. */
   readonly archived: Uint8Array;
@@ -54,11 +54,6 @@ export interface TagScan {
   readonly keepers: readonly { readonly pattern: string; readonly test: TagTest }[];
   /** Tags whose image's position is wanted (uses that name a tag). */
   readonly wanted: ReadonlySet<string>;
-}
-
-/** The time that orders windows and ages `sinceImagePushed`: push time, or last activation for restored images. */
-export function pushTimeOf(image: LifecycleImage): number {
-  return image.lastActivatedAt ?? image.pushedAt;
 }
 
 /** Reads the columns of `images` in one pass (see {@link ImageColumns}). */
@@ -156,9 +151,13 @@ function fillColumns(
     const imageTags = image.tags;
     c.tags[i] = imageTags;
     c.tagged[i] = imageTags.length > 0 ? 1 : 0;
-    c.push[i] = pushTimeOf(image);
+    // The push column (last activation, else push time) as two stores: one value of either time, the activation
+    // time a field that may be absent, made V8 box each push time in a fresh heap number, 1.7 MB per plan.
+    const activated = image.lastActivatedAt;
+    if (activated === undefined) c.push[i] = image.pushedAt;
+    else c.push[i] = activated;
     c.archived[i] = image.storageClass === 'archive' ? 1 : 0;
-    c.sizes[i] = image.sizeBytes ?? 0;
+    c.sizes[i] = image.sizeBytes;
     const { references, subjectDigest } = image;
     const index = isIndexMediaType(image.manifestMediaType);
     if (references?.length) c.referencing.push(i);

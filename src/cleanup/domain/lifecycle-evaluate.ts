@@ -116,7 +116,7 @@ export interface PositionalEvaluation {
   readonly decisions: readonly LifecycleDecision[];
   /** Images a rule would take but a kept index holds, by position. */
   readonly held: ReadonlyMap<number, { rulePriority: number; indexDigests: string[] }>;
-  /** Each image's push time, or last activation when restored (image-columns.ts pushTimeOf). */
+  /** Each image's push time, or last activation when restored (image-columns.ts `push`). */
   readonly push: Float64Array;
   /** Positions sorted oldest first (ties by digest). */
   oldestFirst(): Uint32Array;
