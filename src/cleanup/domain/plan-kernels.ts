@@ -95,13 +95,6 @@ export function append<K, V>(map: Map<K, V[]>, key: K, value: V, has?: Uint8Arra
  * each image taken, and the positions taken in order, with room for referrers that join them later.
  */
 export class Taken {
-  /**
-   * Kept for the module's life, as {@link ReasonLists.SHAPE} is and for the same reason: returned as an object
-   * literal, the answer's shape died with each plan and a full collection between plans cleared it, so every
-   * plan deoptimized takenOf ("insufficient type feedback", 31 times in 45 plans measured).
-   */
-  static readonly SHAPE = new Taken(new Uint8Array(0), new Int32Array(0), new Int32Array(0), 0);
-
   constructor(
     readonly takenType: Uint8Array,
     readonly takenRule: Int32Array,
@@ -128,7 +121,10 @@ export function takenOf(
   return new Taken(takenType, takenRule, positions, count);
 }
 
-/** {@link takenOf}'s loop, in a function that ends with it (see {@link Taken.SHAPE}); how many were taken. */
+/**
+ * {@link takenOf}'s loop, in a function that ends with it: run once a plan, the loop is compiled as it runs (on-stack
+ * replacement), and code of that compilation met after it deoptimized takenOf in every plan. How many were taken.
+ */
 function fillTaken(
   takenBy: Int32Array,
   decisionType: Uint8Array,
