@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxUrl, uniqueName } from '../../support/sandbox.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
+import { uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
 import { loginPassword } from './clients.ts';
 
 /**
- * The registry API on the shared sandbox's one port, over real HTTP: the edge routes `/v2/` to it (not to moto),
- * HEAD answers carry the length without a body, and blob mounting follows the account setting the AWS CLI puts.
+ * The registry API on the sandbox's one port, over real HTTP: the edge routes `/v2/` to it (not to moto), HEAD
+ * answers carry the length without a body, and blob mounting follows the account setting the AWS CLI puts. On a
+ * sandbox of its own: BLOB_MOUNTING is an account-wide setting, and the shared sandbox's promotion tests count the
+ * blobs they upload.
  */
 describe('the registry API at the edge', { timeout: 60_000 }, () => {
-  const endpoint = sandboxUrl();
+  let sandbox: Sandbox;
+  let endpoint: string;
   const source = uniqueName('mount-src');
   const target = uniqueName('mount-dst');
   const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
@@ -30,6 +34,8 @@ describe('the registry API at the edge', { timeout: 60_000 }, () => {
     });
 
   beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, quiet: true });
+    endpoint = sandbox.url;
     authorization = `Basic ${Buffer.from(`AWS:${await loginPassword(endpoint)}`).toString('base64')}`;
     await awsEcr(endpoint, ['create-repository', '--repository-name', source]);
     await awsEcr(endpoint, ['create-repository', '--repository-name', target]);
@@ -57,7 +63,7 @@ describe('the registry API at the edge', { timeout: 60_000 }, () => {
   });
 
   afterAll(async () => {
-    await awsEcr(endpoint, ['put-account-setting', '--name', 'BLOB_MOUNTING', '--value', 'DISABLED']);
+    await sandbox?.stop();
   });
 
   it('answers /v2/ itself (not moto): 401 with the Basic challenge without credentials', async () => {
