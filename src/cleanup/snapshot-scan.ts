@@ -14,6 +14,7 @@
 import { isIndexMediaType } from './domain/image-detail.ts';
 import type { RepositoryImage } from './domain/images.ts';
 import { digitsEnd, hashBytes, quickIsoSeconds } from './snapshot-bytes.ts';
+import { DigestTable } from './snapshot-digests.ts';
 import { ENTRY_FIELDS, type EntryValues, FIELD, imageOfValues } from './snapshot-entry.ts';
 
 /** Reads up to `length` bytes into `buffer` at `offset`; 0 at the end (like `fs.readSync`). */
@@ -41,8 +42,6 @@ const DIGEST = FIELD.imageDigest;
 /** {@link Scanner.key}'s "previous key" at the start of an entry, and after a key the scan doesn't read. */
 const FIRST_KEY = ENTRY_FIELDS.length;
 const OTHER_KEY = ENTRY_FIELDS.length + 1;
-/** A digest's place in the duplicate table is found within this many probes, or the scan steps aside. */
-const MAX_PROBES = 64;
 /** Fields whose values repeat from entry to entry (a repository, a registry, media types): one string each. */
 const REPEATING = new Set(
   (
@@ -102,13 +101,8 @@ class Scanner {
   private readonly values: EntryValues = ENTRY_FIELDS.map(() => undefined);
   /** Where {@link strings} gathers an entry's tags. */
   private readonly gathered: string[] = [];
-  /**
-   * Duplicate digests, found as the entries are read: an open-addressing table of image positions (+1) by a hash
-   * of the digest's bytes (in cache as they are read), and each image's hash for growing it. A Set of the 100,000
-   * digest strings cost ~45 ms more, hashing strings no longer in cache.
-   */
-  private slots = new Int32Array(1 << 12);
-  private readonly hashes: number[] = [];
+  /** Duplicate digests, found as the entries are read. */
+  private readonly digests = new DigestTable();
   /** The hash of the digest of the entry being read. */
   private digestHash = 0;
   /** The last string read for each repeating field, and its bytes: the next equal one is that string again. */
@@ -228,7 +222,8 @@ class Scanner {
       this.repositoryName = repositoryName as string;
       this.registryId = registryId as string | undefined;
     } else if (repositoryName !== this.repositoryName || registryId !== this.registryId) throw UNSUPPORTED;
-    this.remember(image);
+    // A digest seen before (or a crafted file's colliding ones): the general path merges or refuses.
+    if (!this.digests.add(this.images, image, this.digestHash)) throw UNSUPPORTED;
     this.images.push(image);
   }
 
@@ -261,43 +256,6 @@ class Scanner {
     if (pos + length + 1 >= this.end || buf[pos] !== QUOTE || buf[pos + length + 1] !== QUOTE) return false;
     for (let k = 0; k < length; k++) if (bytes[k] !== buf[pos + 1 + k]) return false;
     return true;
-  }
-
-  /** Adds the image's digest to the duplicate table; a digest seen before is left to the general path. */
-  private remember(image: RepositoryImage): void {
-    const position = this.images.length;
-    if ((position + 1) * 2 > this.slots.length) this.grow();
-    const hash = this.digestHash;
-    this.hashes.push(hash);
-    const { slots } = this;
-    const mask = slots.length - 1;
-    for (let at = hash & mask, probes = 0; ; at = (at + 1) & mask, probes++) {
-      const held = slots[at] as number;
-      if (held === 0) {
-        slots[at] = position + 1;
-        return;
-      }
-      if (probes === MAX_PROBES) throw UNSUPPORTED; // more collisions than real digests give: a crafted file
-      // The same hash, then the same digest: a duplicate, for the general path. The hashes first, since the image
-      // they would otherwise read is rarely still in cache.
-      if (
-        this.hashes[held - 1] === hash &&
-        (this.images[held - 1] as RepositoryImage).digest === image.digest
-      )
-        throw UNSUPPORTED;
-    }
-  }
-
-  /** Doubles the duplicate table, placing every image again by its hash. */
-  private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let i = 0; i < this.hashes.length; i++) {
-      let at = (this.hashes[i] as number) & mask;
-      while (slots[at] !== 0) at = (at + 1) & mask;
-      slots[at] = i + 1;
-    }
-    this.slots = slots;
   }
 
   /** A string or a number (the only scalars the fields hold); anything else is left to the general path. */
