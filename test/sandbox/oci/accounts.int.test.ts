@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountCredentials } from '../../support/accounts.ts';
 import { sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr, type CliCredentials } from '../ecr/aws-cli.ts';
-import { clientSandbox, ociLayout, registryHost, requireTool, run, scratchContext } from './clients.ts';
+import {
+  clientSandbox,
+  ociLayout,
+  registryHost,
+  requireTool,
+  run,
+  scratchContext,
+  skopeoPush,
+} from './clients.ts';
 import { ecrHost, HOME_CREDENTIALS, loginPasswordAs, runWithHosts } from './registries.ts';
 
 /**
@@ -59,14 +67,7 @@ describe('real clients across accounts and Regions', { timeout: 180_000 }, () =>
     const layout = await ociLayout(client.dir, 'pushed by the second account\n', 'v1');
     const password = await loginPasswordAs(endpoint, other, 'us-east-1');
     // Act
-    await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `AWS:${password}`,
-      `oci:${layout.path}:v1`,
-      `docker://${host}/${name}:v1`,
-    );
+    await skopeoPush(client.env, `AWS:${password}`, `${layout.path}:v1`, `${host}/${name}:v1`);
     // Assess
     expect(await digestsOf(['--repository-name', name], other)).toEqual([
       expect.objectContaining({ imageDigest: layout.digest, imageTags: ['v1'] }),
@@ -110,14 +111,7 @@ describe('real clients across accounts and Regions', { timeout: 180_000 }, () =>
     await awsEcr(endpoint, ['create-repository', '--repository-name', name]);
     const layout = await ociLayout(client.dir, 'shared with another account\n', 'v1');
     const homePassword = await loginPasswordAs(endpoint, HOME_CREDENTIALS, 'us-east-1');
-    await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `AWS:${homePassword}`,
-      `oci:${layout.path}:v1`,
-      `docker://${host}/${name}:v1`,
-    );
+    await skopeoPush(client.env, `AWS:${homePassword}`, `${layout.path}:v1`, `${host}/${name}:v1`);
     const creds = `AWS:${await loginPasswordAs(endpoint, other, 'us-east-1')}`;
     const homeRegistry = ecrHost(endpoint, HOME, 'us-east-1');
     const pull = (to: string) =>
@@ -217,14 +211,7 @@ describe('real clients across accounts and Regions', { timeout: 180_000 }, () =>
     const layout = await ociLayout(client.dir, 'replicated everywhere\n', 'v1');
     const sourceCreds = `AWS:${await loginPasswordAs(endpoint, HOME_CREDENTIALS, SOURCE_REGION)}`;
     // Act
-    await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      sourceCreds,
-      `oci:${layout.path}:v1`,
-      `docker://${host}/${name}:v1`,
-    );
+    await skopeoPush(client.env, sourceCreds, `${layout.path}:v1`, `${host}/${name}:v1`);
     // Assess: each destination's own login pulls the replica through /v2/
     const inspectWith = async (password: string) =>
       (

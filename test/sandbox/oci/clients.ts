@@ -63,6 +63,20 @@ export function run(
   });
 }
 
+/**
+ * `skopeo copy` of the OCI layout image `from` (`<layout dir>:<ref>`) to `to` (`<host>/<name>:<tag>` or
+ * `…@<digest>`), logged in with `creds` (`AWS:<password>`), over the sandbox's plain HTTP.
+ */
+export function skopeoPush(env: NodeJS.ProcessEnv, creds: string, from: string, to: string): Promise<Ran> {
+  return run(
+    'skopeo',
+    ['copy', '--dest-tls-verify=false', '--dest-creds', creds, `oci:${from}`, `docker://${to}`],
+    {
+      env,
+    },
+  );
+}
+
 /** `aws ecr get-login-password` against the sandbox, signed with `accessKeyId` (default the tests' usual key). */
 export async function loginPassword(endpoint: string, accessKeyId = 'testing'): Promise<string> {
   const { stdout } = await run('aws', ['ecr', 'get-login-password', '--endpoint-url', endpoint], {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/server.ts';
 import { uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
+import { registryClient } from './blob-streams.ts';
 import { loginPassword } from './clients.ts';
 
 /**
@@ -20,23 +21,15 @@ describe('the registry API at the edge', { timeout: 60_000 }, () => {
   const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
   const layer = Buffer.from(`layer ${source}`);
   const sha = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-  let authorization: string;
-
-  const send = (
-    method: string,
-    path: string,
-    init: { body?: Buffer | string; headers?: Record<string, string> } = {},
-  ) =>
-    fetch(`${endpoint}${path}`, {
-      method,
-      headers: { authorization, ...init.headers },
-      ...(init.body === undefined ? {} : { body: init.body }),
-    });
+  let send: ReturnType<typeof registryClient>;
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, quiet: true });
     endpoint = sandbox.url;
-    authorization = `Basic ${Buffer.from(`AWS:${await loginPassword(endpoint)}`).toString('base64')}`;
+    send = registryClient(
+      endpoint,
+      `Basic ${Buffer.from(`AWS:${await loginPassword(endpoint)}`).toString('base64')}`,
+    );
     await awsEcr(endpoint, ['create-repository', '--repository-name', source]);
     await awsEcr(endpoint, ['create-repository', '--repository-name', target]);
     for (const blob of [config, layer]) {

@@ -16,6 +16,7 @@ import {
   requireTool,
   run,
   scratchContext,
+  skopeoPush,
 } from './clients.ts';
 
 /**
@@ -179,19 +180,7 @@ describe('fault rules on the registry API, with real clients', { timeout: 240_00
     const events = await ecrEventQueue(awsClientConfig(endpoint), repositoryName);
     const layout = await ociLayout(client.dir, `skopeo under faults ${repositoryName}\n`, 'v1');
     const rule = await addRule({ action: 'PutImage', status: 503, times: 1 });
-    const copy = () =>
-      run(
-        'skopeo',
-        [
-          'copy',
-          '--dest-tls-verify=false',
-          '--dest-creds',
-          creds,
-          `oci:${layout.path}:v1`,
-          `docker://${host}/${repositoryName}:v1`,
-        ],
-        { env: client.env },
-      );
+    const copy = () => skopeoPush(client.env, creds, `${layout.path}:v1`, `${host}/${repositoryName}:v1`);
     // Act
     const first = await outcome(copy());
     const afterFirst = await images(repositoryName);
@@ -288,18 +277,7 @@ describe('fault rules on the registry API, with real clients', { timeout: 240_00
     const repositoryName = uniqueName('fault-pull');
     await awsEcr(endpoint, ['create-repository', '--repository-name', repositoryName]);
     const layout = await ociLayout(client.dir, `pulled under faults ${repositoryName}\n`, 'v1');
-    await run(
-      'skopeo',
-      [
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        creds,
-        `oci:${layout.path}:v1`,
-        `docker://${host}/${repositoryName}:v1`,
-      ],
-      { env: client.env },
-    );
+    await skopeoPush(client.env, creds, `${layout.path}:v1`, `${host}/${repositoryName}:v1`);
     const before = await images(repositoryName);
     await podmanLogin();
     const rule = await addRule({ action: 'GetDownloadUrlForLayer', status: 500 });

@@ -7,7 +7,7 @@ import { eventually } from '../../support/eventually.ts';
 import { startFunctionUnderTest } from '../../support/runtime.ts';
 import { awsClientConfig, sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
-import { clientSandbox, loginPassword, ociLayout, registryHost, requireTool, run } from './clients.ts';
+import { clientSandbox, loginPassword, ociLayout, registryHost, requireTool, skopeoPush } from './clients.ts';
 
 /**
  * One store, as far as the deployed functions: an image pushed through the registry API by a real client
@@ -43,18 +43,7 @@ describe('a push through /v2/ reaches the functions', { timeout: 120_000 }, () =
     const layout = await ociLayout(client.dir, 'pushed for the functions\n', 'v1');
     const creds = `AWS:${await loginPassword(endpoint)}`;
     // Act
-    await run(
-      'skopeo',
-      [
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        creds,
-        `oci:${layout.path}:v1`,
-        `docker://${host}/${repositoryName}:v1`,
-      ],
-      { env: client.env },
-    );
+    await skopeoPush(client.env, creds, `${layout.path}:v1`, `${host}/${repositoryName}:v1`);
     // Assess
     const table = runtime.resources.SentinelTable?.ref ?? '';
     const rows = await eventually(

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
-import { clientSandbox, loginPassword, ociLayout, registryHost, requireTool, run } from './clients.ts';
+import {
+  clientSandbox,
+  loginPassword,
+  ociLayout,
+  registryHost,
+  requireTool,
+  run,
+  skopeoPush,
+} from './clients.ts';
 import { artifactLayout } from './registries.ts';
 
 /**
@@ -34,14 +42,7 @@ describe('referrers pushed by skopeo', { timeout: 120_000 }, () => {
     requireTool('skopeo');
     // Prepare: the subject image, then an SBOM (artifactType) and a signature (config media type only)
     const image = await ociLayout(client.dir, 'the subject image\n', 'v1');
-    await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      `oci:${image.path}:v1`,
-      `docker://${host}/${name}:v1`,
-    );
+    await skopeoPush(client.env, creds, `${image.path}:v1`, `${host}/${name}:v1`);
     const raw = (
       await skopeo('inspect', '--raw', '--tls-verify=false', '--creds', creds, `docker://${host}/${name}:v1`)
     ).stdout;
@@ -75,14 +76,7 @@ describe('referrers pushed by skopeo', { timeout: 120_000 }, () => {
       [sbom, 'sbom'],
       [signature, 'sig'],
     ] as const) {
-      await skopeo(
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        creds,
-        `oci:${layout.path}:${ref}`,
-        `docker://${host}/${name}@${layout.digest}`,
-      );
+      await skopeoPush(client.env, creds, `${layout.path}:${ref}`, `${host}/${name}@${layout.digest}`);
     }
     // Assess: the registry holds the bytes skopeo read
     for (const layout of [sbom, signature]) {

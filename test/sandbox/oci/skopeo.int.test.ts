@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, sandboxUrl, uniqueName } from '../../support/sandbox.ts';
 import { awsEcr } from '../ecr/aws-cli.ts';
-import { clientSandbox, loginPassword, ociLayout, registryHost, requireTool, run } from './clients.ts';
+import {
+  clientSandbox,
+  loginPassword,
+  ociLayout,
+  registryHost,
+  requireTool,
+  run,
+  skopeoPush,
+} from './clients.ts';
 
 /**
  * skopeo (Debian's) against the sandbox's registry API: copy an OCI layout in, copy between two repositories
@@ -32,14 +40,7 @@ describe('skopeo against the registry API', { timeout: 120_000 }, () => {
   it('copies an image in, keeping its digest, and inspects it', async () => {
     requireTool('skopeo');
     // Act
-    await skopeo(
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      `oci:${layout.path}:v1`,
-      `docker://${host}/${source}:v1`,
-    );
+    await skopeoPush(client.env, creds, `${layout.path}:v1`, `${host}/${source}:v1`);
     const inspected = JSON.parse(
       (await skopeo('inspect', '--tls-verify=false', '--creds', creds, `docker://${host}/${source}:v1`))
         .stdout,
@@ -170,15 +171,7 @@ describe('skopeo against the registry API', { timeout: 120_000 }, () => {
       '--image-tag-mutability',
       'IMMUTABLE',
     ]);
-    const copyTo = (name: string) =>
-      skopeo(
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        creds,
-        `oci:${layout.path}:v1`,
-        `docker://${host}/${name}:v1`,
-      );
+    const copyTo = (name: string) => skopeoPush(client.env, creds, `${layout.path}:v1`, `${host}/${name}:v1`);
     try {
       // Act
       await copyTo(`${prefix}/service`);
